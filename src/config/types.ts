@@ -1,0 +1,92 @@
+/** The typed result of reading the OTEL_* environment. Produced by `readConfig` (pure). */
+
+export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+export type ExporterName = 'otlp' | 'console';
+export type ConsoleFormat = 'tree' | 'json';
+export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi';
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+export interface OtlpConfig {
+  protocol: OtlpProtocol;
+  /** Final URL the exporter talks to (http: includes `/v1/traces`; grpc: scheme://host:port). */
+  endpoint: string;
+  /** Header values are secrets: never print them. */
+  headers: Record<string, string>;
+  timeoutMs: number;
+  compression: 'gzip' | 'none';
+  /** File paths (PEM), read by the exporter, not by config. */
+  certificateFile: string | undefined;
+  clientKeyFile: string | undefined;
+  clientCertificateFile: string | undefined;
+}
+
+export interface BatchConfig {
+  scheduleDelayMs: number;
+  exportTimeoutMs: number;
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+}
+
+export interface SpanLimits {
+  /** Infinity means no limit. */
+  attributeValueLengthLimit: number;
+  attributeCountLimit: number;
+  eventCountLimit: number;
+  linkCountLimit: number;
+  eventAttributeCountLimit: number;
+  linkAttributeCountLimit: number;
+}
+
+export interface SamplerConfig {
+  name: SamplerName;
+  /** Only meaningful for the ratio samplers; in [0, 1]. */
+  ratio: number;
+}
+
+export interface HttpInstrumentationConfig {
+  /** OTEL_NODE_EXCLUDED_URLS: patterns matched against the request path (server) or URL (client). */
+  excludedUrls: string[];
+  /** Lower-cased header names to capture as span attributes. */
+  serverRequestHeaders: string[];
+  serverResponseHeaders: string[];
+  clientRequestHeaders: string[];
+  clientResponseHeaders: string[];
+  /** Upper-case methods treated as known; others become `_OTHER`. */
+  knownMethods: string[];
+  /** Query parameter names whose values are replaced by `REDACTED` (case-sensitive, as the spec lists them). */
+  redactedQueryParams: string[];
+}
+
+export interface Config {
+  disabled: boolean;
+  serviceName: string;
+  /** From OTEL_RESOURCE_ATTRIBUTES, percent-decoded. `service.name` here loses to OTEL_SERVICE_NAME. */
+  resourceAttributes: Record<string, string>;
+  logLevel: LogLevel;
+  /** Empty when OTEL_TRACES_EXPORTER=none: spans are still created and context still propagates. */
+  tracesExporters: ExporterName[];
+  consoleFormat: ConsoleFormat;
+  otlp: OtlpConfig;
+  sampler: SamplerConfig;
+  /** Empty when OTEL_PROPAGATORS=none. */
+  propagators: PropagatorName[];
+  batch: BatchConfig;
+  limits: SpanLimits;
+  /** undefined = all instrumentations enabled (subject to `disabledInstrumentations`). */
+  enabledInstrumentations: string[] | undefined;
+  disabledInstrumentations: string[];
+  http: HttpInstrumentationConfig;
+}
+
+export interface ConfigResult {
+  config: Config;
+  /** One human-readable line per malformed value, naming the variable and the value used instead. */
+  warnings: string[];
+}

@@ -1,0 +1,17 @@
+import type { SpanData } from '../sdk/span-data';
+
+export interface ExportResult {
+  ok: boolean;
+  /** Why it failed; for the diagnostic line. Never contains header values. */
+  error?: Error;
+}
+
+/**
+ * A span exporter. `export` never rejects and never throws: failures come back as `{ ok: false }`
+ * after the exporter has done its own retries within its timeout.
+ */
+export interface SpanExporter {
+  export(spans: readonly SpanData[]): Promise<ExportResult>;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
