@@ -1,0 +1,98 @@
+import { context, diag, propagation, trace } from '@opentelemetry/api';
+import { readConfig } from './config';
+import type { Config } from './config/types';
+import { AsyncLocalStorageContextManager } from './context/als-context-manager';
+import { installDiagLogger } from './diag';
+import { BatchSpanProcessor } from './export/batch-processor';
+import { ConsoleSpanExporter } from './export/console-exporter';
+import { OtlpTraceExporter } from './export/otlp/exporter';
+import { SimpleSpanProcessor } from './export/simple-processor';
+import { installExitHooks } from './lifecycle';
+import { createPropagator } from './propagation';
+import { MultiSpanProcessor, NOOP_PROCESSOR, type SpanProcessor } from './sdk/processor';
+import { TracerProvider } from './sdk/provider';
+import { createResource } from './sdk/resource';
+import { createSampler } from './sdk/sampler';
+import { VERSION } from './version';
+
+/**
+ * The composition root: the only module that knows every part. It turns the configuration into
+ * a provider, context manager and propagator, registers them with @opentelemetry/api, and
+ * installs the exit hooks.
+ */
+export interface Agent {
+  readonly config: Config;
+  readonly provider: TracerProvider;
+  /** Flushes and stops exporting; used by tests and by embedders. */
+  shutdown(): Promise<void>;
+}
+
+/** One agent per process, even when two copies of the package are loaded. */
+const AGENT_KEY = Symbol.for('otelite.agent');
+type AgentGlobal = typeof globalThis & { [AGENT_KEY]?: Agent };
+
+export function getAgent(): Agent | undefined {
+  return (globalThis as AgentGlobal)[AGENT_KEY];
+}
+
+function createProcessors(config: Config): SpanProcessor {
+  const processors: SpanProcessor[] = [];
+  for (const name of config.tracesExporters) {
+    if (name === 'console') processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter(config.consoleFormat)));
+    else processors.push(new BatchSpanProcessor(new OtlpTraceExporter(config.otlp), config.batch));
+  }
+  if (processors.length === 0) return NOOP_PROCESSOR;
+  return processors.length === 1 ? processors[0] : new MultiSpanProcessor(processors);
+}
+
+function describe(config: Config): string {
+  const exporters = config.tracesExporters.length === 0 ? 'none' : config.tracesExporters.join(',');
+  const endpoint = config.tracesExporters.includes('otlp') ? ` ${config.otlp.protocol} ${config.otlp.endpoint}` : '';
+  const sampler = config.sampler.name.includes('ratio') ? `${config.sampler.name}(${config.sampler.ratio})` : config.sampler.name;
+  const propagators = config.propagators.length === 0 ? 'none' : config.propagators.join(',');
+  return `otelite ${VERSION} started: service=${config.serviceName} exporter=${exporters}${endpoint} sampler=${sampler} propagators=${propagators}`;
+}
+
+export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefined {
+  const existing = getAgent();
+  if (existing !== undefined) return existing;
+
+  const { config, warnings } = readConfig(env);
+  if (config.disabled) return undefined;
+  installDiagLogger(config.logLevel);
+  for (const warning of warnings) diag.warn(warning);
+
+  const provider = new TracerProvider({
+    resource: createResource({ serviceName: config.serviceName, attributes: config.resourceAttributes }),
+    sampler: createSampler(config.sampler),
+    limits: config.limits,
+    processor: createProcessors(config),
+  });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  const registered = [
+    context.setGlobalContextManager(contextManager),
+    trace.setGlobalTracerProvider(provider),
+    propagation.setGlobalPropagator(createPropagator(config.propagators)),
+  ];
+  if (registered.includes(false)) {
+    diag.warn('another OpenTelemetry SDK was registered first; spans from the API may not reach otelite');
+  }
+
+  const removeExitHooks = installExitHooks(provider);
+  const agent: Agent = {
+    config,
+    provider,
+    async shutdown() {
+      removeExitHooks();
+      await provider.shutdown();
+    },
+  };
+  (globalThis as AgentGlobal)[AGENT_KEY] = agent;
+
+  // The start-up line only when asked for: the default level is info, and an agent that
+  // prints on every start of every app would be noise.
+  const asked = (env.OTEL_LOG_LEVEL ?? '').trim() !== '';
+  if (asked) diag.info(describe(config));
+  else diag.debug(describe(config));
+  return agent;
+}

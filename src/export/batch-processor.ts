@@ -1,0 +1,168 @@
+import { context, diag, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
+import type { BatchConfig } from '../config/types';
+import { suppressTracing } from '../context/suppress';
+import type { SpanProcessor } from '../sdk/processor';
+import type { SpanData } from '../sdk/span-data';
+import type { ExportResult, SpanExporter } from './exporter';
+
+/** Minimum time between two "spans dropped" diagnostic lines. */
+const DROP_REPORT_INTERVAL_MS = 10_000;
+
+/**
+ * Queues sampled spans (bounded) and exports them in batches, off the request path: when a
+ * batch fills, when the schedule delay elapses, and on flush. One export runs at a time, as the
+ * specification requires. Spans that do not fit the queue, or whose export failed, are counted
+ * and reported through the diagnostic logger, never silently lost.
+ */
+export class BatchSpanProcessor implements SpanProcessor {
+  private queue: SpanData[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private exporting: Promise<void> | undefined;
+  private isShutdown = false;
+  /** Spans lost to a full queue or a failed export, since start. */
+  private droppedTotal = 0;
+  private droppedUnreported = 0;
+  private lastDropReport = 0;
+
+  constructor(
+    private readonly exporter: SpanExporter,
+    private readonly config: BatchConfig,
+  ) {}
+
+  get droppedSpans(): number {
+    return this.droppedTotal;
+  }
+
+  get queuedSpans(): number {
+    return this.queue.length;
+  }
+
+  onEnd(span: SpanData): void {
+    if (this.isShutdown || (span.traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (this.queue.length >= this.config.maxQueueSize) {
+      this.drop(1, `span queue is full (OTEL_BSP_MAX_QUEUE_SIZE=${this.config.maxQueueSize})`);
+      return;
+    }
+    this.queue.push(span);
+    if (this.queue.length >= this.config.maxExportBatchSize) this.exportSoon();
+    else this.startTimer();
+  }
+
+  async forceFlush(): Promise<void> {
+    this.clearTimers();
+    if (this.exporting !== undefined) await this.exporting;
+    while (this.queue.length > 0) await this.exportOneBatch();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.isShutdown) return;
+    await this.forceFlush();
+    this.isShutdown = true;
+    this.reportDrops(true);
+    await this.exporter.shutdown();
+  }
+
+  private startTimer(): void {
+    if (this.timer !== undefined || this.immediate !== undefined || this.exporting !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.runExports();
+    }, this.config.scheduleDelayMs);
+    this.timer.unref();
+  }
+
+  /** A full batch is exported on the next turn of the event loop, not inside `span.end()`. */
+  private exportSoon(): void {
+    if (this.immediate !== undefined || this.exporting !== undefined) return;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      this.runExports();
+    });
+    this.immediate.unref();
+  }
+
+  private runExports(): void {
+    if (this.exporting !== undefined || this.queue.length === 0) return;
+    this.exporting = this.exportLoop().finally(() => {
+      this.exporting = undefined;
+      if (this.queue.length >= this.config.maxExportBatchSize) this.exportSoon();
+      else if (this.queue.length > 0) this.startTimer();
+    });
+  }
+
+  /** Exports one batch, then keeps going while full batches are waiting. */
+  private async exportLoop(): Promise<void> {
+    do {
+      await this.exportOneBatch();
+    } while (this.queue.length >= this.config.maxExportBatchSize && !this.isShutdown);
+  }
+
+  private async exportOneBatch(): Promise<void> {
+    const batch = this.queue.splice(0, this.config.maxExportBatchSize);
+    if (batch.length === 0) return;
+    const result = await this.exportWithTimeout(batch);
+    if (!result.ok) this.drop(batch.length, `export failed (${result.error?.message ?? 'unknown error'})`);
+  }
+
+  private exportWithTimeout(batch: SpanData[]): Promise<ExportResult> {
+    return new Promise<ExportResult>((resolve) => {
+      const timeout = setTimeout(
+        () => resolve({ ok: false, error: new Error(`export timed out after ${this.config.exportTimeoutMs} ms`) }),
+        this.config.exportTimeoutMs,
+      );
+      timeout.unref();
+      // The agent's own export traffic must never be traced, whatever context ended the span.
+      context.with(suppressTracing(ROOT_CONTEXT), () => {
+        let pending: Promise<ExportResult>;
+        try {
+          pending = this.exporter.export(batch);
+        } catch (error) {
+          pending = Promise.resolve({ ok: false, error: error as Error });
+        }
+        pending.then(
+          (result) => {
+            clearTimeout(timeout);
+            resolve(result);
+          },
+          (error: Error) => {
+            clearTimeout(timeout);
+            resolve({ ok: false, error });
+          },
+        );
+      });
+    });
+  }
+
+  private clearTimers(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+  }
+
+  private drop(count: number, reason: string): void {
+    this.droppedTotal += count;
+    this.droppedUnreported += count;
+    if (this.lastDropReport === 0) {
+      diag.warn(`${reason}: dropping spans; the count is reported at most every ${DROP_REPORT_INTERVAL_MS / 1000} s`);
+      this.lastDropReport = Date.now();
+      this.droppedUnreported = 0;
+      return;
+    }
+    this.reportDrops(false);
+  }
+
+  private reportDrops(force: boolean): void {
+    if (this.droppedUnreported === 0) return;
+    const nowMs = Date.now();
+    if (!force && nowMs - this.lastDropReport < DROP_REPORT_INTERVAL_MS) return;
+    diag.warn(`${this.droppedUnreported} spans dropped since the last report (${this.droppedTotal} in total)`);
+    this.droppedUnreported = 0;
+    this.lastDropReport = nowMs;
+  }
+}

@@ -1,0 +1,85 @@
+import { diag } from '@opentelemetry/api';
+
+/** How long the agent may hold the process at exit to flush queued spans. */
+export const SHUTDOWN_DEADLINE_MS = 5_000;
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+export interface Flushable {
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Runs `work` for at most `ms`; a ref'ed timer keeps the event loop alive meanwhile. */
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      diag.warn(`flush did not finish within ${ms} ms; continuing without it`);
+      resolve();
+    }, ms);
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        diag.error('flush failed', error);
+        resolve();
+      },
+    );
+  });
+}
+
+/**
+ * Flushes at exit without changing how the app exits.
+ * - `beforeExit`: the event loop is empty; a ref'ed deadline timer keeps it alive just long
+ *   enough to export what is queued (the agent's own sockets are unref'ed).
+ * - SIGTERM/SIGINT: if the app has its own handler, the agent only flushes and the app decides
+ *   what happens. If not, the agent flushes, then re-raises the signal with its listener removed,
+ *   so the process ends exactly as Node would have ended it (same signal, same status).
+ *   A second signal during the flush re-raises at once.
+ * - `process.exit()`: 'exit' listeners cannot wait for I/O, so the agent does nothing there and
+ *   never delays the exit; what was still queued is lost (README).
+ */
+export function installExitHooks(target: Flushable, deadlineMs = SHUTDOWN_DEADLINE_MS): () => void {
+  let flushingAtExit = false;
+  const onBeforeExit = (): void => {
+    if (flushingAtExit) return;
+    flushingAtExit = true;
+    void withDeadline(target.forceFlush(), deadlineMs).then(() => {
+      // A later beforeExit (after the app scheduled more work) flushes again.
+      setImmediate(() => (flushingAtExit = false)).unref();
+    });
+  };
+  process.on('beforeExit', onBeforeExit);
+
+  const signalHandlers = new Map<NodeJS.Signals, () => void>();
+  for (const signal of SIGNALS) {
+    let flushing = false;
+    const handler = (): void => {
+      const appHandlesIt = process.listenerCount(signal) > 1;
+      if (flushing) {
+        if (!appHandlesIt) reraise(signal, handler);
+        return;
+      }
+      flushing = true;
+      void withDeadline(target.forceFlush(), deadlineMs).then(() => {
+        flushing = false;
+        if (!appHandlesIt && process.listenerCount(signal) === 1) reraise(signal, handler);
+      });
+    };
+    signalHandlers.set(signal, handler);
+    process.on(signal, handler);
+  }
+
+  return () => {
+    process.removeListener('beforeExit', onBeforeExit);
+    for (const [signal, handler] of signalHandlers) process.removeListener(signal, handler);
+  };
+}
+
+function reraise(signal: NodeJS.Signals, handler: () => void): void {
+  process.removeListener(signal, handler);
+  process.kill(process.pid, signal);
+}

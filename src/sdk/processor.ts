@@ -1,0 +1,34 @@
+import type { SpanData } from './span-data';
+
+/**
+ * Receives every recording span when it ends. There is no onStart: none of the agent's
+ * processors needs it, and skipping the call keeps span start lean.
+ */
+export interface SpanProcessor {
+  onEnd(span: SpanData): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Fans out to several processors (one per configured exporter). */
+export class MultiSpanProcessor implements SpanProcessor {
+  constructor(private readonly processors: readonly SpanProcessor[]) {}
+
+  onEnd(span: SpanData): void {
+    for (const processor of this.processors) processor.onEnd(span);
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.processors.map((p) => p.forceFlush()));
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all(this.processors.map((p) => p.shutdown()));
+  }
+}
+
+export const NOOP_PROCESSOR: SpanProcessor = {
+  onEnd() {},
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};

@@ -1,0 +1,226 @@
+import {
+  diag,
+  SpanStatusCode,
+  type AttributeValue,
+  type Attributes,
+  type Exception,
+  type Link,
+  type Span as ApiSpan,
+  type SpanContext,
+  type SpanKind,
+  type SpanStatus,
+  type TimeInput,
+  type TraceState,
+} from '@opentelemetry/api';
+import type { SpanLimits } from '../config/types';
+import { isValidAttributeValue, sanitizeAttributes, truncateValue } from './attributes';
+import { now, toEpochMillis } from './clock';
+import type { InstrumentationScope, ResourceData, SpanData, SpanEventData, SpanLinkData } from './span-data';
+
+/** What a span needs from its provider: limits and where to go when it ends. */
+export interface SpanOwner {
+  readonly limits: SpanLimits;
+  onEnd(span: Span): void;
+}
+
+export interface SpanInit {
+  name: string;
+  kind: SpanKind;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  parentIsRemote: boolean;
+  traceFlags: number;
+  traceState: TraceState | undefined;
+  startTime: number;
+  scope: InstrumentationScope;
+  resource: ResourceData;
+}
+
+const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+
+function isTimeInput(value: unknown): value is TimeInput {
+  return typeof value === 'number' || Array.isArray(value) || value instanceof Date;
+}
+
+/**
+ * A recording span. One fixed-shape class serves both the API (`Span`) and the export side
+ * (`SpanData`), so ending a span hands the object itself to the processor with no copy.
+ */
+export class Span implements ApiSpan, SpanData {
+  name: string;
+  readonly kind: SpanKind;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly parentIsRemote: boolean;
+  readonly traceFlags: number;
+  readonly traceState: string | undefined;
+  readonly startTime: number;
+  endTime = 0;
+  readonly attributeKeys: string[] = [];
+  readonly attributeValues: AttributeValue[] = [];
+  droppedAttributesCount = 0;
+  readonly events: SpanEventData[] = [];
+  droppedEventsCount = 0;
+  readonly links: SpanLinkData[] = [];
+  droppedLinksCount = 0;
+  status: SpanStatus = UNSET_STATUS;
+  readonly scope: InstrumentationScope;
+  readonly resource: ResourceData;
+
+  /** The API form of the trace state, handed to child spans as is. */
+  readonly traceStateObject: TraceState | undefined;
+  private context: SpanContext | undefined;
+  private ended = false;
+  private readonly owner: SpanOwner;
+
+  constructor(owner: SpanOwner, init: SpanInit) {
+    this.owner = owner;
+    this.name = init.name;
+    this.kind = init.kind;
+    this.traceId = init.traceId;
+    this.spanId = init.spanId;
+    this.parentSpanId = init.parentSpanId;
+    this.parentIsRemote = init.parentIsRemote;
+    this.traceFlags = init.traceFlags;
+    this.traceStateObject = init.traceState;
+    this.traceState = init.traceState === undefined ? undefined : init.traceState.serialize() || undefined;
+    this.startTime = init.startTime;
+    this.scope = init.scope;
+    this.resource = init.resource;
+  }
+
+  spanContext(): SpanContext {
+    if (this.context === undefined) {
+      this.context = {
+        traceId: this.traceId,
+        spanId: this.spanId,
+        traceFlags: this.traceFlags,
+        traceState: this.traceStateObject,
+        isRemote: false,
+      };
+    }
+    return this.context;
+  }
+
+  setAttribute(key: string, value: AttributeValue | undefined): this {
+    if (this.ended || typeof key !== 'string' || key.length === 0) return this;
+    if (value === undefined || value === null || !isValidAttributeValue(value)) {
+      diag.debug(`span "${this.name}": attribute "${key}" has an invalid value and was dropped`);
+      return this;
+    }
+    const lengthLimit = this.owner.limits.attributeValueLengthLimit;
+    if (lengthLimit !== Infinity) value = truncateValue(value, lengthLimit);
+    const index = this.attributeKeys.indexOf(key);
+    if (index >= 0) {
+      this.attributeValues[index] = value;
+    } else if (this.attributeKeys.length >= this.owner.limits.attributeCountLimit) {
+      this.droppedAttributesCount++;
+    } else {
+      this.attributeKeys.push(key);
+      this.attributeValues.push(value);
+    }
+    return this;
+  }
+
+  setAttributes(attributes: Attributes): this {
+    if (attributes === null || typeof attributes !== 'object') return this;
+    for (const key of Object.keys(attributes)) this.setAttribute(key, attributes[key]);
+    return this;
+  }
+
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
+    if (this.ended) return this;
+    const limits = this.owner.limits;
+    if (this.events.length >= limits.eventCountLimit) {
+      this.droppedEventsCount++;
+      return this;
+    }
+    let attributes: Attributes | undefined;
+    if (isTimeInput(attributesOrTime)) time = attributesOrTime;
+    else attributes = attributesOrTime;
+    const sanitized = sanitizeAttributes(attributes, limits.eventAttributeCountLimit, limits.attributeValueLengthLimit);
+    this.events.push({
+      name: String(name),
+      time: toEpochMillis(time),
+      attributes: sanitized.attributes,
+      droppedAttributesCount: sanitized.dropped,
+    });
+    return this;
+  }
+
+  addLink(link: Link): this {
+    if (this.ended || link === null || typeof link !== 'object' || link.context === undefined) return this;
+    const limits = this.owner.limits;
+    if (this.links.length >= limits.linkCountLimit) {
+      this.droppedLinksCount++;
+      return this;
+    }
+    const sanitized = sanitizeAttributes(link.attributes, limits.linkAttributeCountLimit, limits.attributeValueLengthLimit);
+    const linked = link.context;
+    this.links.push({
+      traceId: linked.traceId,
+      spanId: linked.spanId,
+      traceFlags: linked.traceFlags,
+      traceState: linked.traceState?.serialize() || undefined,
+      isRemote: linked.isRemote === true,
+      attributes: sanitized.attributes,
+      droppedAttributesCount: sanitized.dropped,
+    });
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    if (Array.isArray(links)) for (const link of links) this.addLink(link);
+    return this;
+  }
+
+  /** Per the specification: OK is final, UNSET is ignored, a description only goes with ERROR. */
+  setStatus(status: SpanStatus): this {
+    if (this.ended || status === null || typeof status !== 'object') return this;
+    if (this.status.code === SpanStatusCode.OK || status.code === SpanStatusCode.UNSET) return this;
+    if (status.code === SpanStatusCode.ERROR) {
+      this.status = { code: SpanStatusCode.ERROR, message: typeof status.message === 'string' ? status.message : undefined };
+    } else if (status.code === SpanStatusCode.OK) {
+      this.status = { code: SpanStatusCode.OK };
+    }
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (!this.ended) this.name = String(name);
+    return this;
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.ended) {
+      diag.debug(`span "${this.name}" (${this.spanId}) was already ended; end() ignored`);
+      return;
+    }
+    this.ended = true;
+    const end = endTime === undefined ? now() : toEpochMillis(endTime);
+    this.endTime = end < this.startTime ? this.startTime : end;
+    this.owner.onEnd(this);
+  }
+
+  isRecording(): boolean {
+    return !this.ended;
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    const attributes: Attributes = {};
+    if (typeof exception === 'string') {
+      attributes['exception.message'] = exception;
+    } else if (exception !== null && typeof exception === 'object') {
+      const type = exception.name ?? (exception.code !== undefined ? String(exception.code) : undefined);
+      if (type !== undefined) attributes['exception.type'] = String(type);
+      if (exception.message !== undefined) attributes['exception.message'] = String(exception.message);
+      if (exception.stack !== undefined) attributes['exception.stacktrace'] = String(exception.stack);
+    }
+    if (attributes['exception.type'] === undefined && attributes['exception.message'] === undefined) {
+      attributes['exception.message'] = String(exception);
+    }
+    this.addEvent('exception', attributes, time);
+  }
+}
