@@ -1,0 +1,50 @@
+import { VERSION } from '../version';
+import { helpText, parseArgs, UsageError, type ParsedArgs } from './args';
+import { runCommand } from './run';
+
+/**
+ * Entry point of the `otelite` executable. Sets process.exitCode (or, for a command killed
+ * by a signal, dies by the same signal). User errors are one line on stderr, never a stack.
+ */
+export async function main(argv: string[]): Promise<void> {
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`otelite: ${err.message}\nRun 'otelite --help' for usage.\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+
+  switch (parsed.kind) {
+    case 'help':
+      process.stdout.write(helpText());
+      process.exitCode = 0;
+      return;
+    case 'version':
+      process.stdout.write(VERSION + '\n');
+      process.exitCode = 0;
+      return;
+    case 'command':
+      if (parsed.command === 'doctor' && !parsed.afterDoubleDash) {
+        if (parsed.args.length > 0) {
+          process.stderr.write(
+            `otelite: doctor takes no arguments (got ${parsed.args[0]}); put options before it\n` +
+              `Run 'otelite --help' for usage.\n`,
+          );
+          process.exitCode = 2;
+          return;
+        }
+        // Loaded lazily: running a command must not depend on anything doctor needs.
+        // (require, not import(): node16 CommonJS output would keep import() as an ESM load.)
+        const { doctor } = require('./doctor') as typeof import('./doctor');
+        process.exitCode = await doctor({ ...process.env, ...parsed.env });
+        return;
+      }
+      await runCommand(parsed.command, parsed.args, parsed.env);
+      return;
+  }
+}
