@@ -3,6 +3,9 @@ import { readConfig } from './config';
 import type { Config } from './config/types';
 import { AsyncLocalStorageContextManager } from './context/als-context-manager';
 import { installDiagLogger } from './diag';
+import { enableChannels, installHooks } from './instrument/hooks';
+import type { Instrumentation } from './instrument/types';
+import { createInstrumentations } from '../instrumentations';
 import { BatchSpanProcessor } from './export/batch-processor';
 import { ConsoleSpanExporter } from './export/console-exporter';
 import { OtlpTraceExporter } from './export/otlp/exporter';
@@ -45,6 +48,30 @@ function createProcessors(config: Config): SpanProcessor {
   return processors.length === 1 ? processors[0] : new MultiSpanProcessor(processors);
 }
 
+/** Applies OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
+export function selectInstrumentations(all: readonly Instrumentation[], config: Config): Instrumentation[] {
+  const known = new Set(all.map((i) => i.name));
+  for (const name of [...(config.enabledInstrumentations ?? []), ...config.disabledInstrumentations]) {
+    if (!known.has(name)) diag.warn(`unknown instrumentation "${name}" in OTEL_NODE_*_INSTRUMENTATIONS; known: ${[...known].join(', ')}`);
+  }
+  return all.filter(
+    (i) =>
+      (config.enabledInstrumentations === undefined || config.enabledInstrumentations.includes(i.name)) &&
+      !config.disabledInstrumentations.includes(i.name),
+  );
+}
+
+function startInstrumentations(config: Config): void {
+  try {
+    const selected = selectInstrumentations(createInstrumentations(config), config);
+    installHooks(selected);
+    enableChannels(selected);
+    diag.debug(`instrumentations on: ${selected.map((i) => i.name).join(', ') || 'none'}`);
+  } catch (error) {
+    diag.error('instrumentations could not be installed; manual spans still work', error);
+  }
+}
+
 function describe(config: Config): string {
   const exporters = config.tracesExporters.length === 0 ? 'none' : config.tracesExporters.join(',');
   const endpoint = config.tracesExporters.includes('otlp') ? ` ${config.otlp.protocol} ${config.otlp.endpoint}` : '';
@@ -78,6 +105,7 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefi
     diag.warn('another OpenTelemetry SDK was registered first; spans from the API may not reach otelite');
   }
 
+  startInstrumentations(config);
   const removeExitHooks = installExitHooks(provider);
   const agent: Agent = {
     config,

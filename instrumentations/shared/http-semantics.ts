@@ -1,0 +1,155 @@
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { HttpInstrumentationConfig } from '../../src/instrument';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+} from '../../src/semconv';
+
+/**
+ * HTTP semantic-convention rules shared by the http and undici instrumentations: method
+ * normalisation, URL and query redaction, status rules, URL exclusion and header capture.
+ * Everything is compiled once from the configuration; the per-request functions allocate little.
+ */
+
+export const REDACTED = 'REDACTED';
+
+export interface HttpSemantics {
+  /** Sets `http.request.method` (and `_original` when it is not a known method). */
+  setMethod(span: Span, method: string): string;
+  /** `url.full` with credentials and sensitive query values replaced by REDACTED. */
+  redactUrl(url: string): string;
+  /** A query string (without `?`) with sensitive values replaced by REDACTED. */
+  redactQuery(query: string): string;
+  /** OTEL_NODE_EXCLUDED_URLS: patterns beginning with `/` match the path, others the full URL. */
+  isExcluded(path: string, fullUrl: string | undefined): boolean;
+  readonly config: HttpInstrumentationConfig;
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+export function createHttpSemantics(config: HttpInstrumentationConfig): HttpSemantics {
+  const known = new Set(config.knownMethods);
+  const sensitive = new Set(config.redactedQueryParams);
+  const pathPatterns = config.excludedUrls.filter((p) => p.startsWith('/')).map(globToRegExp);
+  const urlPatterns = config.excludedUrls.filter((p) => !p.startsWith('/')).map(globToRegExp);
+
+  function redactQuery(query: string): string {
+    if (sensitive.size === 0 || query.length === 0) return query;
+    let changed = false;
+    const parts = query.split('&');
+    for (let i = 0; i < parts.length; i++) {
+      const eq = parts[i].indexOf('=');
+      const name = eq < 0 ? parts[i] : parts[i].slice(0, eq);
+      if (eq >= 0 && sensitive.has(safeDecode(name))) {
+        parts[i] = `${name}=${REDACTED}`;
+        changed = true;
+      }
+    }
+    return changed ? parts.join('&') : query;
+  }
+
+  return {
+    config,
+    setMethod(span, method) {
+      if (known.has(method)) {
+        span.setAttribute(ATTR_HTTP_REQUEST_METHOD, method);
+        return method;
+      }
+      span.setAttribute(ATTR_HTTP_REQUEST_METHOD, '_OTHER');
+      span.setAttribute(ATTR_HTTP_REQUEST_METHOD_ORIGINAL, method);
+      return '_OTHER';
+    },
+    redactUrl(url) {
+      const schemeEnd = url.indexOf('://');
+      let out = url;
+      if (schemeEnd > 0) {
+        const authorityStart = schemeEnd + 3;
+        const pathStart = firstOf(url, authorityStart, '/?#');
+        const at = url.lastIndexOf('@', pathStart - 1);
+        if (at >= authorityStart) out = `${url.slice(0, authorityStart)}${REDACTED}:${REDACTED}${url.slice(at)}`;
+      }
+      const q = out.indexOf('?');
+      if (q < 0) return out;
+      const hash = out.indexOf('#', q);
+      const query = hash < 0 ? out.slice(q + 1) : out.slice(q + 1, hash);
+      const redacted = redactQuery(query);
+      if (redacted === query) return out;
+      return `${out.slice(0, q + 1)}${redacted}${hash < 0 ? '' : out.slice(hash)}`;
+    },
+    redactQuery,
+    isExcluded(path, fullUrl) {
+      for (const pattern of pathPatterns) if (pattern.test(path)) return true;
+      if (fullUrl !== undefined) for (const pattern of urlPatterns) if (pattern.test(fullUrl)) return true;
+      return false;
+    },
+  };
+}
+
+function firstOf(text: string, from: number, chars: string): number {
+  for (let i = from; i < text.length; i++) if (chars.includes(text[i])) return i;
+  return text.length;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Status rules of the HTTP conventions: a server span is an error for 5xx only (a 4xx is the
+ * client's fault), a client span for 4xx and 5xx. `error.type` is the status code as a string.
+ */
+export function setResponseStatus(span: Span, statusCode: number, side: 'server' | 'client'): void {
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
+  const threshold = side === 'server' ? 500 : 400;
+  if (statusCode >= threshold) {
+    span.setAttribute(ATTR_ERROR_TYPE, String(statusCode));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+}
+
+/** Records a thrown or socket error: exception event, ERROR status, `error.type`. */
+export function recordError(span: Span, error: unknown): void {
+  const err = error instanceof Error ? error : new Error(String(error));
+  span.recordException(err);
+  const code = (err as NodeJS.ErrnoException).code;
+  span.setAttribute(ATTR_ERROR_TYPE, typeof code === 'string' ? code : err.name || '_OTHER');
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+}
+
+/** Header capture: `http.request.header.<name>` as a string array, per the conventions. */
+export function captureHeaders(
+  span: Span,
+  prefix: string,
+  names: readonly string[],
+  get: (name: string) => string | string[] | number | undefined,
+): void {
+  for (const name of names) {
+    const value = get(name);
+    if (value === undefined) continue;
+    span.setAttribute(prefix + name, Array.isArray(value) ? value : [String(value)]);
+  }
+}
+
+/** Splits a Host header or authority into address and port (IPv6 literals keep their brackets off). */
+export function parseHostHeader(host: string | undefined): { address: string; port: number | undefined } | undefined {
+  if (host === undefined || host.length === 0) return undefined;
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']');
+    if (close < 0) return undefined;
+    const port = host[close + 1] === ':' ? Number(host.slice(close + 2)) : undefined;
+    return { address: host.slice(1, close), port: Number.isInteger(port) ? port : undefined };
+  }
+  const colon = host.lastIndexOf(':');
+  if (colon < 0) return { address: host, port: undefined };
+  const port = Number(host.slice(colon + 1));
+  return { address: host.slice(0, colon), port: Number.isInteger(port) ? port : undefined };
+}

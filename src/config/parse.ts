@@ -1,0 +1,165 @@
+/**
+ * Small typed parsers shared by every variable, and the reader that turns a parse failure
+ * into exactly one warning. Pure: no I/O.
+ */
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * A parse result. `ok` with a `problem` is a partial success (some list entries were dropped):
+ * the problem text then already says what is used instead.
+ */
+export type Parsed<T> = { ok: true; value: T; problem?: string } | { ok: false; problem: string };
+export type Parser<T> = (raw: string) => Parsed<T>;
+
+export const ok = <T>(value: T, problem?: string): Parsed<T> =>
+  problem === undefined ? { ok: true, value } : { ok: true, value, problem };
+export const bad = (problem: string): Parsed<never> => ({ ok: false, problem });
+
+/** Values are quoted as JSON strings (control characters escaped) and cut if very long. */
+export function quote(value: string): string {
+  return JSON.stringify(value.length > 200 ? value.slice(0, 200) + '…' : value);
+}
+
+/** How a value used instead is printed in a warning. */
+export function show(value: unknown): string {
+  if (Array.isArray(value)) return value.length > 0 ? value.join(',') : 'none';
+  if (value === Infinity) return 'no limit';
+  return String(value);
+}
+
+/** `a, b,,c` → ['a', 'b', 'c']: trimmed, empties dropped, duplicates collapsed (first wins). */
+export function splitList(raw: string, normalize: (item: string) => string = (s) => s): string[] {
+  return [...new Set(raw.split(',').map((item) => normalize(item.trim())).filter((item) => item !== ''))];
+}
+
+/** RFC 9110 token: header field names and method names. */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+const MAX_INT = 2 ** 31 - 1; // the spec's required range; also the largest delay setTimeout honours
+
+export function integer(min: 0 | 1): Parser<number> {
+  const what = min === 1 ? 'is not a positive integer' : 'is not a non-negative integer';
+  return (raw) => {
+    if (!/^\+?\d+$/.test(raw)) return bad(what);
+    const n = Number(raw);
+    if (n < min) return bad(what);
+    if (n > MAX_INT) return bad(`is larger than ${MAX_INT}`);
+    return ok(n);
+  };
+}
+
+/** A decimal number in [0, 1]. */
+export const ratio: Parser<number> = (raw) => {
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw) ? Number(raw) : NaN;
+  return n >= 0 && n <= 1 ? ok(n || 0) : bad('is not a number between 0 and 1');
+};
+
+/** Spec boolean: only case-insensitive "true" is true; anything but "false" is also warned about. */
+export const boolean: Parser<boolean> = (raw) => {
+  const v = raw.toLowerCase();
+  if (v === 'true') return ok(true);
+  if (v === 'false') return ok(false);
+  return bad('is not "true" or "false"');
+};
+
+export const text: Parser<string> = (raw) => ok(raw);
+
+/** A case-insensitive enum value. */
+export function oneOf<T extends string>(values: readonly T[]): Parser<T> {
+  return (raw) => {
+    const v = raw.toLowerCase();
+    return (values as readonly string[]).includes(v) ? ok(v as T) : bad(`is not one of ${values.join(', ')}`);
+  };
+}
+
+/** An absolute http: or https: URL; `transform` rewrites the accepted (trimmed) string. */
+export function httpUrl(transform: (url: string) => string = (url) => url): Parser<string> {
+  return (raw) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return bad('is not a valid http(s) URL');
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+      return bad('is not a valid http(s) URL');
+    }
+    return ok(transform(raw));
+  };
+}
+
+/** A comma list of free-form items (never fails). */
+export function list(normalize?: (item: string) => string): Parser<string[]> {
+  return (raw) => ok(splitList(raw, normalize));
+}
+
+/**
+ * A comma list of names from `allowed` (case-insensitive); `none` alone means the empty list.
+ * Unknown names (and `none` mixed with others) are dropped with a problem; if nothing valid
+ * remains, `fallback` is used.
+ */
+export function names<T extends string>(allowed: readonly T[], fallback: readonly T[]): Parser<T[]> {
+  const known = allowed as readonly string[];
+  return (raw) => {
+    const items = splitList(raw, (s) => s.toLowerCase());
+    if (items.length === 1 && items[0] === 'none') return ok([]);
+    const valid = items.filter((item): item is T => known.includes(item));
+    const ignored = items.filter((item) => !known.includes(item));
+    const value = valid.length > 0 ? valid : [...fallback];
+    if (ignored.length === 0) return ok(value);
+    const why = `has unsupported value(s) ${ignored.join(', ')} (supported: ${allowed.join(', ')}, or none alone)`;
+    return ok(value, `${why}; using ${show(value)}`);
+  };
+}
+
+/** A comma list of RFC 9110 tokens (header or method names); invalid ones are dropped. */
+export function tokens(normalize: (item: string) => string): Parser<string[]> {
+  return (raw) => {
+    const items = splitList(raw, normalize);
+    const valid = items.filter((item) => TOKEN.test(item));
+    const invalid = items.filter((item) => !TOKEN.test(item));
+    if (invalid.length === 0) return ok(valid);
+    const why = `has invalid name(s) ${invalid.map(quote).join(', ')}`;
+    return valid.length > 0 ? ok(valid, `${why}; using ${show(valid)}`) : bad(why);
+  };
+}
+
+export interface GetOptions {
+  /** The value is a secret: warnings name the variable only, never its value. */
+  secret?: boolean;
+}
+
+/** Reads variables through parsers, collecting exactly one warning per malformed variable. */
+export class EnvReader {
+  readonly warnings: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  /** The trimmed value, or undefined when unset, empty or not a string ("empty means unset"). */
+  raw(name: string): string | undefined {
+    const value: unknown = this.env[name];
+    if (typeof value !== 'string') return undefined;
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+
+  /**
+   * The parsed value of `name`, or `fallback` when unset or malformed. Precedence chains are
+   * nested calls: `get(specific, p, get(generic, p, default))`, so a malformed specific variable
+   * falls back to the generic one, as if it were unset.
+   */
+  get<T>(name: string, parse: Parser<T>, fallback: T, options: GetOptions = {}): T {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const result = parse(raw);
+    const subject = options.secret ? name : `${name}=${quote(raw)}`;
+    if (result.ok) {
+      if (result.problem !== undefined) this.warnings.push(`${subject} ${result.problem}`);
+      return result.value;
+    }
+    const used = options.secret ? 'the default' : show(fallback);
+    this.warnings.push(`${subject} ${result.problem}; using ${used}`);
+    return fallback;
+  }
+}

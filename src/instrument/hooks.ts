@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { isBuiltin, syncBuiltinESMExports } from 'node:module';
+import { join } from 'node:path';
+import { diag } from '@opentelemetry/api';
+import { Hook } from 'require-in-the-middle';
+import { satisfies } from 'semver';
+import { stateOf } from './state';
+import type { Instrumentation, PatchTarget } from './types';
+
+interface Registration {
+  instrumentation: Instrumentation;
+  target: PatchTarget;
+}
+
+/** Exports objects already patched, per target: a module loaded twice is patched once. */
+const patched = new WeakMap<PatchTarget, WeakSet<object>>();
+const versionByDir = new Map<string, string | undefined>();
+
+function packageVersion(basedir: string): string | undefined {
+  if (!versionByDir.has(basedir)) {
+    let version: string | undefined;
+    try {
+      version = (JSON.parse(readFileSync(join(basedir, 'package.json'), 'utf8')) as { version?: string }).version;
+    } catch {
+      version = undefined;
+    }
+    versionByDir.set(basedir, version);
+  }
+  return versionByDir.get(basedir);
+}
+
+function hookName(target: PatchTarget): string {
+  return target.file === undefined ? target.module : `${target.module}/${target.file}`;
+}
+
+/** Applies one target's patch, containing every failure to its instrumentation. */
+function applyPatch(registration: Registration, exports: unknown, version: string | undefined): unknown {
+  const { instrumentation, target } = registration;
+  const state = stateOf(instrumentation.name);
+  const name = hookName(target);
+  if (!state.active || exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) return exports;
+  if (version === undefined || !satisfies(version, target.versions, { includePrerelease: true })) {
+    diag.debug(`${name} ${version ?? '(unknown version)'} is outside ${instrumentation.name}'s supported range ${target.versions}; left untouched`);
+    return exports;
+  }
+  let seen = patched.get(target);
+  if (seen === undefined) patched.set(target, (seen = new WeakSet()));
+  if (seen.has(exports as object)) return exports;
+  try {
+    const result = target.patch(exports, version) ?? exports;
+    seen.add(exports as object);
+    if (result !== exports && result !== null && typeof result === 'object') seen.add(result);
+    diag.debug(`patched ${name} ${version}`);
+    return result;
+  } catch (error) {
+    state.fail(error);
+    return exports;
+  }
+}
+
+/**
+ * Installs what the given instrumentations need: builtins are patched right away (so ES module
+ * imports of `node:http` see the patched functions), everything else through ONE
+ * require-in-the-middle hook for all module names (PERFORMANCE.md: one hook for seven names
+ * costs half of seven hooks, and every later require pays per hook).
+ */
+export function installHooks(instrumentations: readonly Instrumentation[]): Hook | undefined {
+  const byName = new Map<string, Registration[]>();
+  let needsInternals = false;
+  let patchedBuiltin = false;
+
+  for (const instrumentation of instrumentations) {
+    for (const target of instrumentation.targets) {
+      const registration = { instrumentation, target };
+      if (isBuiltin(target.module)) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        applyPatch(registration, require(target.module), process.versions.node);
+        patchedBuiltin = true;
+        continue;
+      }
+      if (target.file !== undefined) needsInternals = true;
+      const name = hookName(target);
+      const list = byName.get(name);
+      if (list === undefined) byName.set(name, [registration]);
+      else list.push(registration);
+    }
+  }
+  // ESM wrappers of builtins copy named exports when first created; refresh them.
+  if (patchedBuiltin) syncBuiltinESMExports();
+  if (byName.size === 0) return undefined;
+
+  const modules = [...new Set([...byName.values()].flat().map((r) => r.target.module))];
+  return new Hook(modules, { internals: needsInternals }, (exports, name, basedir) => {
+    const registrations = byName.get(name.replace(/\\/g, '/'));
+    if (registrations === undefined) return exports;
+    const version = basedir === undefined ? undefined : packageVersion(basedir);
+    let result: unknown = exports;
+    for (const registration of registrations) result = applyPatch(registration, result, version);
+    return result as typeof exports;
+  });
+}
+
+/** Runs each instrumentation's `enable` (channel subscriptions), containing failures. */
+export function enableChannels(instrumentations: readonly Instrumentation[]): void {
+  for (const instrumentation of instrumentations) {
+    if (instrumentation.enable === undefined) continue;
+    try {
+      instrumentation.enable();
+    } catch (error) {
+      stateOf(instrumentation.name).fail(error);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The surface instrumentations build on. An instrumentation imports only this module,
+ * `@opentelemetry/api` and `src/semconv`: never the SDK, so it works under any OpenTelemetry SDK.
+ */
+export type { Instrumentation, PatchTarget } from './types';
+export { InstrumentationState, stateOf } from './state';
+export { wrapMethod, disguise, isWrapped, unwrapped } from './wrap';
+export { subscribeGuarded } from './channels';
+export { isTracingSuppressed, suppressTracing } from '../context/suppress';
+export type { HttpInstrumentationConfig } from '../config/types';
+export { VERSION } from '../version';

@@ -1,0 +1,26 @@
+/**
+ * What an instrumentation declares. The framework (hooks.ts) decides when to call `patch`;
+ * the instrumentation never touches module loading itself.
+ */
+export interface PatchTarget {
+  /** Package name (`express`) or builtin (`http`). */
+  module: string;
+  /**
+   * A file inside the package, relative to its root (`lib/router/layer.js`). Internal files are
+   * the reliable hook point: when an ES module imports a CommonJS package, the package's entry
+   * file bypasses the require hook but every file it requires passes through it.
+   */
+  file?: string;
+  /** Semver range of the package versions this patch supports; builtins match Node's version. */
+  versions: string;
+  /** Patches `exports` in place or returns a replacement. May throw: the framework contains it. */
+  patch(exports: unknown, version: string): unknown;
+}
+
+export interface Instrumentation {
+  /** The name used in OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
+  readonly name: string;
+  readonly targets: readonly PatchTarget[];
+  /** Subscriptions to a library's own diagnostics channels go here; called once. */
+  enable?(): void;
+}
