@@ -1,0 +1,183 @@
+import type { InstrumentationScope, ResourceData, SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
+import { otlpSpanKind, spanFlags } from './encode-protobuf';
+import { msToNanosBigInt } from './protobuf-writer';
+
+/**
+ * OTLP/JSON encoding of an `ExportTraceServiceRequest`, as the OTLP specification defines it on top
+ * of the proto3 JSON mapping: lowerCamelCase field names, trace and span ids as lower-case hex
+ * strings (not base64), enums as integers, 64-bit integers (times, int_value) as decimal strings,
+ * proto3 defaults left out.
+ */
+
+interface JsonKeyValue {
+  key: string;
+  value: JsonAnyValue;
+}
+
+type JsonAnyValue =
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { intValue: string }
+  | { doubleValue: number | string }
+  | { arrayValue: { values: JsonAnyValue[] } }
+  | { kvlistValue: { values: JsonKeyValue[] } }
+  | { bytesValue: string }
+  | Record<string, never>;
+
+function anyValue(v: unknown): JsonAnyValue | undefined {
+  switch (typeof v) {
+    case 'string':
+      return { stringValue: v };
+    case 'boolean':
+      return { boolValue: v };
+    case 'number':
+      if (Number.isSafeInteger(v)) return { intValue: String(v) };
+      // proto3 JSON spells the non-finite doubles as strings
+      return { doubleValue: Number.isFinite(v) ? v : String(v) };
+    case 'bigint':
+      return { intValue: BigInt.asIntN(64, v).toString() };
+    case 'object': {
+      if (v === null) return undefined;
+      if (Array.isArray(v)) return { arrayValue: { values: v.map((e) => anyValue(e) ?? {}) } };
+      if (v instanceof Uint8Array) return { bytesValue: Buffer.from(v).toString('base64') };
+      return { kvlistValue: { values: keyValues(v as Record<string, unknown>) } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function keyValues(attrs: Record<string, unknown> | undefined): JsonKeyValue[] {
+  const out: JsonKeyValue[] = [];
+  if (attrs === undefined || attrs === null) return out;
+  for (const key of Object.keys(attrs)) {
+    const value = anyValue(attrs[key]);
+    if (value !== undefined) out.push({ key, value });
+  }
+  return out;
+}
+
+function spanAttributes(s: SpanData): JsonKeyValue[] {
+  const out: JsonKeyValue[] = [];
+  for (let i = 0; i < s.attributeKeys.length; i++) {
+    const value = anyValue(s.attributeValues[i]);
+    if (value !== undefined) out.push({ key: s.attributeKeys[i]!, value });
+  }
+  return out;
+}
+
+/** Sets `obj[key] = value` unless value is a proto3 default ('' / 0 / undefined / empty list). */
+function put(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (value === undefined || value === null || value === '' || value === 0) return;
+  if (Array.isArray(value) && value.length === 0) return;
+  obj[key] = value;
+}
+
+const resourceCache = new WeakMap<ResourceData, Record<string, unknown>>();
+const scopeCache = new WeakMap<InstrumentationScope, Record<string, unknown>>();
+
+function resourceJson(r: ResourceData): Record<string, unknown> {
+  let o = resourceCache.get(r);
+  if (o === undefined) {
+    o = {};
+    put(o, 'attributes', keyValues(r.attributes as Record<string, unknown>));
+    resourceCache.set(r, o);
+  }
+  return o;
+}
+
+function scopeJson(s: InstrumentationScope): Record<string, unknown> {
+  let o = scopeCache.get(s);
+  if (o === undefined) {
+    o = {};
+    put(o, 'name', s.name);
+    put(o, 'version', s.version);
+    scopeCache.set(s, o);
+  }
+  return o;
+}
+
+function eventJson(e: SpanEventData): Record<string, unknown> {
+  const o: Record<string, unknown> = { timeUnixNano: msToNanosBigInt(e.time).toString() };
+  put(o, 'name', e.name);
+  put(o, 'attributes', keyValues(e.attributes as Record<string, unknown>));
+  put(o, 'droppedAttributesCount', e.droppedAttributesCount);
+  return o;
+}
+
+function linkJson(l: SpanLinkData): Record<string, unknown> {
+  const o: Record<string, unknown> = { traceId: l.traceId, spanId: l.spanId };
+  put(o, 'traceState', l.traceState);
+  put(o, 'attributes', keyValues(l.attributes as Record<string, unknown>));
+  put(o, 'droppedAttributesCount', l.droppedAttributesCount);
+  o['flags'] = spanFlags(l.traceFlags, l.isRemote);
+  return o;
+}
+
+function spanJson(s: SpanData): Record<string, unknown> {
+  const o: Record<string, unknown> = { traceId: s.traceId, spanId: s.spanId };
+  put(o, 'traceState', s.traceState);
+  put(o, 'parentSpanId', s.parentSpanId);
+  o['flags'] = spanFlags(s.traceFlags, s.parentIsRemote);
+  put(o, 'name', s.name);
+  put(o, 'kind', otlpSpanKind(s.kind));
+  o['startTimeUnixNano'] = msToNanosBigInt(s.startTime).toString();
+  o['endTimeUnixNano'] = msToNanosBigInt(s.endTime).toString();
+  put(o, 'attributes', spanAttributes(s));
+  put(o, 'droppedAttributesCount', s.droppedAttributesCount);
+  put(o, 'events', s.events.map(eventJson));
+  put(o, 'droppedEventsCount', s.droppedEventsCount);
+  put(o, 'links', s.links.map(linkJson));
+  put(o, 'droppedLinksCount', s.droppedLinksCount);
+  const status: Record<string, unknown> = {};
+  if (s.status !== undefined) {
+    put(status, 'message', s.status.message);
+    put(status, 'code', s.status.code);
+  }
+  o['status'] = status;
+  return o;
+}
+
+/** The request as a plain object in OTLP/JSON form (grouped by resource, then scope, by identity). */
+export function toJsonRequest(spans: readonly SpanData[]): { resourceSpans: Record<string, unknown>[] } {
+  const byResource = new Map<ResourceData, Map<InstrumentationScope, SpanData[]>>();
+  for (const s of spans) {
+    let byScope = byResource.get(s.resource);
+    if (byScope === undefined) byResource.set(s.resource, (byScope = new Map()));
+    let list = byScope.get(s.scope);
+    if (list === undefined) byScope.set(s.scope, (list = []));
+    list.push(s);
+  }
+  const resourceSpans: Record<string, unknown>[] = [];
+  for (const [resource, byScope] of byResource) {
+    const scopeSpans: Record<string, unknown>[] = [];
+    for (const [scope, list] of byScope) {
+      const ss: Record<string, unknown> = { scope: scopeJson(scope), spans: list.map(spanJson) };
+      put(ss, 'schemaUrl', scope.schemaUrl);
+      scopeSpans.push(ss);
+    }
+    const rs: Record<string, unknown> = { resource: resourceJson(resource), scopeSpans };
+    put(rs, 'schemaUrl', resource.schemaUrl);
+    resourceSpans.push(rs);
+  }
+  return { resourceSpans };
+}
+
+/** OTLP/JSON `ExportTraceServiceRequest` body, UTF-8. */
+export function encodeTraceRequestJson(spans: readonly SpanData[]): Uint8Array {
+  return Buffer.from(JSON.stringify(toJsonRequest(spans)), 'utf8');
+}
+
+/** `partialSuccess` of an OTLP/JSON ExportTraceServiceResponse body, when it has one. */
+export function decodePartialSuccessJson(body: Uint8Array): { rejectedSpans: number; errorMessage: string } | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as {
+      partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string };
+    };
+    const ps = parsed?.partialSuccess;
+    if (ps === undefined || ps === null || typeof ps !== 'object') return undefined;
+    return { rejectedSpans: Number(ps.rejectedSpans ?? 0) || 0, errorMessage: String(ps.errorMessage ?? '') };
+  } catch {
+    return undefined;
+  }
+}

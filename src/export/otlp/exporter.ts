@@ -1,0 +1,179 @@
+import { promisify } from 'node:util';
+import { gzip, type InputType, type ZlibOptions } from 'node:zlib';
+import type { OtlpConfig } from '../../config/types';
+import { diagOnce } from '../../diag';
+import type { SpanData } from '../../sdk/span-data';
+import type { ExportResult, SpanExporter } from '../exporter';
+import { decodePartialSuccessJson, encodeTraceRequestJson } from './encode-json';
+import { decodePartialSuccess, encodeTraceRequestPooled } from './encode-protobuf';
+import { GrpcTransport } from './grpc-transport';
+import { HttpTransport, readTlsMaterial, type OtlpTransport } from './http-transport';
+import { DEFAULT_RETRY_POLICY, systemClock, withRetry, type RetryClock, type RetryPolicy } from './retry';
+
+const gzipAsync = promisify(gzip) as (buf: InputType, options: ZlibOptions) => Promise<Buffer>;
+
+export interface OtlpExporterOptions {
+  /** Clock, sleep and randomness of the retry loop (tests). */
+  clock?: RetryClock;
+  policy?: RetryPolicy;
+}
+
+interface Encoded {
+  bytes: Uint8Array;
+  release(): void;
+}
+
+const noop = (): void => {};
+
+/** The endpoint as it may be printed: no user info, no query string. */
+function printableEndpoint(endpoint: string): string {
+  try {
+    const u = new URL(endpoint);
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return '(invalid endpoint)';
+  }
+}
+
+/**
+ * OTLP trace exporter for the three protocols: http/protobuf, http/json and grpc.
+ *
+ * `export` never rejects: it encodes (protobuf into a pooled buffer, or JSON), gzips at level 1
+ * when compression is on, and sends with the OTLP retry rules within `timeoutMs`. Each kind of
+ * failure (an HTTP status, a gRPC status, a network error code, a timeout, a TLS failure, a
+ * partial success) is said once through `diagOnce`, not once per batch. Header values never appear
+ * in a diagnostic or an error: messages are built without them, and anything a server sends back
+ * is scrubbed of them too.
+ */
+export class OtlpTraceExporter implements SpanExporter {
+  private readonly transport: OtlpTransport | undefined;
+  private readonly disabled: Error | undefined;
+  private readonly encode: (spans: readonly SpanData[]) => Encoded;
+  private readonly json: boolean;
+  private readonly gzip: boolean;
+  private readonly timeoutMs: number;
+  private readonly where: string;
+  private readonly secrets: string[];
+  private readonly clock: RetryClock;
+  private readonly policy: RetryPolicy;
+  private readonly pending = new Set<Promise<ExportResult>>();
+  private isShutdown = false;
+
+  constructor(config: OtlpConfig, options: OtlpExporterOptions = {}) {
+    this.where = printableEndpoint(config.endpoint);
+    this.secrets = Object.values(config.headers)
+      .filter((v) => typeof v === 'string' && v.length >= 3)
+      .sort((a, b) => b.length - a.length);
+    this.json = config.protocol === 'http/json';
+    this.gzip = config.compression === 'gzip';
+    this.timeoutMs = config.timeoutMs > 0 ? config.timeoutMs : 10_000;
+    this.clock = options.clock ?? systemClock;
+    this.policy = options.policy ?? DEFAULT_RETRY_POLICY;
+    this.encode = this.json
+      ? (spans) => ({ bytes: encodeTraceRequestJson(spans), release: noop })
+      : encodeTraceRequestPooled;
+
+    let transport: OtlpTransport | undefined;
+    let disabled: Error | undefined;
+    try {
+      const tls = readTlsMaterial(config);
+      transport =
+        config.protocol === 'grpc'
+          ? new GrpcTransport(config.endpoint, config.headers, tls)
+          : new HttpTransport(config.endpoint, config.headers, this.json ? 'application/json' : 'application/x-protobuf', tls);
+    } catch (err) {
+      disabled = new Error(`OTLP exporter disabled: ${this.redact((err as Error).message)}`);
+      diagOnce(`otlp-disabled:${this.where}:${disabled.message}`, 'error', `${disabled.message}; no spans will be exported`);
+    }
+    this.transport = transport;
+    this.disabled = disabled;
+  }
+
+  export(spans: readonly SpanData[]): Promise<ExportResult> {
+    if (this.isShutdown) return Promise.resolve({ ok: false, error: new Error('OTLP exporter is shut down') });
+    if (this.disabled !== undefined || this.transport === undefined) {
+      return Promise.resolve({ ok: false, error: this.disabled ?? new Error('OTLP exporter disabled') });
+    }
+    if (spans.length === 0) return Promise.resolve({ ok: true });
+    const p = this.send(this.transport, spans).catch(
+      (err: unknown): ExportResult => ({ ok: false, error: new Error(this.redact(String((err as Error)?.message ?? err))) }),
+    );
+    this.pending.add(p);
+    void p.then(() => this.pending.delete(p));
+    return p;
+  }
+
+  private async send(transport: OtlpTransport, spans: readonly SpanData[]): Promise<ExportResult> {
+    let encoded: Encoded;
+    try {
+      encoded = this.encode(spans);
+    } catch (err) {
+      const message = `OTLP export to ${this.where}: cannot encode spans: ${(err as Error).message}`;
+      diagOnce(`otlp:${this.where}:encode`, 'error', message);
+      return { ok: false, error: new Error(message) };
+    }
+    let body = encoded.bytes;
+    if (this.gzip) {
+      try {
+        body = await gzipAsync(encoded.bytes, { level: 1 });
+      } finally {
+        encoded.release();
+      }
+    }
+    let result;
+    try {
+      result = await withRetry(
+        (remainingMs) => transport.send(body, { timeoutMs: remainingMs, compressed: this.gzip }),
+        this.timeoutMs,
+        this.clock,
+        this.policy,
+      );
+    } finally {
+      if (!this.gzip) encoded.release();
+    }
+
+    if (result.ok) {
+      this.checkPartialSuccess(result.body, spans.length);
+      return { ok: true };
+    }
+    const detail = this.redact(result.error?.message ?? result.kind);
+    const tries = result.attempts > 1 ? ` (after ${result.attempts} attempts)` : '';
+    const message = `OTLP export to ${this.where} failed: ${detail}${tries}`;
+    diagOnce(
+      `otlp:${this.where}:${result.kind}`,
+      result.retryable ? 'warn' : 'error',
+      `${message}; ${spans.length} span${spans.length === 1 ? '' : 's'} dropped. Further failures of this kind are not reported.`,
+    );
+    return { ok: false, error: new Error(message) };
+  }
+
+  private checkPartialSuccess(body: Uint8Array | undefined, total: number): void {
+    if (body === undefined || body.length === 0) return;
+    const ps = this.json ? decodePartialSuccessJson(body) : decodePartialSuccess(body);
+    if (ps === undefined || !(ps.rejectedSpans > 0)) return;
+    const msg = ps.errorMessage ? `: ${this.redact(ps.errorMessage)}` : '';
+    diagOnce(
+      `otlp:${this.where}:partial-success`,
+      'warn',
+      `OTLP receiver at ${this.where} rejected ${ps.rejectedSpans} of ${total} spans${msg}. Further partial successes are not reported.`,
+    );
+  }
+
+  /** Removes header values from text that may echo them (server messages). */
+  private redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join('***');
+    return out;
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.isShutdown) return;
+    this.isShutdown = true;
+    await this.forceFlush();
+    this.transport?.shutdown();
+  }
+}

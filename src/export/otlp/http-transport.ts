@@ -1,0 +1,186 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { context } from '@opentelemetry/api';
+import type { OtlpConfig } from '../../config/types';
+import { VERSION } from '../../version';
+import { suppressTracing } from '../../context/suppress';
+import { decodeRpcStatusMessage } from './encode-protobuf';
+import { isRetryableHttpStatus, networkFailure, parseRetryAfter, type AttemptOutcome } from './retry';
+
+/** One way of delivering an encoded request; `send` never rejects. */
+export interface OtlpTransport {
+  send(body: Uint8Array, options: { timeoutMs: number; compressed: boolean }): Promise<AttemptOutcome>;
+  shutdown(): void;
+}
+
+export interface TlsMaterial {
+  ca?: Buffer;
+  key?: Buffer;
+  cert?: Buffer;
+}
+
+/**
+ * Reads the PEM files named by the config, once. Throws an Error naming the variable and the path
+ * (never a header value) when a file cannot be read.
+ */
+export function readTlsMaterial(config: OtlpConfig): TlsMaterial {
+  const out: TlsMaterial = {};
+  const read = (file: string | undefined, variable: string): Buffer | undefined => {
+    if (file === undefined || file === '') return undefined;
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      throw new Error(`cannot read ${variable} file ${JSON.stringify(file)}${code ? ` (${code})` : ''}`);
+    }
+  };
+  const ca = read(config.certificateFile, 'OTEL_EXPORTER_OTLP_CERTIFICATE');
+  const key = read(config.clientKeyFile, 'OTEL_EXPORTER_OTLP_CLIENT_KEY');
+  const cert = read(config.clientCertificateFile, 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE');
+  if (ca !== undefined) out.ca = ca;
+  if (key !== undefined) out.key = key;
+  if (cert !== undefined) out.cert = cert;
+  return out;
+}
+
+/** Most of a response body that is kept (for partial success and error messages). */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** A short, printable piece of an error response body. */
+export function bodySnippet(body: Uint8Array, contentType: string | undefined): string {
+  if (body.length === 0) return '';
+  const ct = (contentType ?? '').toLowerCase();
+  let text: string | undefined;
+  if (ct.includes('protobuf')) {
+    text = decodeRpcStatusMessage(body);
+  } else if (ct.includes('json')) {
+    const raw = Buffer.from(body).toString('utf8');
+    try {
+      const parsed = JSON.parse(raw) as { message?: unknown };
+      text = typeof parsed?.message === 'string' ? parsed.message : raw;
+    } catch {
+      text = raw;
+    }
+  } else if (ct === '' || ct.startsWith('text/')) {
+    text = Buffer.from(body).toString('utf8');
+  }
+  if (text === undefined) return '';
+  // eslint-disable-next-line no-control-regex
+  text = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return text.length > 200 ? text.slice(0, 200) + '…' : text;
+}
+
+/** OTLP/HTTP (protobuf or JSON) over node:http / node:https with a keep-alive agent. */
+export class HttpTransport implements OtlpTransport {
+  private readonly url: URL;
+  private readonly secure: boolean;
+  private readonly agent: http.Agent;
+  private readonly baseHeaders: Record<string, string>;
+  private readonly compressedHeaders: Record<string, string>;
+
+  /** Throws on an endpoint that is not an http: or https: URL. */
+  constructor(endpoint: string, headers: Record<string, string>, contentType: string, tls: TlsMaterial) {
+    this.url = new URL(endpoint);
+    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:') {
+      throw new Error(`endpoint scheme ${this.url.protocol} is not http: or https:`);
+    }
+    this.secure = this.url.protocol === 'https:';
+    this.agent = this.secure
+      ? new https.Agent({ keepAlive: true, ...tls })
+      : new http.Agent({ keepAlive: true });
+    this.baseHeaders = { 'user-agent': `otelite/${VERSION}` };
+    for (const [name, value] of Object.entries(headers)) {
+      const lower = name.toLowerCase();
+      if (lower === 'content-length' || lower === 'content-encoding' || lower === 'host') continue;
+      this.baseHeaders[name] = value;
+    }
+    this.baseHeaders['content-type'] = contentType;
+    this.compressedHeaders = { ...this.baseHeaders, 'content-encoding': 'gzip' };
+  }
+
+  send(body: Uint8Array, options: { timeoutMs: number; compressed: boolean }): Promise<AttemptOutcome> {
+    return new Promise<AttemptOutcome>((resolve) => {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (outcome: AttemptOutcome): void => {
+        if (settled) return;
+        settled = true;
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(outcome);
+      };
+      const url = this.url;
+      const headers = { ...(options.compressed ? this.compressedHeaders : this.baseHeaders), 'content-length': String(body.length) };
+      // The agent's own requests are never traced by its http instrumentation.
+      context.with(suppressTracing(context.active()), () => {
+        let req: http.ClientRequest;
+        try {
+          req = (this.secure ? https : http).request(
+            {
+              protocol: url.protocol,
+              hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+              port: url.port,
+              path: url.pathname + url.search,
+              method: 'POST',
+              headers,
+              agent: this.agent,
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              let size = 0;
+              res.on('data', (chunk: Buffer) => {
+                if (size < MAX_RESPONSE_BYTES) chunks.push(chunk);
+                size += chunk.length;
+              });
+              res.on('error', (err) => finish(networkFailure(err)));
+              res.on('close', () => {
+                if (!res.complete) finish(networkFailure(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+              });
+              res.on('end', () => {
+                const status = res.statusCode ?? 0;
+                const responseBody = Buffer.concat(chunks);
+                const contentType = res.headers['content-type'];
+                if (status >= 200 && status < 300) {
+                  finish({ ok: true, retryable: false, kind: 'ok', body: responseBody, ...(contentType ? { contentType } : {}) });
+                  return;
+                }
+                const snippet = bodySnippet(responseBody, contentType);
+                const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
+                const outcome: AttemptOutcome = {
+                  ok: false,
+                  retryable: isRetryableHttpStatus(status),
+                  kind: `http-${status}`,
+                  error: new Error(`HTTP ${status}${res.statusMessage ? ' ' + res.statusMessage : ''}${snippet ? ': ' + snippet : ''}`),
+                  body: responseBody,
+                  ...(contentType ? { contentType } : {}),
+                };
+                if (retryAfterMs !== undefined) outcome.retryAfterMs = retryAfterMs;
+                finish(outcome);
+              });
+            },
+          );
+        } catch (err) {
+          finish({ ok: false, retryable: false, kind: 'request', error: new Error(`cannot make the request: ${(err as Error).message}`) });
+          return;
+        }
+        req.on('socket', (socket) => socket.unref());
+        req.on('error', (err) => finish(networkFailure(err)));
+        timer = setTimeout(() => {
+          finish({
+            ok: false,
+            retryable: true,
+            kind: 'timeout',
+            error: new Error(`no response within ${Math.round(options.timeoutMs)} ms`),
+          });
+          req.destroy();
+        }, options.timeoutMs);
+        timer.unref();
+        req.end(body);
+      });
+    });
+  }
+
+  shutdown(): void {
+    this.agent.destroy();
+  }
+}
