@@ -53,13 +53,14 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.clearTimers();
     if (this.exporting !== undefined) await this.exporting;
     while (this.queue.length > 0) await this.exportOneBatch();
+    // Flushes happen at exit: whatever was lost must be said now, not at the next interval.
+    this.reportDrops(true);
   }
 
   async shutdown(): Promise<void> {
     if (this.isShutdown) return;
     await this.forceFlush();
     this.isShutdown = true;
-    this.reportDrops(true);
     await this.exporter.shutdown();
   }
 
