@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { startReceiver, type Receiver } from '../kit/otlp-receiver';
+import { FIXTURES } from '../kit/paths';
+import { startApp } from '../kit/process';
+
+const APP = path.join(FIXTURES, 'long-running.cjs');
+
+function start(receiver: Receiver, env: Record<string, string> = {}) {
+  return startApp({
+    file: APP,
+    preload: '--require',
+    env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '600000', ...env },
+  });
+}
+
+describe('lifecycle: flush at exit without changing how the app exits', function () {
+  this.timeout(30_000);
+  let receiver: Receiver;
+  afterEach(() => receiver.close());
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} with no app handler: queued spans are flushed, then the process dies by ${signal}`, async () => {
+      receiver = await startReceiver({ protocol: 'http/protobuf' });
+      const app = start(receiver);
+      await app.waitForOutput(/READY/);
+      app.kill(signal);
+      const result = await app.exited;
+      assert.equal(result.signal, signal, result.stderr);
+      assert.equal(result.code, null);
+      assert.deepEqual(receiver.spans.map((s) => s.name), ['before signal']);
+    });
+  }
+
+  it('SIGTERM with an app handler: the agent flushes and the app decides how to exit', async () => {
+    receiver = await startReceiver({ protocol: 'http/protobuf' });
+    const app = start(receiver, { APP_SIGNAL_HANDLER: 'SIGTERM' });
+    await app.waitForOutput(/READY/);
+    app.kill('SIGTERM');
+    const result = await app.exited;
+    assert.match(result.stdout, /APP HANDLER/);
+    assert.equal(result.code, 3);
+    assert.deepEqual(receiver.spans.map((s) => s.name), ['before signal']);
+  });
+
+  it('SIGTERM while the collector hangs: the process still ends by the signal, within the flush deadline', async () => {
+    receiver = await startReceiver({ protocol: 'http/protobuf', respond: () => ({ hang: true }) });
+    const app = start(receiver, { OTEL_EXPORTER_OTLP_TIMEOUT: '60000' });
+    await app.waitForOutput(/READY/);
+    const signalled = Date.now();
+    app.kill('SIGTERM');
+    const result = await app.exited;
+    assert.equal(result.signal, 'SIGTERM');
+    const took = Date.now() - signalled;
+    assert.ok(took < 7_000, `took ${took} ms`);
+    assert.match(result.stderr, /flush did not finish within 5000 ms/);
+  });
+
+  it('process.exit() is never delayed by the agent, even with a hanging collector', async () => {
+    receiver = await startReceiver({ protocol: 'http/protobuf', respond: () => ({ hang: true }) });
+    const app = start(receiver, { EXIT_CODE: '5' });
+    const started = Date.now();
+    const result = await app.exited;
+    assert.equal(result.code, 5);
+    assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`);
+  });
+});
