@@ -79,4 +79,5 @@ export const DEFAULTS: DeepReadonly<Config> = deepFreeze<Config>({
       'signature',
     ],
   },
+  db: { requireParentSpan: false },
 });

@@ -173,5 +173,8 @@ function build(r: EnvReader): Config {
       knownMethods: r.get('OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS', tokens(upper), [...D.http.knownMethods]),
       redactedQueryParams: [...new Set([...D.http.redactedQueryParams, ...extraRedacted])],
     },
+    db: {
+      requireParentSpan: r.get('OTEL_NODE_DB_REQUIRE_PARENT_SPAN', boolean, D.db.requireParentSpan),
+    },
   };
 }

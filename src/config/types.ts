@@ -64,6 +64,14 @@ export interface HttpInstrumentationConfig {
   redactedQueryParams: string[];
 }
 
+export interface DbInstrumentationConfig {
+  /**
+   * OTEL_NODE_DB_REQUIRE_PARENT_SPAN: when true, a query or command made outside any active span
+   * makes no span. One rule for pg, node-redis and ioredis alike.
+   */
+  requireParentSpan: boolean;
+}
+
 export interface Config {
   disabled: boolean;
   serviceName: string;
@@ -83,6 +91,7 @@ export interface Config {
   enabledInstrumentations: string[] | undefined;
   disabledInstrumentations: string[];
   http: HttpInstrumentationConfig;
+  db: DbInstrumentationConfig;
 }
 
 export interface ConfigResult {

@@ -7,5 +7,5 @@ export { InstrumentationState, stateOf } from './state';
 export { wrapMethod, disguise, isWrapped, unwrapped } from './wrap';
 export { subscribeGuarded } from './channels';
 export { isTracingSuppressed, suppressTracing } from '../context/suppress';
-export type { HttpInstrumentationConfig } from '../config/types';
+export type { DbInstrumentationConfig, HttpInstrumentationConfig } from '../config/types';
 export { VERSION } from '../version';

@@ -56,6 +56,7 @@ const ALL_VARIABLES = [
   'OTEL_INSTRUMENTATION_HTTP_CLIENT_CAPTURE_RESPONSE_HEADERS',
   'OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS',
   'OTEL_NODE_REDACTED_QUERY_PARAMS',
+  'OTEL_NODE_DB_REQUIRE_PARENT_SPAN',
 ];
 
 describe('config: readConfig', () => {
@@ -151,6 +152,18 @@ describe('config: readConfig', () => {
         assert.ok(warning.includes(JSON.stringify(value)), warning);
         assert.match(warning, /using false$/);
       }
+    });
+  });
+
+  describe('OTEL_NODE_DB_REQUIRE_PARENT_SPAN', () => {
+    it('defaults to false (database calls outside a span make root spans) and reads true', () => {
+      assert.equal(clean({}).db.requireParentSpan, false);
+      assert.equal(clean({ OTEL_NODE_DB_REQUIRE_PARENT_SPAN: 'true' }).db.requireParentSpan, true);
+    });
+
+    it('warns once and uses false for a malformed value', () => {
+      const { config } = warnedOnce({ OTEL_NODE_DB_REQUIRE_PARENT_SPAN: 'maybe' }, 'OTEL_NODE_DB_REQUIRE_PARENT_SPAN');
+      assert.equal(config.db.requireParentSpan, false);
     });
   });
 
