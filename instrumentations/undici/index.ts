@@ -1,0 +1,33 @@
+import { trace } from '@opentelemetry/api';
+import { stateOf, subscribeGuarded, VERSION, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
+import { createHttpSemantics } from '../shared/http-semantics';
+import { UndiciSpans } from './spans';
+import type { RequestErrorMessage, RequestMessage, ResponseHeadersMessage, SendHeadersMessage } from './types';
+
+/**
+ * undici and Node's global `fetch` (undici bundled inside Node), through undici's own
+ * diagnostics channels: no module hook, no patch, so it covers every copy of undici in the
+ * process, however it was loaded (require, import, or Node's built-in fetch).
+ *
+ * Supported: the `undici` package 5.x to 8.x (the request channels exist since 5.x; 8.x needs
+ * Node >= 22.19) and the global `fetch` of Node 20 to 26. Older undici publishes nothing, so it
+ * is simply not traced.
+ */
+export const UNDICI_INSTRUMENTATION_NAME = 'undici';
+export const UNDICI_SCOPE_NAME = 'otelite/undici';
+
+export function createUndiciInstrumentation(config: HttpInstrumentationConfig): Instrumentation {
+  return {
+    name: UNDICI_INSTRUMENTATION_NAME,
+    targets: [],
+    enable() {
+      const state = stateOf(UNDICI_INSTRUMENTATION_NAME);
+      const spans = new UndiciSpans(trace.getTracer(UNDICI_SCOPE_NAME, VERSION), createHttpSemantics(config));
+      subscribeGuarded<RequestMessage>(state, 'undici:request:create', (message) => spans.onCreate(message));
+      subscribeGuarded<SendHeadersMessage>(state, 'undici:client:sendHeaders', (message) => spans.onSendHeaders(message));
+      subscribeGuarded<ResponseHeadersMessage>(state, 'undici:request:headers', (message) => spans.onResponseHeaders(message));
+      subscribeGuarded<RequestMessage>(state, 'undici:request:trailers', (message) => spans.onTrailers(message));
+      subscribeGuarded<RequestErrorMessage>(state, 'undici:request:error', (message) => spans.onError(message));
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { context, propagation, SpanKind, trace, type Span, type TextMapSetter, type Tracer } from '@opentelemetry/api';
+import { isTracingSuppressed } from '../../src/instrument';
+import {
+  ATTR_HTTP_REQUEST_HEADER_PREFIX,
+  ATTR_HTTP_RESPONSE_HEADER_PREFIX,
+  ATTR_NETWORK_PEER_ADDRESS,
+  ATTR_NETWORK_PEER_PORT,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '../../src/semconv';
+import { captureHeaders, recordError, setResponseStatus, type HttpSemantics } from '../shared/http-semantics';
+import { addRequestHeader, hasRequestHeader, requestHeader, responseHeader } from './headers';
+import { protocolVersion, redactedUrl, requestTarget } from './target';
+import type { RequestErrorMessage, RequestMessage, ResponseHeadersMessage, SendHeadersMessage, UndiciRequest } from './types';
+
+/** Adds each propagation header to the request unless the caller already set it. */
+const REQUEST_SETTER: TextMapSetter<UndiciRequest> = {
+  set(request, key, value) {
+    if (!hasRequestHeader(request.headers, key)) addRequestHeader(request, key, value);
+  },
+};
+
+/**
+ * Turns undici's request events into CLIENT spans, one per request undici writes (each redirect
+ * and retry is its own request, so its own span, as the conventions ask).
+ *
+ * When the span ends: when the response headers arrive (or the request fails before them).
+ * undici reports the end of the body (`undici:request:trailers`) only once the app has read it,
+ * and an app may never read it; the conventions say that then the span SHOULD end after the
+ * headers, not in a later clean-up (semantic conventions, "HTTP client span duration"). So the
+ * duration is time to response headers, every span ends without waiting on the app, and a
+ * failure while the body streams (after the span ended) is not recorded. `trailers` still ends a
+ * span whose `headers` event never came. An upgrade (WebSocket handshake, `upgrade()`) in undici
+ * 5 and early 6.x publishes neither: its span never ends and is not exported; being keyed by the
+ * request object, it leaves nothing behind.
+ */
+export class UndiciSpans {
+  /** Keyed by undici's request object: an abandoned request takes its entry with it. */
+  private readonly spans = new WeakMap<UndiciRequest, Span>();
+  private open = 0;
+
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly http: HttpSemantics,
+  ) {}
+
+  /** Spans started and not ended yet (a diagnostic for tests). */
+  get pending(): number {
+    return this.open;
+  }
+
+  /** `undici:request:create`: published synchronously in the caller's context. */
+  onCreate({ request }: RequestMessage): void {
+    // A CONNECT is a proxy tunnel being opened for the request that follows, not a request of
+    // the app's own.
+    if (request.method === 'CONNECT') return;
+    const active = context.active();
+    if (isTracingSuppressed(active)) return;
+    const target = requestTarget(request.origin, request.path, request.host);
+    if (this.http.isExcluded(target.path, target.url)) return;
+
+    const span = this.tracer.startSpan(request.method, { kind: SpanKind.CLIENT }, active);
+    if (span.isRecording()) {
+      if (this.http.setMethod(span, request.method) === '_OTHER') span.updateName('HTTP');
+      span.setAttribute(ATTR_URL_FULL, redactedUrl(target, this.http));
+      if (target.address !== undefined) span.setAttribute(ATTR_SERVER_ADDRESS, target.address);
+      if (target.port !== undefined) span.setAttribute(ATTR_SERVER_PORT, target.port);
+      const userAgent = requestHeader(request.headers, 'user-agent');
+      if (userAgent !== undefined) span.setAttribute(ATTR_USER_AGENT_ORIGINAL, userAgent.join(', '));
+      const names = this.http.config.clientRequestHeaders;
+      if (names.length > 0) {
+        captureHeaders(span, ATTR_HTTP_REQUEST_HEADER_PREFIX, names, (name) => requestHeader(request.headers, name));
+      }
+      this.spans.set(request, span);
+      this.open++;
+    }
+    // A sampled-out span still propagates its (unsampled) context downstream.
+    propagation.inject(trace.setSpan(active, span), request, REQUEST_SETTER);
+  }
+
+  /** `undici:client:sendHeaders`: the request is being written on `socket`. */
+  onSendHeaders({ request, socket }: SendHeadersMessage): void {
+    const span = this.spans.get(request);
+    if (span === undefined || socket === undefined) return;
+    if (typeof socket.remoteAddress === 'string') span.setAttribute(ATTR_NETWORK_PEER_ADDRESS, socket.remoteAddress);
+    if (typeof socket.remotePort === 'number') span.setAttribute(ATTR_NETWORK_PEER_PORT, socket.remotePort);
+    span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, protocolVersion(socket.alpnProtocol));
+  }
+
+  /** `undici:request:headers`: the response status line and headers were read. */
+  onResponseHeaders({ request, response }: ResponseHeadersMessage): void {
+    const span = this.spans.get(request);
+    if (span === undefined) return;
+    const status = response.statusCode;
+    // An interim response (100 Continue, 103 Early Hints) is followed by the real one; 101
+    // Switching Protocols is final.
+    if (status >= 100 && status < 200 && status !== 101) return;
+    setResponseStatus(span, status, 'client');
+    const names = this.http.config.clientResponseHeaders;
+    if (names.length > 0) {
+      captureHeaders(span, ATTR_HTTP_RESPONSE_HEADER_PREFIX, names, (name) => responseHeader(response.headers, name));
+    }
+    this.finish(request, span);
+  }
+
+  /** `undici:request:trailers`: the response completed. */
+  onTrailers({ request }: RequestMessage): void {
+    const span = this.spans.get(request);
+    if (span !== undefined) this.finish(request, span);
+  }
+
+  /** `undici:request:error`: connect failure, abort, timeout, socket error. */
+  onError({ request, error }: RequestErrorMessage): void {
+    const span = this.spans.get(request);
+    if (span === undefined) return;
+    recordError(span, error);
+    this.finish(request, span);
+  }
+
+  private finish(request: UndiciRequest, span: Span): void {
+    this.spans.delete(request);
+    this.open--;
+    span.end();
+  }
+}
