@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
+import { Hook as ImportHook } from 'import-in-the-middle';
 import { Hook } from 'require-in-the-middle';
 import { satisfies } from 'semver';
+import { registerEsmLoader } from './esm';
 import { stateOf } from './state';
 import type { Instrumentation, PatchTarget } from './types';
 
@@ -31,6 +33,10 @@ function packageVersion(basedir: string): string | undefined {
 
 function hookName(target: PatchTarget): string {
   return target.file === undefined ? target.module : `${target.module}/${target.file}`;
+}
+
+function isPatched(target: PatchTarget, exports: unknown): boolean {
+  return exports !== null && typeof exports === 'object' && patched.get(target)?.has(exports) === true;
 }
 
 /** Applies one target's patch, containing every failure to its instrumentation. */
@@ -62,12 +68,19 @@ function applyPatch(registration: Registration, exports: unknown, version: strin
  * Installs what the given instrumentations need: builtins are patched right away (so ES module
  * imports of `node:http` see the patched functions), everything else through ONE
  * require-in-the-middle hook for all module names (PERFORMANCE.md: one hook for seven names
- * costs half of seven hooks, and every later require pays per hook).
+ * costs half of seven hooks, and every later require pays per hook). Targets marked `esm` also
+ * get import-in-the-middle, registered only for their module names and only if there are any.
  */
-export function installHooks(instrumentations: readonly Instrumentation[]): Hook | undefined {
+export function installHooks(instrumentations: readonly Instrumentation[]): void {
   const byName = new Map<string, Registration[]>();
+  const esm = new Map<string, Registration[]>();
   let needsInternals = false;
   let patchedBuiltin = false;
+  const add = (map: Map<string, Registration[]>, name: string, registration: Registration) => {
+    const list = map.get(name);
+    if (list === undefined) map.set(name, [registration]);
+    else list.push(registration);
+  };
 
   for (const instrumentation of instrumentations) {
     for (const target of instrumentation.targets) {
@@ -79,25 +92,36 @@ export function installHooks(instrumentations: readonly Instrumentation[]): Hook
         continue;
       }
       if (target.file !== undefined) needsInternals = true;
-      const name = hookName(target);
-      const list = byName.get(name);
-      if (list === undefined) byName.set(name, [registration]);
-      else list.push(registration);
+      add(byName, hookName(target), registration);
+      if (target.esm === true && target.file === undefined) add(esm, target.module, registration);
     }
   }
   // ESM wrappers of builtins copy named exports when first created; refresh them.
   if (patchedBuiltin) syncBuiltinESMExports();
-  if (byName.size === 0) return undefined;
 
-  const modules = [...new Set([...byName.values()].flat().map((r) => r.target.module))];
-  return new Hook(modules, { internals: needsInternals }, (exports, name, basedir) => {
-    const registrations = byName.get(name.replace(/\\/g, '/'));
-    if (registrations === undefined) return exports;
-    const version = basedir === undefined ? undefined : packageVersion(basedir);
-    let result: unknown = exports;
-    for (const registration of registrations) result = applyPatch(registration, result, version);
-    return result as typeof exports;
-  });
+  if (byName.size > 0) {
+    const modules = [...new Set([...byName.values()].flat().map((r) => r.target.module))];
+    new Hook(modules, { internals: needsInternals }, (exports, name, basedir) => {
+      const registrations = byName.get(name.replace(/\\/g, '/'));
+      if (registrations === undefined) return exports;
+      const version = basedir === undefined ? undefined : packageVersion(basedir);
+      let result: unknown = exports;
+      for (const registration of registrations) result = applyPatch(registration, result, version);
+      return result as typeof exports;
+    });
+  }
+
+  if (esm.size > 0 && registerEsmLoader([...esm.keys()]) !== undefined) {
+    new ImportHook([...esm.keys()], (namespace, name, basedir) => {
+      const version = basedir === undefined ? undefined : packageVersion(basedir);
+      for (const registration of esm.get(name) ?? []) {
+        // A CommonJS package imported from ESM: its namespace's default is module.exports,
+        // which the require hook may have patched already.
+        if (isPatched(registration.target, namespace.default)) continue;
+        applyPatch(registration, namespace, version);
+      }
+    });
+  }
 }
 
 /** Runs each instrumentation's `enable` (channel subscriptions), containing failures. */

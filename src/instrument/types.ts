@@ -11,6 +11,13 @@ export interface PatchTarget {
    * file bypasses the require hook but every file it requires passes through it.
    */
   file?: string;
+  /**
+   * Also hook the module when it is loaded as an ES module (import-in-the-middle). Only for
+   * code the require hook cannot see: an ES module package, or an ES build of a dual package.
+   * The loader hook costs start-up time (PERFORMANCE.md), so it is registered only when an
+   * enabled target asks for it, and only for the modules named by such targets.
+   */
+  esm?: boolean;
   /** Semver range of the package versions this patch supports; builtins match Node's version. */
   versions: string;
   /** Patches `exports` in place or returns a replacement. May throw: the framework contains it. */
