@@ -56,7 +56,7 @@ function formatStatus(span: SpanData): string {
 function spanLine(span: SpanData, traceStart: number): string {
   const duration = (span.endTime - span.startTime).toFixed(2);
   const offset = (span.startTime - traceStart).toFixed(2);
-  const parts = [span.name, SpanKind[span.kind], `${duration} ms`, `@+${offset} ms`];
+  const parts = [span.name, SpanKind[span.kind], `${duration} ms`, `@+${offset} ms`, `id=${span.spanId}`];
   const status = formatStatus(span);
   if (status) parts.push(status);
   const attributes = formatAttributes(span);

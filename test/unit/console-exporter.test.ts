@@ -51,7 +51,7 @@ describe('console exporter', () => {
     assert.equal(output.length, 1, 'children are held back until the root ends');
     const lines = output[0].trimEnd().split('\n');
     assert.match(lines[0], /^trace [0-9a-f]{32}  service=console-test$/);
-    assert.match(lines[1], /^└─ GET \/users\/:id  SERVER  \d+\.\d\d ms  @\+0\.00 ms  http\.request\.method="GET" http\.route="\/users\/:id"$/);
+    assert.match(lines[1], /^└─ GET \/users\/:id  SERVER  \d+\.\d\d ms  @\+0\.00 ms  id=[0-9a-f]{16}  http\.request\.method="GET" http\.route="\/users\/:id"$/);
     assert.match(lines[2], /^   ├─ SELECT users  CLIENT .* db\.system\.name="postgresql"$/);
     assert.match(lines[3], /^   └─ GET  CLIENT .* ERROR \(upstream 503\)/);
   });
