@@ -153,3 +153,87 @@ export function parseHostHeader(host: string | undefined): { address: string; po
   const port = Number(host.slice(colon + 1));
   return { address: host.slice(0, colon), port: Number.isInteger(port) ? port : undefined };
 }
+
+/** The first hop of a `Forwarded` header (RFC 7239): the one the original client added. */
+export interface ForwardedHop {
+  for: string | undefined;
+  host: string | undefined;
+  proto: string | undefined;
+}
+
+/**
+ * Reads the first element of a `Forwarded` header (`for=192.0.2.60;proto=https;host=a.example,
+ * for=10.0.0.1`): parameter names case-insensitive, values plain or quoted. Returns undefined when
+ * the header is absent or its first element names none of `for`, `host`, `proto`.
+ */
+export function parseForwarded(value: string | string[] | undefined): ForwardedHop | undefined {
+  if (Array.isArray(value)) value = value[0];
+  if (typeof value !== 'string' || value.length === 0) return undefined;
+  let hop: ForwardedHop | undefined;
+  let i = 0;
+  const n = value.length;
+  while (i < n) {
+    while (i < n && (value[i] === ' ' || value[i] === '\t' || value[i] === ';')) i++;
+    const nameStart = i;
+    while (i < n && value[i] !== '=' && value[i] !== ';' && value[i] !== ',') i++;
+    const name = value.slice(nameStart, i).trim().toLowerCase();
+    let parameter = '';
+    if (value[i] === '=') {
+      i++;
+      if (value[i] === '"') {
+        i++;
+        while (i < n && value[i] !== '"') {
+          if (value[i] === '\\' && i + 1 < n) i++;
+          parameter += value[i++];
+        }
+        i++;
+        while (i < n && value[i] !== ';' && value[i] !== ',') i++;
+      } else {
+        const start = i;
+        while (i < n && value[i] !== ';' && value[i] !== ',') i++;
+        parameter = value.slice(start, i).trim();
+      }
+    }
+    if (parameter.length > 0 && (name === 'for' || name === 'host' || name === 'proto')) {
+      hop ??= { for: undefined, host: undefined, proto: undefined };
+      if (hop[name] === undefined) hop[name] = parameter;
+    }
+    if (value[i] === ',') break;
+  }
+  return hop;
+}
+
+/** The first entry of a comma-separated header such as `X-Forwarded-For`, trimmed. */
+export function firstListValue(value: string | string[] | undefined): string | undefined {
+  if (Array.isArray(value)) value = value[0];
+  if (typeof value !== 'string') return undefined;
+  const comma = value.indexOf(',');
+  const first = (comma < 0 ? value : value.slice(0, comma)).trim();
+  return first.length === 0 ? undefined : first;
+}
+
+/**
+ * A client address from a `Forwarded` `for=` node or an `X-Forwarded-For` entry, without port and
+ * brackets: `"[2001:db8::17]:4711"` → `2001:db8::17`, `192.0.2.43:47011` → `192.0.2.43`; a bare
+ * IPv6 literal is kept whole. `unknown` (RFC 7239: the proxy does not know) gives undefined.
+ */
+export function forwardedNodeAddress(node: string | undefined): string | undefined {
+  if (node === undefined) return undefined;
+  node = node.trim();
+  if (node.length === 0 || node.toLowerCase() === 'unknown') return undefined;
+  if (node[0] === '[') {
+    const close = node.indexOf(']');
+    return close > 1 ? node.slice(1, close) : undefined;
+  }
+  const colon = node.indexOf(':');
+  if (colon >= 0 && node.indexOf(':', colon + 1) < 0) return colon > 0 ? node.slice(0, colon) : undefined;
+  return node;
+}
+
+/**
+ * The span name's `{method}` part: the method when it is known, `HTTP` otherwise (the
+ * conventions' rule for `_OTHER`).
+ */
+export function spanNameMethod(config: HttpInstrumentationConfig, method: string): string {
+  return config.knownMethods.includes(method) ? method : 'HTTP';
+}

@@ -1,0 +1,119 @@
+import type { Span } from '@opentelemetry/api';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_HTTP_REQUEST_HEADER_PREFIX,
+  ATTR_NETWORK_PEER_ADDRESS,
+  ATTR_NETWORK_PEER_PORT,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_PATH,
+  ATTR_URL_QUERY,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '../../src/semconv';
+import {
+  captureHeaders,
+  firstListValue,
+  forwardedNodeAddress,
+  parseForwarded,
+  parseHostHeader,
+  type HttpSemantics,
+} from '../shared/http-semantics';
+
+/**
+ * The attributes of a SERVER span, read from the request line, headers and socket. Called only
+ * for a recording span.
+ */
+
+const SLASH = 47;
+
+function isAbsoluteForm(target: string): boolean {
+  return target.charCodeAt(0) !== SLASH && target.includes('://');
+}
+
+/** The request target split at `?` (origin form), or parsed (absolute form, as sent to proxies). */
+interface Target {
+  path: string;
+  query: string | undefined;
+  /** The authority of an absolute-form target. */
+  authority: string | undefined;
+}
+
+function splitTarget(target: string): Target {
+  if (isAbsoluteForm(target)) {
+    try {
+      const url = new URL(target);
+      return { path: url.pathname, query: url.search.length > 0 ? url.search.slice(1) : undefined, authority: url.host };
+    } catch {
+      // not a URL after all: fall through and treat it as a path
+    }
+  }
+  const q = target.indexOf('?');
+  if (q < 0) return { path: target, query: undefined, authority: undefined };
+  const hash = target.indexOf('#', q);
+  return { path: target.slice(0, q), query: target.slice(q + 1, hash < 0 ? undefined : hash), authority: undefined };
+}
+
+/** `url.path` of a request target, for OTEL_NODE_EXCLUDED_URLS (checked before the span starts). */
+export function requestPath(target: string): string {
+  if (isAbsoluteForm(target)) return splitTarget(target).path;
+  const q = target.indexOf('?');
+  return q < 0 ? target : target.slice(0, q);
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+export function setServerAttributes(span: Span, req: IncomingMessage, target: string, method: string, http: HttpSemantics): void {
+  http.setMethod(span, method);
+  const { path, query, authority } = splitTarget(target);
+  span.setAttribute(ATTR_URL_PATH, path);
+  if (query !== undefined) span.setAttribute(ATTR_URL_QUERY, http.redactQuery(query));
+
+  const headers: IncomingHttpHeaders = req.headers ?? {};
+  const socket: Partial<Socket> & { encrypted?: boolean } = req.socket ?? {};
+  const forwarded = headers.forwarded === undefined ? undefined : parseForwarded(headers.forwarded);
+
+  const scheme = forwarded?.proto ?? firstListValue(headers['x-forwarded-proto']) ?? (socket.encrypted === true ? 'https' : 'http');
+  span.setAttribute(ATTR_URL_SCHEME, scheme.toLowerCase());
+
+  const host = parseHostHeader(authority ?? forwarded?.host ?? firstListValue(headers['x-forwarded-host']) ?? headers.host);
+  if (host !== undefined) {
+    span.setAttribute(ATTR_SERVER_ADDRESS, host.address);
+    const port = host.port ?? defaultPort(scheme);
+    if (port !== undefined) span.setAttribute(ATTR_SERVER_PORT, port);
+  } else if (typeof socket.localAddress === 'string') {
+    span.setAttribute(ATTR_SERVER_ADDRESS, socket.localAddress);
+    if (typeof socket.localPort === 'number') span.setAttribute(ATTR_SERVER_PORT, socket.localPort);
+  }
+
+  const peer = socket.remoteAddress;
+  const client =
+    forwardedNodeAddress(forwarded?.for) ?? forwardedNodeAddress(firstListValue(headers['x-forwarded-for'])) ?? peer;
+  if (client !== undefined) span.setAttribute(ATTR_CLIENT_ADDRESS, client);
+  if (peer !== undefined) {
+    span.setAttribute(ATTR_NETWORK_PEER_ADDRESS, peer);
+    if (typeof socket.remotePort === 'number') span.setAttribute(ATTR_NETWORK_PEER_PORT, socket.remotePort);
+  }
+  if (typeof req.httpVersion === 'string') span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, protocolVersion(req.httpVersion));
+  const userAgent = headerText(headers['user-agent']);
+  if (userAgent !== undefined) span.setAttribute(ATTR_USER_AGENT_ORIGINAL, userAgent);
+
+  const names = http.config.serverRequestHeaders;
+  if (names.length > 0) captureHeaders(span, ATTR_HTTP_REQUEST_HEADER_PREFIX, names, (name) => headers[name]);
+}
+
+function defaultPort(scheme: string): number | undefined {
+  const lower = scheme.toLowerCase();
+  return lower === 'https' ? 443 : lower === 'http' ? 80 : undefined;
+}
+
+/** `network.protocol.version`: Node reports `1.1`, `1.0`, and `2.0` for HTTP/2, which the conventions write `2`. */
+export function protocolVersion(httpVersion: string): string {
+  return httpVersion === '2.0' ? '2' : httpVersion;
+}

@@ -1,0 +1,173 @@
+import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isTracingSuppressed, suppressTracing } from '../../src/instrument';
+import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_HEADER_PREFIX, ATTR_HTTP_RESPONSE_STATUS_CODE, ERROR_TYPE_OTHER } from '../../src/semconv';
+import { captureHeaders, recordError, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
+import { requestPath, setServerAttributes } from './attributes';
+import { CONTEXT, invoke, SERVER_SPAN, SPAN, type AnyFunction, type HttpDeps, type Tagged } from './shared';
+
+/**
+ * SERVER spans, from `Server.prototype.emit('request', req, res)` of node:http and node:https.
+ * A request excluded by OTEL_NODE_EXCLUDED_URLS gets no span and is handled in a context that
+ * suppresses tracing, so the calls it makes are not traced either (no stray root spans).
+ *
+ * Every 'request' listener runs in the span's context, and so do later events of the request
+ * and the response (body 'data'/'end', 'finish'...): body parsers call the app's handlers from
+ * those events, and the handlers' outgoing calls must still be children of the server span.
+ * Frameworks find the span with `trace.getActiveSpan()` in their handlers (to set `http.route`
+ * and rename it).
+ *
+ * The span ends once: at the response's 'finish' (status code, 5xx is an error), or at its
+ * 'close' without 'finish' (the connection went away first: ERROR, `error.type` `aborted`, and
+ * the status code if the headers were sent). A listener that throws gets its exception recorded
+ * (ERROR, `error.type` = the error's code or name); the same error object goes on, untouched,
+ * to the app's `uncaughtException` handler, and the span still ends with the response.
+ */
+
+type ServerRequest = IncomingMessage & Tagged;
+type Response = ServerResponse & Tagged;
+
+const EMPTY_HEADERS = Object.freeze({});
+
+export function wrapServerEmit(original: AnyFunction, deps: HttpDeps): AnyFunction {
+  return function emit(this: unknown, event: string | symbol): unknown {
+    if (event !== 'request' || !deps.state.active) return Reflect.apply(original, this, arguments);
+    let ctx: Context | undefined;
+    try {
+      ctx = startServerSpan(deps, arguments[1] as ServerRequest, arguments[2] as Response);
+    } catch (error) {
+      deps.state.fail(error);
+    }
+    if (ctx === undefined) return Reflect.apply(original, this, arguments);
+    // try/finally, not catch-and-rethrow: the app's error leaves untouched, and Node's crash
+    // report still points at the app's own `throw`, not at a rethrow in the agent.
+    let threw = true;
+    try {
+      const result: unknown = context.with(ctx, invoke, undefined, original, this, arguments);
+      threw = false;
+      return result;
+    } finally {
+      if (threw) listenerThrew(deps, arguments[2] as Response);
+    }
+  };
+}
+
+function startServerSpan(deps: HttpDeps, req: ServerRequest, res: Response): Context | undefined {
+  if (req === null || typeof req !== 'object' || res === null || typeof res !== 'object') return undefined;
+  if (isTracingSuppressed(context.active())) return undefined;
+  const target = typeof req.url === 'string' ? req.url : '/';
+  if (deps.hasExclusions && deps.http.isExcluded(requestPath(target), undefined)) {
+    // No span, and nothing traced below it either: a health check's own calls are noise too.
+    const suppressed = suppressTracing(ROOT_CONTEXT);
+    req[CONTEXT] = suppressed;
+    return suppressed;
+  }
+
+  const parent = propagation.extract(ROOT_CONTEXT, req.headers ?? EMPTY_HEADERS);
+  const method = typeof req.method === 'string' ? req.method : 'GET';
+  const span = deps.tracer.startSpan(spanNameMethod(deps.config, method), SERVER_SPAN, parent);
+  if (span.isRecording()) setServerAttributes(span, req, target, method, deps.http);
+  const ctx = trace.setSpan(parent, span);
+  res[SPAN] = span;
+  req[CONTEXT] = ctx;
+  return ctx;
+}
+
+/**
+ * A 'request' listener threw. The error itself is only seen by 'uncaughtExceptionMonitor'
+ * (passive: it changes nothing about how the process handles the error), which runs before the
+ * app's 'uncaughtException' handlers, or before the process dies when there is none.
+ */
+let threwIn: Span | undefined;
+let monitoring = false;
+
+function listenerThrew(deps: HttpDeps, res: Response): void {
+  try {
+    const span = res?.[SPAN];
+    if (span === undefined || !span.isRecording()) return;
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
+    threwIn = span;
+    if (!monitoring) {
+      monitoring = true;
+      process.on('uncaughtExceptionMonitor', (error) => {
+        const span = threwIn;
+        threwIn = undefined;
+        try {
+          if (span !== undefined && span.isRecording()) recordError(span, error);
+        } catch (failure) {
+          deps.state.fail(failure);
+        }
+      });
+    }
+  } catch (failure) {
+    deps.state.fail(failure);
+  }
+}
+
+/** The response is over: status on 'finish', or an abort on 'close' without it. */
+function responseDone(deps: HttpDeps, span: Span, res: Response, finished: boolean): void {
+  if (!span.isRecording()) return;
+  if (finished) {
+    setResponseStatus(span, res.statusCode, 'server');
+  } else {
+    if (res.headersSent) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
+    span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  const names = deps.config.serverResponseHeaders;
+  if (names.length > 0 && res.headersSent) captureHeaders(span, ATTR_HTTP_RESPONSE_HEADER_PREFIX, names, (name) => res.getHeader(name));
+}
+
+/**
+ * Runs an event of a traced request or response in the server span's context when someone
+ * listens and that context is not already the active one (one `context.with` per event at most).
+ */
+export function emitInContext(
+  ctx: Context,
+  original: AnyFunction,
+  emitter: NodeJS.EventEmitter,
+  event: string | symbol,
+  args: IArguments,
+): unknown {
+  if (emitter.listenerCount(event) === 0 || context.active() === ctx) return Reflect.apply(original, emitter, args);
+  return context.with(ctx, invoke, undefined, original, emitter, args);
+}
+
+/** `ServerResponse.prototype.emit`: ends the span, and runs the response's events in its context. */
+export function wrapServerResponseEmit(original: AnyFunction, deps: HttpDeps): AnyFunction {
+  return function emit(this: Response, event: string | symbol): unknown {
+    if (!deps.state.active) return Reflect.apply(original, this, arguments);
+    const ctx = (this.req as ServerRequest | undefined)?.[CONTEXT];
+    let span: Span | undefined;
+    if (event === 'finish' || event === 'close') {
+      span = this[SPAN];
+      if (span !== undefined) {
+        // Claimed before the listeners run: a nested 'close' cannot end it a second time.
+        this[SPAN] = undefined;
+        try {
+          responseDone(deps, span, this, event === 'finish' || this.writableFinished);
+        } catch (error) {
+          deps.state.fail(error);
+        }
+      }
+    }
+    if (span === undefined) {
+      return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);
+    }
+    // The span ends after the listeners, so a 'finish' listener can still annotate it.
+    try {
+      return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);
+    } finally {
+      endQuietly(deps, span);
+    }
+  };
+}
+
+function endQuietly(deps: HttpDeps, span: Span): void {
+  try {
+    span.end();
+  } catch (error) {
+    deps.state.fail(error);
+  }
+}

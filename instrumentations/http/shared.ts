@@ -1,0 +1,40 @@
+import { SpanKind, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import type { HttpInstrumentationConfig, InstrumentationState } from '../../src/instrument';
+import type { HttpSemantics } from '../shared/http-semantics';
+
+/** What the patches of the http instrumentation share: built once, when it is created. */
+export interface HttpDeps {
+  readonly tracer: Tracer;
+  readonly http: HttpSemantics;
+  readonly config: HttpInstrumentationConfig;
+  readonly state: InstrumentationState;
+  /** OTEL_NODE_EXCLUDED_URLS is set: only then is a path computed before the span starts. */
+  readonly hasExclusions: boolean;
+}
+
+/**
+ * Per-request state lives on Node's own objects under private symbols (no side tables):
+ * - `SPAN` on a ServerResponse or ClientRequest: the span, until it ends (then `undefined`);
+ * - `CONTEXT` on a server IncomingMessage: the server span's context, for the request's events;
+ * - `TIMED_OUT` on a ClientRequest: its 'timeout' fired, so a later error is a timeout.
+ */
+export const SPAN = Symbol('otelite.http.span');
+export const CONTEXT = Symbol('otelite.http.context');
+export const TIMED_OUT = Symbol('otelite.http.timedOut');
+
+export interface Tagged {
+  [SPAN]?: Span;
+  [CONTEXT]?: Context;
+  [TIMED_OUT]?: boolean;
+}
+
+/** Constant span options: no object per request. */
+export const SERVER_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
+export const CLIENT_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
+
+export type AnyFunction = (...args: any[]) => any;
+
+/** `context.with(ctx, invoke, undefined, fn, self, args)` calls `fn` with `this` and arguments, no closure. */
+export function invoke(fn: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
+  return Reflect.apply(fn, self, args);
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import type { AttributeValue, Span } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
+import { protocolVersion, requestPath, setServerAttributes } from '../../instrumentations/http/attributes';
+import { createHttpSemantics } from '../../instrumentations/shared/http-semantics';
+import { readConfig } from '../../src/config';
+
+/** Just enough of a Span to collect attributes. */
+function recorder(): { span: Span; attributes: Record<string, AttributeValue> } {
+  const attributes: Record<string, AttributeValue> = {};
+  const span = {
+    setAttribute(key: string, value: AttributeValue) {
+      attributes[key] = value;
+      return span;
+    },
+  } as unknown as Span;
+  return { span, attributes };
+}
+
+function request(url: string, headers: Record<string, string>, socket: Record<string, unknown> = {}): IncomingMessage {
+  return {
+    url,
+    method: 'GET',
+    httpVersion: '1.1',
+    headers,
+    socket: { remoteAddress: '10.0.0.9', remotePort: 51000, localAddress: '10.0.0.1', localPort: 8080, ...socket },
+  } as unknown as IncomingMessage;
+}
+
+function attributesOf(req: IncomingMessage, env: Record<string, string> = {}): Record<string, AttributeValue> {
+  const { span, attributes } = recorder();
+  setServerAttributes(span, req, req.url ?? '/', req.method ?? 'GET', createHttpSemantics(readConfig(env).config.http));
+  return attributes;
+}
+
+describe('http server: span attributes', function () {
+  it('reads path, redacted query, Host, peer, version and user agent', function () {
+    const attributes = attributesOf(request('/search?q=x&sig=secret', { host: 'shop.example:8443', 'user-agent': 'curl/8' }));
+    assert.deepEqual(attributes, {
+      'http.request.method': 'GET',
+      'url.path': '/search',
+      'url.query': 'q=x&sig=REDACTED',
+      'url.scheme': 'http',
+      'server.address': 'shop.example',
+      'server.port': 8443,
+      'client.address': '10.0.0.9',
+      'network.peer.address': '10.0.0.9',
+      'network.peer.port': 51000,
+      'network.protocol.version': '1.1',
+      'user_agent.original': 'curl/8',
+    });
+  });
+
+  it('takes the scheme from TLS, the default port from the scheme, and the local socket without Host', function () {
+    const tls = attributesOf(request('/', { host: 'secure.example' }, { encrypted: true }));
+    assert.equal(tls['url.scheme'], 'https');
+    assert.equal(tls['server.port'], 443);
+    assert.equal(tls['url.query'], undefined);
+    const noHost = attributesOf(request('/', {}));
+    assert.equal(noHost['server.address'], '10.0.0.1');
+    assert.equal(noHost['server.port'], 8080);
+  });
+
+  it('prefers Forwarded, then X-Forwarded-*, over the connection', function () {
+    const forwarded = attributesOf(
+      request('/', {
+        host: 'internal:8080',
+        forwarded: 'for="[2001:db8::7]:5000";proto=HTTPS;host=public.example, for=10.0.0.2',
+        'x-forwarded-for': '198.51.100.1',
+        'x-forwarded-host': 'other.example',
+      }),
+    );
+    assert.equal(forwarded['client.address'], '2001:db8::7');
+    assert.equal(forwarded['url.scheme'], 'https');
+    assert.equal(forwarded['server.address'], 'public.example');
+    assert.equal(forwarded['server.port'], 443);
+    assert.equal(forwarded['network.peer.address'], '10.0.0.9', 'the peer stays the connection');
+
+    const xff = attributesOf(
+      request('/', { host: 'internal:8080', 'x-forwarded-for': '203.0.113.5, 10.0.0.2', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example' }),
+    );
+    assert.equal(xff['client.address'], '203.0.113.5');
+    assert.equal(xff['url.scheme'], 'https');
+    assert.equal(xff['server.address'], 'api.example');
+  });
+
+  it('reads absolute-form targets, and unknown methods as _OTHER', function () {
+    const { span, attributes } = recorder();
+    const req = request('http://target.example:81/p?a=1', { host: 'proxy' });
+    setServerAttributes(span, req, req.url!, 'PURGE', createHttpSemantics(readConfig({}).config.http));
+    assert.equal(attributes['url.path'], '/p');
+    assert.equal(attributes['url.query'], 'a=1');
+    assert.equal(attributes['server.address'], 'target.example');
+    assert.equal(attributes['server.port'], 81);
+    assert.equal(attributes['http.request.method'], '_OTHER');
+    assert.equal(attributes['http.request.method_original'], 'PURGE');
+  });
+
+  it('captures the configured request headers as string arrays', function () {
+    const attributes = attributesOf(request('/', { 'x-tenant': 'acme', 'x-other': 'no' }), {
+      OTEL_INSTRUMENTATION_HTTP_SERVER_CAPTURE_REQUEST_HEADERS: 'X-Tenant,x-missing',
+    });
+    assert.deepEqual(attributes['http.request.header.x-tenant'], ['acme']);
+    assert.equal(attributes['http.request.header.x-missing'], undefined);
+    assert.equal(attributes['http.request.header.x-other'], undefined);
+  });
+
+  it('requestPath drops the query; protocolVersion writes HTTP/2 as 2', function () {
+    assert.equal(requestPath('/a/b?c=d'), '/a/b');
+    assert.equal(requestPath('/'), '/');
+    assert.equal(requestPath('*'), '*');
+    assert.equal(requestPath('https://h.example/x?y'), '/x');
+    assert.equal(protocolVersion('1.1'), '1.1');
+    assert.equal(protocolVersion('2.0'), '2');
+  });
+});
