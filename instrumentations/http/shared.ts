@@ -1,6 +1,7 @@
 import { SpanKind, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import type { HttpInstrumentationConfig, InstrumentationState } from '../../src/instrument';
 import type { HttpSemantics } from '../shared/http-semantics';
+import { SERVER_CONTEXT } from '../shared/server-span';
 
 /** What the patches of the http instrumentation share: built once, when it is created. */
 export interface HttpDeps {
@@ -15,11 +16,12 @@ export interface HttpDeps {
 /**
  * Per-request state lives on Node's own objects under private symbols (no side tables):
  * - `SPAN` on a ServerResponse or ClientRequest: the span, until it ends (then `undefined`);
- * - `CONTEXT` on a server IncomingMessage: the server span's context, for the request's events;
+ * - `CONTEXT` on a server IncomingMessage: the server span's context, for the request's events
+ *   (the frameworks read it too: shared/server-span.ts);
  * - `TIMED_OUT` on a ClientRequest: its 'timeout' fired, so a later error is a timeout.
  */
 export const SPAN = Symbol('otelite.http.span');
-export const CONTEXT = Symbol('otelite.http.context');
+export const CONTEXT: typeof SERVER_CONTEXT = SERVER_CONTEXT;
 export const TIMED_OUT = Symbol('otelite.http.timedOut');
 
 export interface Tagged {
