@@ -1,10 +1,21 @@
 import type { Config } from '../src/config/types';
 import type { Instrumentation } from '../src/instrument';
+import { createHttpInstrumentation } from './http';
+import { createIoredisInstrumentation } from './ioredis';
+import { createPgInstrumentation } from './pg';
+import { createRedisInstrumentation } from './redis';
+import { createUndiciInstrumentation } from './undici';
 
 /**
  * Every instrumentation otelite ships, built from the configuration. The agent filters this
  * list by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS.
  */
-export function createInstrumentations(_config: Config): Instrumentation[] {
-  return [];
+export function createInstrumentations(config: Config): Instrumentation[] {
+  return [
+    createHttpInstrumentation(config.http),
+    createUndiciInstrumentation(config.http),
+    createRedisInstrumentation(config.db),
+    createIoredisInstrumentation(config.db),
+    createPgInstrumentation(config.db),
+  ];
 }
