@@ -7,8 +7,6 @@ import { enableChannels, installHooks } from './instrument/hooks';
 import type { Instrumentation } from './instrument/types';
 import { createInstrumentations } from '../instrumentations';
 import { BatchSpanProcessor } from './export/batch-processor';
-import { ConsoleSpanExporter } from './export/console-exporter';
-import { OtlpTraceExporter } from './export/otlp/exporter';
 import { SimpleSpanProcessor } from './export/simple-processor';
 import { installExitHooks } from './lifecycle';
 import { createPropagator } from './propagation';
@@ -41,8 +39,14 @@ export function getAgent(): Agent | undefined {
 function createProcessors(config: Config): SpanProcessor {
   const processors: SpanProcessor[] = [];
   for (const name of config.tracesExporters) {
-    if (name === 'console') processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter(config.consoleFormat)));
-    else processors.push(new BatchSpanProcessor(new OtlpTraceExporter(config.otlp), config.batch));
+    // Exporters are loaded only when configured: each costs start-up time to load.
+    if (name === 'console') {
+      const { ConsoleSpanExporter } = require('./export/console-exporter') as typeof import('./export/console-exporter');
+      processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter(config.consoleFormat)));
+    } else {
+      const { OtlpTraceExporter } = require('./export/otlp/exporter') as typeof import('./export/otlp/exporter');
+      processors.push(new BatchSpanProcessor(new OtlpTraceExporter(config.otlp), config.batch));
+    }
   }
   if (processors.length === 0) return NOOP_PROCESSOR;
   return processors.length === 1 ? processors[0] : new MultiSpanProcessor(processors);

@@ -2,9 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
-import { Hook as ImportHook } from 'import-in-the-middle';
 import { Hook } from 'require-in-the-middle';
-import { satisfies } from 'semver';
 import { registerEsmLoader } from './esm';
 import { stateOf } from './state';
 import type { Instrumentation, PatchTarget } from './types';
@@ -12,6 +10,16 @@ import type { Instrumentation, PatchTarget } from './types';
 interface Registration {
   instrumentation: Instrumentation;
   target: PatchTarget;
+}
+
+type Satisfies = (version: string, range: string, options: { includePrerelease: boolean }) => boolean;
+let satisfies: Satisfies | undefined;
+
+/** semver is loaded on the first real range check: it costs ~8 ms of start-up, and `*` needs none. */
+function inRange(version: string, range: string): boolean {
+  if (range === '*') return true;
+  satisfies ??= require('semver/functions/satisfies') as Satisfies;
+  return satisfies(version, range, { includePrerelease: true });
 }
 
 /** Exports objects already patched, per target: a module loaded twice is patched once. */
@@ -45,7 +53,7 @@ function applyPatch(registration: Registration, exports: unknown, version: strin
   const state = stateOf(instrumentation.name);
   const name = hookName(target);
   if (!state.active || exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) return exports;
-  if (version === undefined || !satisfies(version, target.versions, { includePrerelease: true })) {
+  if (version === undefined || !inRange(version, target.versions)) {
     diag.debug(`${name} ${version ?? '(unknown version)'} is outside ${instrumentation.name}'s supported range ${target.versions}; left untouched`);
     return exports;
   }
@@ -112,6 +120,8 @@ export function installHooks(instrumentations: readonly Instrumentation[]): void
   }
 
   if (esm.size > 0 && registerEsmLoader([...esm.keys()]) !== undefined) {
+    // Loaded only here: most apps need no ESM hook and should not pay for loading it.
+    const { Hook: ImportHook } = require('import-in-the-middle') as typeof import('import-in-the-middle');
     new ImportHook([...esm.keys()], (namespace, name, basedir) => {
       const version = basedir === undefined ? undefined : packageVersion(basedir);
       for (const registration of esm.get(name) ?? []) {
