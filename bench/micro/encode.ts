@@ -1,12 +1,19 @@
 /**
  * Micro-benchmark: OTLP protobuf encoding of 10k realistic server spans (12 attributes each).
  *
- *   npx tsc -p tsconfig.json && node build/bench/micro/encode.js
+ *   npx tsc -p tsconfig.json && node build/bench/micro/encode.js            # everything, as text
+ *   node build/bench/micro/encode.js --compare [--quick] [--json]            # only otelite vs official
  *
  * Encodes the 10k spans in batches of 512 (the default OTEL_BSP_MAX_EXPORT_BATCH_SIZE) and as
  * one batch, several rounds after a warm-up, and prints the median ns per span of each; then the
- * same for OTLP/JSON, for protobufjs (fromObject + encode of the same request, for comparison) and
- * for gzip level 1 of the encoded bytes.
+ * same for OTLP/JSON, for protobufjs (fromObject + encode of the same request, for comparison),
+ * for gzip level 1 of the encoded bytes, and for the official serializer
+ * (`ProtobufTraceSerializer.serializeRequest` of @opentelemetry/otlp-transformer, from
+ * bench/node_modules) on equivalent ReadableSpans: the same names, kinds, parents, times,
+ * attributes, resource and scope, made by the official SDK's own tracer.
+ *
+ * `--compare` (used by `npm run bench`) runs only otelite vs the official serializer, through the
+ * shared harness (alternating rounds, median): `--json` prints one JSON line.
  */
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +21,8 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { InstrumentationScope, ResourceData, SpanData } from '../../src/sdk/span-data';
 import { encodeTraceRequest, encodeTraceRequestPooled } from '../../src/export/otlp/encode-protobuf';
 import { encodeTraceRequestJson } from '../../src/export/otlp/encode-json';
+import { runCase, runMain, type Case } from './harness';
+import { NOOP_OFFICIAL_PROCESSOR, officialApi, officialProtobufSerializer, officialResource, officialSdk } from './official';
 
 const resource: ResourceData = {
   attributes: {
@@ -153,6 +162,90 @@ function main(): void {
   } catch (err) {
     console.log('protobufjs comparison skipped:', (err as Error).message);
   }
+  try {
+    const c = compareCase(spans, false);
+    const r = runCase(c, { quick: false });
+    console.log(
+      `${'official ProtobufTraceSerializer, 512'.padEnd(44)} ${r.officialNs.toFixed(0).padStart(6)} ns/span  ` +
+        `(otelite pooled in the same alternating rounds: ${r.oteliteNs.toFixed(0)} ns/span, ${r.speedup.toFixed(2)}x; ${c.note})`,
+    );
+  } catch (err) {
+    console.log('official serializer comparison skipped (run npm run bench once to install bench/node_modules):', (err as Error).message);
+  }
+}
+
+/**
+ * The same spans as the official SDK holds them (ReadableSpan, from its own tracer, ended with
+ * the same times), so that the official serializer gets exactly what its exporter would get.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export function officialSpans(spans: readonly SpanData[]): any[] {
+  const api = officialApi();
+  const sdk = officialSdk();
+  const ended: any[] = [];
+  const provider = new sdk.BasicTracerProvider({
+    resource: officialResource(resource.attributes),
+    spanProcessors: [{ ...NOOP_OFFICIAL_PROCESSOR, onEnd: (s: any) => ended.push(s) }],
+  });
+  const tracer = provider.getTracer(scope.name, scope.version);
+  for (const s of spans) {
+    const ctx =
+      s.parentSpanId !== undefined
+        ? api.trace.setSpanContext(api.ROOT_CONTEXT, { traceId: s.traceId, spanId: s.parentSpanId, traceFlags: 1, isRemote: s.parentIsRemote })
+        : api.ROOT_CONTEXT;
+    const attributes: Record<string, unknown> = {};
+    s.attributeKeys.forEach((k, i) => (attributes[k] = s.attributeValues[i]));
+    const span = tracer.startSpan(s.name, { kind: s.kind, attributes, startTime: s.startTime }, ctx);
+    span.end(s.endTime);
+  }
+  if (ended.length !== spans.length) throw new Error(`official tracer ended ${ended.length} of ${spans.length} spans`);
+  return ended;
+}
+
+/**
+ * otelite vs the official serializer, batches of 512 spans: otelite's exporter path (pooled
+ * buffer, released after the send), or with `copy` its `encodeTraceRequest` (a fresh Uint8Array
+ * per request, like the official serializer returns).
+ */
+export function compareCase(spans: readonly SpanData[], quick: boolean, copy = false): Case {
+  const batch = 512;
+  const used = spans.slice(0, quick ? 2048 : spans.length);
+  const oBatches: SpanData[][] = [];
+  for (let i = 0; i < used.length; i += batch) oBatches.push(used.slice(i, i + batch));
+  const fSpans = officialSpans(used);
+  const fBatches: any[][] = [];
+  for (let i = 0; i < fSpans.length; i += batch) fBatches.push(fSpans.slice(i, i + batch));
+  const serializer = officialProtobufSerializer();
+  const oBytes = encodeTraceRequest(used).length;
+  const fBytes = serializer.serializeRequest(fSpans)!.length;
+  return {
+    name: copy
+      ? 'OTLP protobuf encoding, batches of 512 spans, otelite encodeTraceRequest (copy out)'
+      : 'OTLP protobuf encoding, batches of 512 spans (12 attributes)',
+    unit: 'span',
+    opsPerCall: used.length,
+    otelite: copy
+      ? () => {
+          let n = 0;
+          for (const b of oBatches) n += encodeTraceRequest(b).length;
+          return n;
+        }
+      : () => {
+          let n = 0;
+          for (const b of oBatches) {
+            const req = encodeTraceRequestPooled(b);
+            n += req.bytes.length;
+            req.release();
+          }
+          return n;
+        },
+    official: () => {
+      let n = 0;
+      for (const b of fBatches) n += serializer.serializeRequest(b)!.length;
+      return n;
+    },
+    note: `encoded size: otelite ${(oBytes / used.length).toFixed(0)} B/span, official ${(fBytes / used.length).toFixed(0)} B/span`,
+  };
 }
 
 function anyValue(v: unknown): Record<string, unknown> {
@@ -162,4 +255,12 @@ function anyValue(v: unknown): Record<string, unknown> {
   return {};
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  if (process.argv.includes('--compare')) {
+    runMain('OTLP encoding', ({ quick }) => {
+      const spans = makeSpans(10_000);
+      return [compareCase(spans, quick), compareCase(spans, quick, true)];
+    });
+  }
+  else main();
+}
