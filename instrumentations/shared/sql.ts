@@ -111,6 +111,13 @@ function level(): Level {
 /** `CONCURRENTLY`, `MATERIALIZED`: no keyword this file looks for is longer. */
 const LONGEST_KEYWORD = 12;
 
+/**
+ * Parentheses nested deeper than this are counted, not given a level each: hostile input (a
+ * megabyte of `(`) then costs no memory per parenthesis, and no garbage collection that grows
+ * faster than the input. No query a person writes comes near it.
+ */
+const MAX_LEVELS = 64;
+
 const MODE_START = 0;
 const MODE_DML = 1;
 const MODE_DDL = 2;
@@ -149,6 +156,8 @@ class Summarizer {
   private summary = '';
   private full = false;
   private levels: Level[] = [level()];
+  /** Parentheses open beyond MAX_LEVELS (see there). */
+  private untracked = 0;
   private mode = MODE_START;
   /** The word just before the current token ('' after any other token), upper case. */
   private previous = '';
@@ -249,6 +258,7 @@ class Summarizer {
 
   private reset(): void {
     this.levels = [level()];
+    this.untracked = 0;
     this.mode = MODE_START;
     this.ctes = undefined;
     this.skipAlias = false;
@@ -333,6 +343,11 @@ class Summarizer {
     top.afterTable = false;
     switch (kind) {
       case TOKEN_LPAREN: {
+        if (this.levels.length >= MAX_LEVELS) {
+          this.untracked++;
+          this.functionCall = false;
+          return;
+        }
         const inner = level();
         if (this.functionCall) {
           inner.derived = true;
@@ -349,6 +364,10 @@ class Summarizer {
         return;
       }
       case TOKEN_RPAREN:
+        if (this.untracked > 0) {
+          this.untracked--;
+          return;
+        }
         if (this.levels.length > 1) {
           const closed = this.levels.pop()!;
           if (closed.derived) this.top.afterTable = true;

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { ensureNode, UNSUPPORTED_NODE_VERSION } from './node-versions';
 import { REPO_ROOT } from './paths';
 import { findPostgresBin, findRedisServer } from './servers';
 
@@ -11,6 +12,8 @@ import { findPostgresBin, findRedisServer } from './servers';
  * - The version sets under test/versions/: each a small package with its own lockfile, so the
  *   libraries sit under their real names (an npm alias such as `express4` would hide the module
  *   from name-based hooks, which users never meet).
+ * - A Node older than the supported range (node-versions.ts), for the test that the agent stays
+ *   off there. The Node lines of the version matrix are installed by matrix.ts as it reaches them.
  */
 function ensureServers(): void {
   const missing: string[] = [];
@@ -49,6 +52,7 @@ function ensureVersionSet(name: string): void {
 try {
   ensureServers();
   for (const set of VERSION_SETS) ensureVersionSet(set);
+  ensureNode(UNSUPPORTED_NODE_VERSION);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);
