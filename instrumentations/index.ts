@@ -1,5 +1,7 @@
 import type { Config } from '../src/config/types';
 import type { Instrumentation } from '../src/instrument';
+import { createExpressInstrumentation } from './express';
+import { createFastifyInstrumentation } from './fastify';
 import { createHttpInstrumentation } from './http';
 import { createIoredisInstrumentation } from './ioredis';
 import { createPgInstrumentation } from './pg';
@@ -17,5 +19,7 @@ export function createInstrumentations(config: Config): Instrumentation[] {
     createRedisInstrumentation(config.db),
     createIoredisInstrumentation(config.db),
     createPgInstrumentation(config.db),
+    createExpressInstrumentation(config.http),
+    createFastifyInstrumentation(config.http),
   ];
 }

@@ -22,7 +22,8 @@ function get(port: number, urlPath: string): Promise<{ status: number; body: str
 
 /**
  * Nesting: an express app (express 4 from `previous`, 5 from `current`) whose handler queries
- * through a pg pool. The query's spans are children of the HTTP SERVER span of the request.
+ * through a pg pool. The query's spans are children of the express handler span, itself a child of
+ * the HTTP SERVER span of the request.
  */
 describe('pg inside an express request (real PostgreSQL, real processes)', function () {
   this.timeout(60_000);
@@ -37,7 +38,7 @@ describe('pg inside an express request (real PostgreSQL, real processes)', funct
 
   for (const set of ['previous', 'current'] as VersionSet[]) {
     for (const flavour of ['cjs', 'esm'] as const) {
-      it(`${set} express and pg, ${flavour === 'esm' ? 'ES module (--import)' : 'CommonJS (--require)'}: pg spans are children of the server span`, async () => {
+      it(`${set} express and pg, ${flavour === 'esm' ? 'ES module (--import)' : 'CommonJS (--require)'}: pg spans are children of the handler span, under the server span`, async () => {
         const receiver = await startReceiver({ protocol: 'http/protobuf' });
         const app = startApp({
           file: path.join(FIXTURES, 'pg', flavour === 'esm' ? 'express-app.mjs' : 'express-app.cjs'),
@@ -61,7 +62,11 @@ describe('pg inside an express request (real PostgreSQL, real processes)', funct
           const serverSpans = receiver.spans.filter((s) => s.kind === KIND_SERVER);
           assert.equal(serverSpans.length, 1, `one SERVER span; got: ${receiver.spans.map((s) => `${s.name} (${s.kind})`).join(', ')}`);
           const [serverSpan] = serverSpans;
-          const children = childrenOf(receiver.spans, serverSpan).filter((s) => s.kind === KIND_CLIENT);
+          assert.equal(serverSpan.name, 'GET /users/:id');
+          // Work in a handler is a child of the express request-handler span, under the server span.
+          const handlers = childrenOf(receiver.spans, serverSpan).filter((s) => s.name === 'request handler - /users/:id');
+          assert.equal(handlers.length, 1, `one handler span under the server span; got: ${receiver.spans.map((s) => s.name).join(', ')}`);
+          const children = childrenOf(receiver.spans, handlers[0]).filter((s) => s.kind === KIND_CLIENT);
           assert.deepEqual(
             children.map((s) => s.name),
             ['connect', 'SELECT'],

@@ -192,14 +192,17 @@ export function disabledTests(client: ClientCase, set: VersionSet, servers: Serv
   });
 }
 
-/** A Redis call in an express handler is a child of the HTTP SERVER span. */
+/** A Redis call in an express handler is a child of the handler's span, under the HTTP SERVER span. */
 export function expressTests(client: ClientCase, set: VersionSet, servers: Servers): void {
-  it(`makes the span of a command in an express ${set === 'previous' ? '4' : '5'} handler a child of the HTTP SERVER span (${set} set)`, async () => {
+  it(`makes the span of a command in an express ${set === 'previous' ? '4' : '5'} handler a child of the handler span, under the HTTP SERVER span (${set} set)`, async () => {
     const run = await runExpressFixture(client.lib, set, env(servers));
     assert.deepEqual(run.body, { name: null });
     const server = run.spans.filter((s) => s.kind === KIND_SERVER);
     assert.equal(server.length, 1, `expected one HTTP SERVER span (from the http instrumentation), got: ${run.spans.map((s) => s.name).join(', ')}`);
-    assertChildOf(byQuery(redisSpans(run, client.lib), 'GET user:7'), server[0], 'GET user:7');
+    const handler = run.spans.find((s) => s.name.startsWith('request handler - '));
+    assert.ok(handler, `expected the express request handler span, got: ${run.spans.map((s) => s.name).join(', ')}`);
+    assertChildOf(handler, server[0], handler.name);
+    assertChildOf(byQuery(redisSpans(run, client.lib), 'GET user:7'), handler, 'GET user:7');
   });
 }
 

@@ -1,0 +1,126 @@
+import { context, trace, type Tracer } from '@opentelemetry/api';
+import type { HttpInstrumentationConfig, InstrumentationState } from '../../src/instrument';
+import { ATTR_HTTP_ROUTE } from '../../src/semconv';
+import { recordError } from '../shared/http-semantics';
+import { INTERNAL_SPAN, recordingParentOf, recordingServerSpanOf, setServerRoute } from '../shared/web-route';
+import { LAYER_INFO, type TaggedLayer } from './layer-info';
+import { endOpenLayers, LayerCall, REQUEST_STATE, RequestState } from './request-state';
+import type { AnyFunction, ExpressRequest, ExpressResponse } from './types';
+
+/** Attributes of the official express instrumentation (`express.type`: router, middleware, request_handler). */
+export const ATTR_EXPRESS_TYPE = 'express.type';
+export const ATTR_EXPRESS_NAME = 'express.name';
+
+type TracedRequest = ExpressRequest & { [REQUEST_STATE]?: RequestState };
+
+/**
+ * A layer's `handle` wrapped by a shimmer-based instrumentation (the official
+ * @opentelemetry/instrumentation-express wraps every layer's `handle` that way) already gets a
+ * span there: this layer then gets none of ours, so it is traced once. The route template and
+ * the SERVER span's name are still kept up to date.
+ */
+export function tracedElsewhere(layer: TaggedLayer): boolean {
+  return (layer.handle as { __wrapped?: unknown }).__wrapped === true;
+}
+
+/**
+ * Turns the layers express runs into INTERNAL spans and names the SERVER span after the route
+ * (request-state.ts explains the nesting). Only for a request whose SERVER span records: for a
+ * sampled-out request `enter` returns undefined after one look at the request, and express's own
+ * code runs untouched.
+ */
+export class ExpressTracing {
+  private readonly onResponseEnd: (this: ExpressResponse) => void;
+
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly config: HttpInstrumentationConfig,
+    readonly state: InstrumentationState,
+  ) {
+    // One listener for every response (`this` is the response): no closure per request.
+    this.onResponseEnd = function onResponseEnd(this: ExpressResponse): void {
+      endOpenLayers(this, state);
+    };
+  }
+
+  /** A layer starts; returns its call, or undefined to leave it untraced. Never throws. */
+  enter(layer: TaggedLayer, req: TracedRequest, res: ExpressResponse, next: AnyFunction): LayerCall | undefined {
+    try {
+      const info = layer[LAYER_INFO];
+      if (info === undefined || req === null || typeof req !== 'object') return undefined;
+      let request = req[REQUEST_STATE];
+      if (request === undefined) {
+        const parent = recordingParentOf(req);
+        if (parent === undefined) return undefined;
+        request = req[REQUEST_STATE] = new RequestState(parent);
+        if (typeof res?.on === 'function') {
+          res.on('finish', this.onResponseEnd);
+          res.on('close', this.onResponseEnd);
+        }
+      }
+      const parentBefore = request.parent;
+      const baseBefore = request.base;
+      info.resolve(baseBefore);
+      if (info.type === 'request_handler') {
+        const server = recordingServerSpanOf(req);
+        if (server !== undefined) setServerRoute(server, req.method, info.template, this.config);
+      }
+      let span;
+      let ctx = parentBefore;
+      if (!tracedElsewhere(layer)) {
+        span = this.tracer.startSpan(info.spanName, INTERNAL_SPAN, parentBefore);
+        span.setAttribute(ATTR_EXPRESS_TYPE, info.type);
+        span.setAttribute(ATTR_EXPRESS_NAME, info.expressName);
+        if (info.type === 'request_handler') span.setAttribute(ATTR_HTTP_ROUTE, info.template);
+        ctx = trace.setSpan(parentBefore, span);
+      }
+      const call = new LayerCall(request, span, ctx, next, parentBefore, baseBefore);
+      call.next = this.nextFor(call);
+      request.parent = ctx;
+      if (info.type !== 'request_handler') request.base = info.template;
+      request.calls.push(call);
+      return call;
+    } catch (error) {
+      this.state.fail(error);
+      return undefined;
+    }
+  }
+
+  /** The layer called `next(err?)`: it ends there, and the position goes back to where it was. */
+  leave(call: LayerCall, err: unknown): void {
+    if (call.ended) return;
+    try {
+      call.ended = true;
+      const request = call.request;
+      request.parent = call.parentBefore;
+      request.base = call.baseBefore;
+      // Express treats anything truthy but 'route' and 'router' as an error.
+      if (err && err !== 'route' && err !== 'router' && err !== request.lastError) {
+        request.lastError = err;
+        if (call.span !== undefined) recordError(call.span, err);
+      }
+      call.span?.end();
+    } catch (error) {
+      this.state.fail(error);
+    }
+  }
+
+  /**
+   * The `next` a traced layer gets: ends its span, then calls express's `next` in the context the
+   * layer started in, so what runs next (the next layer, `app.param` callbacks, the final
+   * handler) is not a child of a layer that has finished.
+   */
+  private nextFor(call: LayerCall): AnyFunction {
+    const tracing = this;
+    return function next(this: unknown, err?: unknown): unknown {
+      tracing.leave(call, err);
+      const parent = call.parentBefore;
+      if (context.active() === parent) return Reflect.apply(call.originalNext, this, arguments);
+      return context.with(parent, invoke, undefined, call.originalNext, this, arguments);
+    };
+  }
+}
+
+function invoke(fn: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
+  return Reflect.apply(fn, self, args);
+}

@@ -1,0 +1,101 @@
+import { SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import type { HttpInstrumentationConfig, InstrumentationState } from '../../src/instrument';
+import { ATTR_ERROR_TYPE, ERROR_TYPE_OTHER } from '../../src/semconv';
+import { recordError } from '../shared/http-semantics';
+import { INTERNAL_SPAN, recordingParentOf } from '../shared/web-route';
+import type { HookInfo } from './hook-info';
+import type { FastifyRequest } from './types';
+
+/** What the parts of this instrumentation share. */
+export interface FastifyDeps {
+  readonly tracer: Tracer;
+  readonly config: HttpInstrumentationConfig;
+  readonly state: InstrumentationState;
+}
+
+/**
+ * The request whose hook failed last, for the handler channel (handler-channel.ts): fastify 5
+ * publishes the handler's `start` even when a `preHandler` hook failed and the handler will not
+ * run. Set on an error only, and forgotten on the next tick.
+ */
+let failedRequest: object | undefined;
+
+function forgetFailure(request: object): void {
+  if (failedRequest === request) failedRequest = undefined;
+}
+
+export function noteFailure(request: object): void {
+  if (failedRequest === request) return;
+  failedRequest = request;
+  process.nextTick(forgetFailure, request);
+}
+
+/** True (once) when a hook of `request` has just failed. */
+export function consumeFailure(request: object): boolean {
+  if (failedRequest !== request) return false;
+  failedRequest = undefined;
+  return true;
+}
+
+/** One traced run of a hook or handler: its span, open until the hook calls `done` or settles. */
+export class HookCall {
+  ended = false;
+
+  constructor(
+    readonly span: Span,
+    /** The context the hook runs in: its span's. */
+    readonly context: Context,
+    /** The context it started in: the SERVER span's. */
+    readonly parent: Context,
+    readonly request: object,
+    private readonly state: InstrumentationState,
+  ) {}
+
+  /** Ends the span, recording `error` when there is one. Never throws. */
+  finish(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      if (error !== undefined && error !== null) {
+        recordError(this.span, error);
+        noteFailure(this.request);
+      }
+      this.span.end();
+    } catch (failure) {
+      this.state.fail(failure);
+    }
+  }
+
+  /** Ends the span as failed when the error itself never reached the agent (thrown.ts). */
+  finishUnknown(): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
+      this.span.setStatus({ code: SpanStatusCode.ERROR });
+      this.span.end();
+    } catch (failure) {
+      this.state.fail(failure);
+    }
+  }
+}
+
+/**
+ * Starts the span of a hook or handler call of `request`, a child of the request's SERVER span;
+ * undefined when that span does not record (sampled out, or no SERVER span): the hook then runs
+ * untouched. Never throws.
+ */
+export function startCall(deps: FastifyDeps, info: HookInfo, request: FastifyRequest | undefined): HookCall | undefined {
+  try {
+    const raw = request?.raw;
+    if (raw === undefined || raw === null || typeof raw !== 'object') return undefined;
+    const parent = recordingParentOf(raw);
+    if (parent === undefined) return undefined;
+    const span = deps.tracer.startSpan(info.spanName, INTERNAL_SPAN, parent);
+    info.describe(span);
+    return new HookCall(span, trace.setSpan(parent, span), parent, request as object, deps.state);
+  } catch (error) {
+    deps.state.fail(error);
+    return undefined;
+  }
+}

@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { DecodedSpan } from '../kit/otlp-decoder';
+import { startReceiver } from '../kit/otlp-receiver';
+import { FIXTURES } from '../kit/paths';
+import { startApp } from '../kit/process';
+import { versionSetDir, type VersionSet } from '../kit/versions';
+
+// OTLP enum values.
+const KIND_INTERNAL = 1;
+const KIND_SERVER = 2;
+const KIND_CLIENT = 3;
+const STATUS_UNSET = 0;
+const STATUS_ERROR = 2;
+
+type Flavour = 'cjs' | 'esm';
+
+interface Sent {
+  method: string;
+  path: string;
+  status: number;
+  body: string;
+}
+
+interface Run {
+  spans: DecodedSpan[];
+  sent: Sent[];
+  port: number;
+  stderr: string;
+}
+
+const REQUESTS: Array<[string, string]> = [
+  ['GET', '/api/users/42'],
+  ['GET', '/api/orgs/7/items/9'],
+  ['GET', '/books'],
+  ['POST', '/books'],
+  ['GET', '/files/a/b.txt'],
+  ['GET', '/admin/stats'],
+  ['GET', '/slow'],
+  ['GET', '/async/5'],
+  ['GET', '/error/next'],
+  ['GET', '/error/throw'],
+  ['GET', '/error/async'],
+  ['GET', '/fetch'],
+  ['GET', '/nope'],
+  ['GET', '/internals'],
+];
+
+/**
+ * Runs test/fixtures/express (express 4 from `previous`, 5 from `current`; CommonJS with
+ * --require or ESM with --import), sends it every request above one after the other, then stops
+ * it with SIGTERM (the agent flushes before the process ends) and returns what it exported.
+ */
+async function runExpress(set: VersionSet, flavour: Flavour, env: Record<string, string> = {}): Promise<Run> {
+  const receiver = await startReceiver({ protocol: 'http/protobuf' });
+  const app = startApp({
+    file: path.join(FIXTURES, 'express', flavour === 'esm' ? 'app.mjs' : 'app.cjs'),
+    preload: flavour === 'esm' ? '--import' : '--require',
+    env: {
+      OTEL_SERVICE_NAME: `express-${set}-${flavour}`,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTELITE_TEST_VERSION_SET_DIR: versionSetDir(set),
+      ...env,
+    },
+  });
+  try {
+    const [, port] = await app.waitForOutput(/LISTENING (\d+)/, 15_000);
+    const sent: Sent[] = [];
+    for (const [method, urlPath] of REQUESTS) {
+      const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, {
+        method,
+        headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
+        body: method === 'POST' ? JSON.stringify({ title: 'Dune' }) : undefined,
+      });
+      sent.push({ method, path: urlPath, status: response.status, body: await response.text() });
+    }
+    app.kill('SIGTERM');
+    const exit = await app.exited;
+    assert.doesNotMatch(exit.stderr, /instrumentation "[^"]+" failed/, exit.stderr);
+    return { spans: [...receiver.spans], sent, port: Number(port), stderr: exit.stderr };
+  } finally {
+    app.kill('SIGKILL');
+    await receiver.close();
+  }
+}
+
+function serverSpan(run: Run, method: string, urlPath: string): DecodedSpan {
+  const found = run.spans.filter(
+    (s) => s.kind === KIND_SERVER && s.attributes['url.path'] === urlPath && s.attributes['http.request.method'] === method && s.attributes['server.port'] === run.port,
+  );
+  assert.equal(found.length, 1, `one SERVER span for ${method} ${urlPath}; got ${found.length}`);
+  return found[0];
+}
+
+function childrenOf(spans: DecodedSpan[], parent: DecodedSpan): DecodedSpan[] {
+  return spans
+    .filter((s) => s.traceId === parent.traceId && s.parentSpanId === parent.spanId)
+    .sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+}
+
+/** The spans below `root`, as indented names in the order they started. */
+function tree(spans: DecodedSpan[], root: DecodedSpan, depth = 0): string[] {
+  const lines: string[] = [];
+  for (const child of childrenOf(spans, root)) {
+    lines.push(`${'  '.repeat(depth)}${child.name}`);
+    lines.push(...tree(spans, child, depth + 1));
+  }
+  return lines;
+}
+
+function below(spans: DecodedSpan[], root: DecodedSpan, name: string): DecodedSpan {
+  const queue = childrenOf(spans, root);
+  const found: DecodedSpan[] = [];
+  while (queue.length > 0) {
+    const span = queue.shift()!;
+    if (span.name === name) found.push(span);
+    queue.push(...childrenOf(spans, span));
+  }
+  assert.equal(found.length, 1, `one span "${name}" below ${root.name}; got ${found.length}: ${tree(spans, root).join(' | ')}`);
+  return found[0];
+}
+
+const millis = (span: DecodedSpan): number => Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e6;
+
+for (const set of ['previous', 'current'] as const) {
+  const express5 = set === 'current';
+  const major = express5 ? 'express 5' : 'express 4';
+  // express 4 adds its own `query` and `expressInit` middleware to every app.
+  const prelude = express5 ? ['middleware - jsonParser'] : ['middleware - query', 'middleware - expressInit', 'middleware - jsonParser'];
+
+  for (const flavour of ['cjs', 'esm'] as const) {
+    describe(`express instrumentation: ${major} (${set}), ${flavour === 'esm' ? 'ES module app (--import)' : 'CommonJS app (--require)'}`, function () {
+      this.timeout(60_000);
+      let run: Run;
+
+      before(async () => {
+        run = await runExpress(set, flavour);
+      });
+
+      it('answers as it would without the agent', () => {
+        const statuses = Object.fromEntries(run.sent.map((s) => [`${s.method} ${s.path}`, s.status]));
+        assert.equal(statuses['GET /api/orgs/7/items/9'], 200);
+        assert.equal(statuses['POST /books'], 201);
+        assert.equal(statuses['GET /error/throw'], 500);
+        assert.equal(statuses['GET /error/async'], express5 ? 500 : 404);
+        assert.equal(statuses['GET /nope'], 404);
+        assert.deepEqual(JSON.parse(run.sent.find((s) => s.path === '/fetch')!.body), { status: 200, body: 'downstream' });
+      });
+
+      it('names the SERVER span {method} {route} with the full template, mount paths included, and sets http.route', () => {
+        const expected: Array<[string, string, string]> = [
+          ['GET', '/api/users/42', '/api/users/:id'],
+          ['GET', '/api/orgs/7/items/9', '/api/orgs/:orgId/items/:itemId'],
+          ['GET', '/books', '/books'],
+          ['POST', '/books', '/books'],
+          ['GET', '/files/a/b.txt', express5 ? '/files/*path' : '/files/*'],
+          ['GET', '/admin/stats', '/admin/stats'],
+          ['GET', '/slow', '/slow'],
+          ['GET', '/async/5', '/async/:id'],
+          ['GET', '/error/next', '/error/next'],
+        ];
+        for (const [method, urlPath, route] of expected) {
+          const span = serverSpan(run, method, urlPath);
+          assert.equal(span.name, `${method} ${route}`, urlPath);
+          assert.equal(span.attributes['http.route'], route, urlPath);
+        }
+      });
+
+      it('keeps {method} and sets no http.route when no route matched (404)', () => {
+        const span = serverSpan(run, 'GET', '/nope');
+        assert.equal(span.name, 'GET');
+        assert.equal(span.attributes['http.route'], undefined);
+        assert.equal(span.attributes['http.response.status_code'], 404);
+        assert.deepEqual(tree(run.spans, span), prelude, 'the middleware that ran still has its spans');
+      });
+
+      it('makes INTERNAL spans for middleware, routers and the request handler, nested as express runs them', () => {
+        assert.deepEqual(tree(run.spans, serverSpan(run, 'GET', '/api/orgs/7/items/9')), [
+          ...prelude,
+          'router - /api',
+          '  router - /api/orgs/:orgId/items',
+          '    request handler - /api/orgs/:orgId/items/:itemId',
+        ]);
+        assert.deepEqual(tree(run.spans, serverSpan(run, 'GET', '/admin/stats')), [
+          ...prelude,
+          'middleware - mounted_app',
+          ...(express5 ? [] : ['  middleware - query', '  middleware - expressInit']),
+          '  request handler - /admin/stats',
+        ]);
+        assert.deepEqual(tree(run.spans, serverSpan(run, 'POST', '/books')), [...prelude, 'request handler - /books']);
+
+        const server = serverSpan(run, 'GET', '/api/users/42');
+        const router = below(run.spans, server, 'router - /api');
+        const handler = below(run.spans, server, 'request handler - /api/users/:id');
+        const parser = below(run.spans, server, 'middleware - jsonParser');
+        for (const span of [router, handler, parser]) assert.equal(span.kind, KIND_INTERNAL, span.name);
+        assert.deepEqual([router.attributes['express.type'], router.attributes['express.name']], ['router', '/api']);
+        assert.deepEqual(
+          [handler.attributes['express.type'], handler.attributes['express.name'], handler.attributes['http.route']],
+          ['request_handler', '/api/users/:id', '/api/users/:id'],
+        );
+        assert.deepEqual([parser.attributes['express.type'], parser.attributes['express.name']], ['middleware', 'jsonParser']);
+        assert.equal(parser.attributes['http.route'], undefined);
+      });
+
+      it('times a middleware until it calls next() and a handler until the response ends', () => {
+        const server = serverSpan(run, 'GET', '/slow');
+        const slow = below(run.spans, server, 'middleware - slowAuth');
+        const handler = below(run.spans, server, 'request handler - /slow');
+        assert.ok(millis(slow) >= 25, `slowAuth calls next() after 30 ms; its span lasted ${millis(slow)} ms`);
+        assert.ok(handler.startTimeUnixNano >= slow.endTimeUnixNano, 'the handler starts after the middleware called next()');
+        const asyncHandler = below(run.spans, serverSpan(run, 'GET', '/async/5'), 'request handler - /async/:id');
+        assert.ok(millis(asyncHandler) >= 15, `the async handler answers after 20 ms; its span lasted ${millis(asyncHandler)} ms`);
+        const post = serverSpan(run, 'POST', '/books');
+        assert.ok(below(run.spans, post, 'request handler - /books').endTimeUnixNano <= post.endTimeUnixNano);
+      });
+
+      const errorCases: Array<[string, string, string, boolean]> = [
+        ['/error/next', 'Error', 'boom-next', true],
+        ['/error/throw', 'TypeError', 'boom-throw', true],
+        ['/error/async', 'RangeError', 'boom-async', express5],
+      ];
+      for (const [urlPath, type, message, applies] of errorCases) {
+        if (!applies) continue;
+        it(`records an error of ${urlPath} once, on the handler's span, and the SERVER span follows the 5xx rule`, () => {
+          const server = serverSpan(run, 'GET', urlPath);
+          assert.equal(server.status.code, STATUS_ERROR);
+          assert.equal(server.attributes['error.type'], '500');
+          const handler = below(run.spans, server, `request handler - ${urlPath}`);
+          assert.equal(handler.status.code, STATUS_ERROR);
+          assert.equal(handler.status.message, message);
+          assert.equal(handler.attributes['error.type'], type);
+          assert.deepEqual(
+            handler.events.map((e) => [e.name, e.attributes['exception.type'], e.attributes['exception.message']]),
+            [['exception', type, message]],
+          );
+          const errorHandler = below(run.spans, server, 'middleware - errorHandler');
+          assert.equal(errorHandler.status.code, STATUS_UNSET, 'the error handler that answered did not fail');
+          const exceptions = run.spans.filter((s) => s.traceId === server.traceId).flatMap((s) => s.events.filter((e) => e.name === 'exception'));
+          assert.equal(exceptions.length, 1, 'recorded where it happened, not again by the routers it passed through');
+        });
+      }
+
+      it('makes the fetch a handler does a child of the handler span', () => {
+        const server = serverSpan(run, 'GET', '/fetch');
+        const handler = below(run.spans, server, 'request handler - /fetch');
+        const client = run.spans.filter((s) => s.kind === KIND_CLIENT && s.traceId === server.traceId);
+        assert.equal(client.length, 1);
+        assert.equal(client[0].parentSpanId, handler.spanId);
+      });
+
+      it('keeps per-request state on traced requests only', () => {
+        const internals = JSON.parse(run.sent.find((s) => s.path === '/internals')!.body) as { symbols: string[]; finishListeners: string[] };
+        assert.ok(internals.symbols.includes('otelite.express.request'), internals.symbols.join(', '));
+        assert.ok(internals.finishListeners.includes('onResponseEnd'), internals.finishListeners.join(', '));
+      });
+    });
+  }
+
+  describe(`express instrumentation: ${major} (${set}), sampled out`, function () {
+    this.timeout(60_000);
+
+    it('exports nothing, leaves requests untouched and answers as without the agent', async () => {
+      const run = await runExpress(set, 'cjs', { OTEL_TRACES_SAMPLER: 'always_off' });
+      assert.equal(run.spans.length, 0);
+      assert.equal(run.sent.find((s) => s.path === '/api/users/42')!.body, '{"id":"42"}');
+      assert.equal(run.sent.find((s) => s.path === '/error/throw')!.status, 500);
+      const internals = JSON.parse(run.sent.find((s) => s.path === '/internals')!.body) as { symbols: string[]; finishListeners: string[] };
+      assert.ok(!internals.symbols.includes('otelite.express.request'), internals.symbols.join(', '));
+      assert.ok(!internals.finishListeners.includes('onResponseEnd'), 'no listener added to a sampled-out response');
+    });
+  });
+}
