@@ -1,5 +1,6 @@
 import { context, diag, propagation, trace } from '@opentelemetry/api';
 import { readConfig } from './config';
+import { maskUrl } from './config/parse';
 import type { Config } from './config/types';
 import { AsyncLocalStorageContextManager } from './context/als-context-manager';
 import { installDiagLogger } from './diag';
@@ -78,7 +79,7 @@ function startInstrumentations(config: Config): void {
 
 function describe(config: Config): string {
   const exporters = config.tracesExporters.length === 0 ? 'none' : config.tracesExporters.join(',');
-  const endpoint = config.tracesExporters.includes('otlp') ? ` ${config.otlp.protocol} ${config.otlp.endpoint}` : '';
+  const endpoint = config.tracesExporters.includes('otlp') ? ` ${config.otlp.protocol} ${maskUrl(config.otlp.endpoint)}` : '';
   const sampler = config.sampler.name.includes('ratio') ? `${config.sampler.name}(${config.sampler.ratio})` : config.sampler.name;
   const propagators = config.propagators.length === 0 ? 'none' : config.propagators.join(',');
   return `otelite ${VERSION} started: service=${config.serviceName} exporter=${exporters}${endpoint} sampler=${sampler} propagators=${propagators}`;

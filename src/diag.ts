@@ -19,7 +19,8 @@ const LEVELS: Record<LogLevel, DiagLogLevel> = {
 function write(level: string, message: string, args: unknown[]): void {
   let line = `otelite ${level}: ${message}`;
   for (const arg of args) line += ' ' + (arg instanceof Error ? arg.message : String(arg));
-  process.stderr.write(line + '\n');
+  // One diagnostic, one line: text from a collector or an error cannot forge a second line.
+  process.stderr.write(line.replace(/[\r\n]+/g, ' ') + '\n');
 }
 
 export const stderrLogger: DiagLogger = {

@@ -10,10 +10,23 @@ export interface Flushable {
   shutdown(): Promise<void>;
 }
 
-/** Runs `work` for at most `ms`; a ref'ed timer keeps the event loop alive meanwhile. */
+/** When an exit flush last ran out of time (0: never). */
+let lastTimeout = 0;
+
+/**
+ * Runs `work` for at most `ms`; a ref'ed timer keeps the event loop alive meanwhile. A flush that
+ * ran out of time less than `ms` ago means the collector is not answering: the exit is not held
+ * a second time (a signal's flush, then the app's graceful end at beforeExit, would otherwise
+ * wait for the same hung export twice); the flush is still started, unheld.
+ */
 function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  if (lastTimeout !== 0 && Date.now() - lastTimeout < ms) {
+    work.catch(() => undefined);
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
+      lastTimeout = Date.now();
       diag.warn(`flush did not finish within ${ms} ms; continuing without it`);
       resolve();
     }, ms);
@@ -40,7 +53,12 @@ function withDeadline(work: Promise<void>, ms: number): Promise<void> {
  *   so the process ends exactly as Node would have ended it (same signal, same status).
  *   A second signal during the flush re-raises at once.
  * - `process.exit()`: 'exit' listeners cannot wait for I/O, so the agent does nothing there and
- *   never delays the exit; what was still queued is lost (README).
+ *   never delays the exit; what was still queued is lost (README). The same holds for a crash
+ *   (an uncaught exception or unhandled rejection with no handler): Node ends the process
+ *   synchronously, and the agent does not block it with synchronous network I/O.
+ * - One hold at most: after a flush ran out of time, the next exit flush within the deadline
+ *   does not hold the process again (see `withDeadline`), so the exit is delayed by at most the
+ *   deadline in all, not once per hook.
  */
 export function installExitHooks(target: Flushable, deadlineMs = SHUTDOWN_DEADLINE_MS): () => void {
   let flushingAtExit = false;

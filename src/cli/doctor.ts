@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { readConfig } from '../config/index';
+import { maskUrl } from '../config/parse';
 import type { Config, OtlpConfig } from '../config/types';
 import { VERSION } from '../version';
 
@@ -86,16 +87,9 @@ function redact(text: string, secrets: readonly string[]): string {
   return text;
 }
 
-/** The URL with any password in it masked. */
+/** The URL with its user info and query parameter values masked (an API key may sit there too). */
 function safeUrl(endpoint: string): string {
-  try {
-    const url = new URL(endpoint);
-    if (url.password === '') return endpoint;
-    url.password = '***';
-    return url.href;
-  } catch {
-    return endpoint;
-  }
+  return maskUrl(endpoint);
 }
 
 function list(items: readonly string[] | undefined, empty = '(none)'): string {

@@ -6,6 +6,7 @@ import {
   httpUrl,
   integer,
   list,
+  maskUrl,
   names,
   oneOf,
   ratio,
@@ -96,10 +97,12 @@ function build(r: EnvReader): Config {
 
   const protocol = otlpVar('PROTOCOL', oneOf(PROTOCOLS), D.otlp.protocol);
   const isHttp = protocol !== 'grpc';
+  // An endpoint may carry credentials (user info, an API key in the query): masked in warnings.
   const baseEndpoint = r.get(
     'OTEL_EXPORTER_OTLP_ENDPOINT',
     httpUrl(isHttp ? appendTracesPath : undefined),
     isHttp ? D.otlp.endpoint : DEFAULT_GRPC_ENDPOINT,
+    { display: maskUrl },
   );
 
   const samplerName = r.get('OTEL_TRACES_SAMPLER', sampler, D.sampler.name);
@@ -129,7 +132,7 @@ function build(r: EnvReader): Config {
     consoleFormat: r.get('OTELITE_CONSOLE_FORMAT', oneOf(CONSOLE_FORMATS), D.consoleFormat),
     otlp: {
       protocol,
-      endpoint: r.get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', httpUrl(), baseEndpoint),
+      endpoint: r.get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', httpUrl(), baseEndpoint, { display: maskUrl }),
       headers: otlpVar('HEADERS', keyValueList('headers'), {}, { secret: true }),
       timeoutMs: otlpVar('TIMEOUT', nonNegative, D.otlp.timeoutMs),
       compression: otlpVar('COMPRESSION', oneOf(COMPRESSIONS), D.otlp.compression),

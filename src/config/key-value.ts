@@ -1,4 +1,4 @@
-import { ok, quote, TOKEN, type Parser } from './parse';
+import { ok, quote, someOf, TOKEN, type Parser } from './parse';
 
 /**
  * `key1=value1,key2=value2` lists (OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS):
@@ -49,6 +49,6 @@ export function keyValueList(kind: 'attributes' | 'headers'): Parser<Record<stri
     const value = Object.fromEntries(pairs);
     if (problems.length === 0) return ok(value);
     const what = headers ? 'header(s)' : 'pair(s)';
-    return ok(value, `has malformed ${what} ${problems.join(', ')}; dropped ${problems.length === 1 ? 'it' : 'them'}`);
+    return ok(value, `has malformed ${what} ${someOf(problems)}; dropped ${problems.length === 1 ? 'it' : 'them'}`);
   };
 }

@@ -21,6 +21,25 @@ export function quote(value: string): string {
   return JSON.stringify(value.length > 200 ? value.slice(0, 200) + '…' : value);
 }
 
+/**
+ * A URL as it may be printed: user info and query parameter values masked (`***`), the rest
+ * kept. Works on malformed URLs too (it is used for warnings about them): an endpoint may carry
+ * a password or an API key, and printing it would leak the secret into logs.
+ */
+export function maskUrl(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1***@').replace(/([?&][^=&#]*)=[^&#]*/g, '$1=***');
+}
+
+/**
+ * At most `max` items of a list for a warning, each through `format`, then how many more: a
+ * warning stays one short line whatever the value.
+ */
+export function someOf(items: readonly string[], format: (item: string) => string = (item) => item, max = 10): string {
+  const shown = items.slice(0, max).map(format);
+  if (items.length > max) shown.push(`and ${items.length - max} more`);
+  return shown.join(', ');
+}
+
 /** How a value used instead is printed in a warning. */
 export function show(value: unknown): string {
   if (Array.isArray(value)) return value.length > 0 ? value.join(',') : 'none';
@@ -108,7 +127,13 @@ export function names<T extends string>(allowed: readonly T[], fallback: readonl
     const ignored = items.filter((item) => !known.includes(item));
     const value = valid.length > 0 ? valid : [...fallback];
     if (ignored.length === 0) return ok(value);
-    const why = `has unsupported value(s) ${ignored.join(', ')} (supported: ${allowed.join(', ')}, or none alone)`;
+    // A plain name is shown as it is; anything else quoted, so that control characters (a
+    // newline forging a log line of its own) never reach the diagnostic output raw.
+    // A long value or a long list is cut short: a warning stays one short line.
+    const shown = someOf(ignored, (item) =>
+      /^[\x21-\x7e]{1,64}$/.test(item) && !item.includes('"') ? item : quote(item.length > 64 ? item.slice(0, 64) + '…' : item),
+    );
+    const why = `has unsupported value(s) ${shown} (supported: ${allowed.join(', ')}, or none alone)`;
     return ok(value, `${why}; using ${show(value)}`);
   };
 }
@@ -120,7 +145,7 @@ export function tokens(normalize: (item: string) => string): Parser<string[]> {
     const valid = items.filter((item) => TOKEN.test(item));
     const invalid = items.filter((item) => !TOKEN.test(item));
     if (invalid.length === 0) return ok(valid);
-    const why = `has invalid name(s) ${invalid.map(quote).join(', ')}`;
+    const why = `has invalid name(s) ${someOf(invalid, quote)}`;
     return valid.length > 0 ? ok(valid, `${why}; using ${show(valid)}`) : bad(why);
   };
 }
@@ -128,6 +153,8 @@ export function tokens(normalize: (item: string) => string): Parser<string[]> {
 export interface GetOptions {
   /** The value is a secret: warnings name the variable only, never its value. */
   secret?: boolean;
+  /** How the value is shown in a warning (e.g. `maskUrl`), when not as it is. */
+  display?: (raw: string) => string;
 }
 
 /** Reads variables through parsers, collecting exactly one warning per malformed variable. */
@@ -153,7 +180,7 @@ export class EnvReader {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;
     const result = parse(raw);
-    const subject = options.secret ? name : `${name}=${quote(raw)}`;
+    const subject = options.secret ? name : `${name}=${quote(options.display ? options.display(raw) : raw)}`;
     if (result.ok) {
       if (result.problem !== undefined) this.warnings.push(`${subject} ${result.problem}`);
       return result.value;

@@ -51,8 +51,21 @@ export class BatchSpanProcessor implements SpanProcessor {
 
   async forceFlush(): Promise<void> {
     this.clearTimers();
-    if (this.exporting !== undefined) await this.exporting;
-    while (this.queue.length > 0) await this.exportOneBatch();
+    // One export at a time, as the specification requires, also during a flush: wait for the
+    // export running (a scheduled one, or another flush's), and mark the flush's own exports as
+    // running, so that spans ending meanwhile start nothing beside them (they are flushed too).
+    for (;;) {
+      if (this.exporting !== undefined) {
+        await this.exporting;
+        continue;
+      }
+      if (this.queue.length === 0) break;
+      const running: Promise<void> = this.exportOneBatch().finally(() => {
+        if (this.exporting === running) this.exporting = undefined;
+      });
+      this.exporting = running;
+      await running;
+    }
     // Flushes happen at exit: whatever was lost must be said now, not at the next interval.
     this.reportDrops(true);
   }
@@ -107,7 +120,15 @@ export class BatchSpanProcessor implements SpanProcessor {
     const batch = this.queue.splice(0, this.config.maxExportBatchSize);
     if (batch.length === 0) return;
     const result = await this.exportWithTimeout(batch);
-    if (!result.ok) this.drop(batch.length, `export failed (${result.error?.message ?? 'unknown error'})`);
+    if (!result.ok) {
+      // A split batch may have lost only some of its spans.
+      const lost = Math.min(batch.length, Math.max(0, result.dropped ?? batch.length));
+      if (lost > 0) this.drop(lost, `export failed (${result.error?.message ?? 'unknown error'})`);
+    } else {
+      // Export works again: what an outage cost is said now (still at most once per interval),
+      // not only at the next drop or at exit.
+      this.reportDrops(false);
+    }
   }
 
   private exportWithTimeout(batch: SpanData[]): Promise<ExportResult> {
@@ -150,7 +171,9 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.droppedTotal += count;
     this.droppedUnreported += count;
     if (this.lastDropReport === 0) {
-      diag.warn(`${reason}: dropping spans; the count is reported at most every ${DROP_REPORT_INTERVAL_MS / 1000} s`);
+      diag.warn(
+        `${reason}: dropping spans (${count} so far); the count is reported at most every ${DROP_REPORT_INTERVAL_MS / 1000} s`,
+      );
       this.lastDropReport = Date.now();
       this.droppedUnreported = 0;
       return;

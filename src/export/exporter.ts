@@ -4,6 +4,11 @@ export interface ExportResult {
   ok: boolean;
   /** Why it failed; for the diagnostic line. Never contains header values. */
   error?: Error;
+  /**
+   * When `ok` is false: how many of the spans were lost, if not all of them (a batch the
+   * receiver refused as too large is sent in parts, and only some parts may fail).
+   */
+  dropped?: number;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type TraceState,
 } from '@opentelemetry/api';
 import type { SpanLimits } from '../config/types';
-import { isValidAttributeValue, sanitizeAttributes, truncateValue } from './attributes';
+import { safeString, sanitizeAttributes, sanitizeValue } from './attributes';
 import { now, toEpochMillis } from './clock';
 import type { InstrumentationScope, ResourceData, SpanData, SpanEventData, SpanLinkData } from './span-data';
 
@@ -38,6 +38,9 @@ export interface SpanInit {
 }
 
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+/** Hex ids of the right length (the API accepts upper case; they are stored lower-cased). */
+const TRACE_ID_RE = /^[0-9a-f]{32}$/i;
+const SPAN_ID_RE = /^[0-9a-f]{16}$/i;
 
 function isTimeInput(value: unknown): value is TimeInput {
   return typeof value === 'number' || Array.isArray(value) || value instanceof Date;
@@ -106,27 +109,41 @@ export class Span implements ApiSpan, SpanData {
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
     if (this.ended || typeof key !== 'string' || key.length === 0) return this;
-    if (value === undefined || value === null || !isValidAttributeValue(value)) {
+    // Validated and copied (arrays) in one step; never throws, whatever the app passes.
+    const stored = sanitizeValue(value, this.owner.limits.attributeValueLengthLimit);
+    if (stored === undefined) {
       diag.debug(`span "${this.name}": attribute "${key}" has an invalid value and was dropped`);
       return this;
     }
-    const lengthLimit = this.owner.limits.attributeValueLengthLimit;
-    if (lengthLimit !== Infinity) value = truncateValue(value, lengthLimit);
     const index = this.attributeKeys.indexOf(key);
     if (index >= 0) {
-      this.attributeValues[index] = value;
+      this.attributeValues[index] = stored;
     } else if (this.attributeKeys.length >= this.owner.limits.attributeCountLimit) {
       this.droppedAttributesCount++;
     } else {
       this.attributeKeys.push(key);
-      this.attributeValues.push(value);
+      this.attributeValues.push(stored);
     }
     return this;
   }
 
   setAttributes(attributes: Attributes): this {
     if (attributes === null || typeof attributes !== 'object') return this;
-    for (const key of Object.keys(attributes)) this.setAttribute(key, attributes[key]);
+    let keys: string[];
+    try {
+      keys = Object.keys(attributes);
+    } catch {
+      return this; // a hostile Proxy
+    }
+    for (const key of keys) {
+      let value: AttributeValue | undefined;
+      try {
+        value = attributes[key];
+      } catch {
+        continue; // a throwing getter: that attribute is dropped, the others kept
+      }
+      this.setAttribute(key, value);
+    }
     return this;
   }
 
@@ -142,7 +159,7 @@ export class Span implements ApiSpan, SpanData {
     else attributes = attributesOrTime;
     const sanitized = sanitizeAttributes(attributes, limits.eventAttributeCountLimit, limits.attributeValueLengthLimit);
     this.events.push({
-      name: String(name),
+      name: safeString(name),
       time: toEpochMillis(time),
       attributes: sanitized.attributes,
       droppedAttributesCount: sanitized.dropped,
@@ -151,23 +168,36 @@ export class Span implements ApiSpan, SpanData {
   }
 
   addLink(link: Link): this {
-    if (this.ended || link === null || typeof link !== 'object' || link.context === undefined) return this;
-    const limits = this.owner.limits;
-    if (this.links.length >= limits.linkCountLimit) {
-      this.droppedLinksCount++;
-      return this;
+    if (this.ended || link === null || typeof link !== 'object') return this;
+    try {
+      const linked = link.context;
+      if (linked === undefined || linked === null) return this;
+      // An id that is not hex of the right length cannot be encoded: a collector rejects the
+      // whole export request for one bad id, so such a link is dropped here instead.
+      const traceId = linked.traceId;
+      const spanId = linked.spanId;
+      if (typeof traceId !== 'string' || !TRACE_ID_RE.test(traceId) || typeof spanId !== 'string' || !SPAN_ID_RE.test(spanId)) {
+        diag.debug(`span "${this.name}": link with an invalid trace or span id dropped`);
+        return this;
+      }
+      const limits = this.owner.limits;
+      if (this.links.length >= limits.linkCountLimit) {
+        this.droppedLinksCount++;
+        return this;
+      }
+      const sanitized = sanitizeAttributes(link.attributes, limits.linkAttributeCountLimit, limits.attributeValueLengthLimit);
+      this.links.push({
+        traceId: traceId.toLowerCase(),
+        spanId: spanId.toLowerCase(),
+        traceFlags: Number(linked.traceFlags) & 0xff,
+        traceState: linked.traceState?.serialize() || undefined,
+        isRemote: linked.isRemote === true,
+        attributes: sanitized.attributes,
+        droppedAttributesCount: sanitized.dropped,
+      });
+    } catch (error) {
+      diag.debug(`span "${this.name}": a link could not be read and was dropped`, error);
     }
-    const sanitized = sanitizeAttributes(link.attributes, limits.linkAttributeCountLimit, limits.attributeValueLengthLimit);
-    const linked = link.context;
-    this.links.push({
-      traceId: linked.traceId,
-      spanId: linked.spanId,
-      traceFlags: linked.traceFlags,
-      traceState: linked.traceState?.serialize() || undefined,
-      isRemote: linked.isRemote === true,
-      attributes: sanitized.attributes,
-      droppedAttributesCount: sanitized.dropped,
-    });
     return this;
   }
 
@@ -179,17 +209,25 @@ export class Span implements ApiSpan, SpanData {
   /** Per the specification: OK is final, UNSET is ignored, a description only goes with ERROR. */
   setStatus(status: SpanStatus): this {
     if (this.ended || status === null || typeof status !== 'object') return this;
-    if (this.status.code === SpanStatusCode.OK || status.code === SpanStatusCode.UNSET) return this;
-    if (status.code === SpanStatusCode.ERROR) {
-      this.status = { code: SpanStatusCode.ERROR, message: typeof status.message === 'string' ? status.message : undefined };
-    } else if (status.code === SpanStatusCode.OK) {
+    let code: unknown;
+    let message: unknown;
+    try {
+      code = status.code;
+      message = status.message;
+    } catch {
+      return this;
+    }
+    if (this.status.code === SpanStatusCode.OK || code === SpanStatusCode.UNSET) return this;
+    if (code === SpanStatusCode.ERROR) {
+      this.status = { code: SpanStatusCode.ERROR, message: typeof message === 'string' ? message : undefined };
+    } else if (code === SpanStatusCode.OK) {
       this.status = { code: SpanStatusCode.OK };
     }
     return this;
   }
 
   updateName(name: string): this {
-    if (!this.ended) this.name = String(name);
+    if (!this.ended) this.name = safeString(name, this.name);
     return this;
   }
 
@@ -210,16 +248,20 @@ export class Span implements ApiSpan, SpanData {
 
   recordException(exception: Exception, time?: TimeInput): void {
     const attributes: Attributes = {};
-    if (typeof exception === 'string') {
-      attributes['exception.message'] = exception;
-    } else if (exception !== null && typeof exception === 'object') {
-      const type = exception.name ?? (exception.code !== undefined ? String(exception.code) : undefined);
-      if (type !== undefined) attributes['exception.type'] = String(type);
-      if (exception.message !== undefined) attributes['exception.message'] = String(exception.message);
-      if (exception.stack !== undefined) attributes['exception.stacktrace'] = String(exception.stack);
+    try {
+      if (typeof exception === 'string') {
+        attributes['exception.message'] = exception;
+      } else if (exception !== null && typeof exception === 'object') {
+        const type = exception.name ?? (exception.code !== undefined ? String(exception.code) : undefined);
+        if (type !== undefined) attributes['exception.type'] = String(type);
+        if (exception.message !== undefined) attributes['exception.message'] = String(exception.message);
+        if (exception.stack !== undefined) attributes['exception.stacktrace'] = String(exception.stack);
+      }
+    } catch {
+      // An exception object whose properties cannot be read: recorded with what was read.
     }
     if (attributes['exception.type'] === undefined && attributes['exception.message'] === undefined) {
-      attributes['exception.message'] = String(exception);
+      attributes['exception.message'] = safeString(exception);
     }
     this.addEvent('exception', attributes, time);
   }

@@ -12,6 +12,7 @@ import {
   type TraceState,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '../context/suppress';
+import { safeString } from './attributes';
 import { toEpochMillis } from './clock';
 import { newSpanId, newTraceId } from './ids';
 import { Span, type SpanOwner } from './span';
@@ -88,7 +89,7 @@ export class Tracer implements ApiTracer {
         : traceFlags & ~TraceFlags.SAMPLED;
 
     const span = new Span(this.owner, {
-      name: String(name),
+      name: safeString(name),
       kind,
       traceId,
       spanId,

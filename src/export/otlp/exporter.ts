@@ -6,7 +6,7 @@ import type { SpanData } from '../../sdk/span-data';
 import type { ExportResult, SpanExporter } from '../exporter';
 import { decodePartialSuccessJson, encodeTraceRequestJson } from './encode-json';
 import { decodePartialSuccess, encodeTraceRequestPooled } from './encode-protobuf';
-import { HttpTransport, readTlsMaterial, type OtlpTransport } from './http-transport';
+import { HttpTransport, printable, readTlsMaterial, type OtlpTransport } from './http-transport';
 import { DEFAULT_RETRY_POLICY, systemClock, withRetry, type RetryClock, type RetryPolicy } from './retry';
 
 const gzipAsync = promisify(gzip) as (buf: InputType, options: ZlibOptions) => Promise<Buffer>;
@@ -24,6 +24,14 @@ interface Encoded {
 
 const noop = (): void => {};
 
+/** Failure kinds meaning "this request is too large": the batch is split, not retried or dropped whole. */
+const TOO_LARGE: ReadonlySet<string> = new Set(['http-413', 'grpc-http-413', 'grpc-too-large']);
+
+/** How many of `n` spans an export result lost. */
+function lost(result: ExportResult, n: number): number {
+  return result.ok ? 0 : Math.min(n, result.dropped ?? n);
+}
+
 /** The endpoint as it may be printed: no user info, no query string. */
 function printableEndpoint(endpoint: string): string {
   try {
@@ -38,7 +46,8 @@ function printableEndpoint(endpoint: string): string {
  * OTLP trace exporter for the three protocols: http/protobuf, http/json and grpc.
  *
  * `export` never rejects: it encodes (protobuf into a pooled buffer, or JSON), gzips at level 1
- * when compression is on, and sends with the OTLP retry rules within `timeoutMs`. Each kind of
+ * when compression is on, and sends with the OTLP retry rules within `timeoutMs`; a batch the
+ * receiver refuses as too large is sent in halves within the same time (`sendInHalves`). Each kind of
  * failure (an HTTP status, a gRPC status, a network error code, a timeout, a TLS failure, a
  * partial success) is said once through `diagOnce`, not once per batch. Header values never appear
  * in a diagnostic or an error: messages are built without them, and anything a server sends back
@@ -95,7 +104,8 @@ export class OtlpTraceExporter implements SpanExporter {
       return Promise.resolve({ ok: false, error: this.disabled ?? new Error('OTLP exporter disabled') });
     }
     if (spans.length === 0) return Promise.resolve({ ok: true });
-    const p = this.send(this.transport, spans).catch(
+    const deadline = this.clock.now() + this.timeoutMs;
+    const p = this.send(this.transport, spans, deadline).catch(
       (err: unknown): ExportResult => ({ ok: false, error: new Error(this.redact(String((err as Error)?.message ?? err))) }),
     );
     this.pending.add(p);
@@ -103,7 +113,8 @@ export class OtlpTraceExporter implements SpanExporter {
     return p;
   }
 
-  private async send(transport: OtlpTransport, spans: readonly SpanData[]): Promise<ExportResult> {
+  /** Sends `spans` within `deadline` (the whole export's, shared by the parts of a split batch). */
+  private async send(transport: OtlpTransport, spans: readonly SpanData[], deadline: number): Promise<ExportResult> {
     let encoded: Encoded;
     try {
       encoded = this.encode(spans);
@@ -120,14 +131,25 @@ export class OtlpTraceExporter implements SpanExporter {
         encoded.release();
       }
     }
+    const bytes = body.length;
     let result;
     try {
-      result = await withRetry(
-        (remainingMs) => transport.send(body, { timeoutMs: remainingMs, compressed: this.gzip }),
-        this.timeoutMs,
-        this.clock,
-        this.policy,
-      );
+      const remainingMs = deadline - this.clock.now();
+      result =
+        remainingMs > 0
+          ? await withRetry(
+              (remaining) => transport.send(body, { timeoutMs: remaining, compressed: this.gzip }),
+              remainingMs,
+              this.clock,
+              this.policy,
+            )
+          : {
+              ok: false,
+              retryable: true,
+              kind: 'timeout',
+              attempts: 0,
+              error: new Error(`export timed out after ${this.timeoutMs} ms`),
+            };
     } finally {
       if (!this.gzip) encoded.release();
     }
@@ -136,6 +158,7 @@ export class OtlpTraceExporter implements SpanExporter {
       this.checkPartialSuccess(result.body, spans.length);
       return { ok: true };
     }
+    if (TOO_LARGE.has(result.kind)) return this.sendInHalves(transport, spans, bytes, deadline, result.error);
     const detail = this.redact(result.error?.message ?? result.kind);
     const tries = result.attempts > 1 ? ` (after ${result.attempts} attempts)` : '';
     const message = `OTLP export to ${this.where} failed: ${detail}${tries}`;
@@ -147,11 +170,48 @@ export class OtlpTraceExporter implements SpanExporter {
     return { ok: false, error: new Error(message) };
   }
 
+  /**
+   * The receiver refused the request as too large (HTTP 413, or gRPC RESOURCE_EXHAUSTED "larger
+   * than max"). Retrying the same bytes cannot succeed, so the batch is halved and each half sent
+   * (recursively, within the same deadline); a single span still too large is dropped. Each of
+   * the two cases is said once. The result counts only the spans actually lost.
+   */
+  private async sendInHalves(
+    transport: OtlpTransport,
+    spans: readonly SpanData[],
+    bytes: number,
+    deadline: number,
+    error: Error | undefined,
+  ): Promise<ExportResult> {
+    const detail = this.redact(error?.message ?? 'too large');
+    if (spans.length === 1) {
+      const message = `OTLP export to ${this.where}: the receiver refused a single span of ${bytes} bytes as too large (${detail}); span dropped`;
+      diagOnce(
+        `otlp:${this.where}:span-too-large`,
+        'error',
+        `${message}. Set OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT to keep spans small. Further spans too large are dropped without a message (they are counted).`,
+      );
+      return { ok: false, dropped: 1, error: new Error(message) };
+    }
+    diagOnce(
+      `otlp:${this.where}:split`,
+      'warn',
+      `OTLP receiver at ${this.where} refused a batch of ${spans.length} spans (${bytes} bytes) as too large (${detail}); ` +
+        'sending such batches in halves. Lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE to avoid this. Said once.',
+    );
+    const half = Math.ceil(spans.length / 2);
+    const first = await this.send(transport, spans.slice(0, half), deadline);
+    const second = await this.send(transport, spans.slice(half), deadline);
+    const dropped = lost(first, half) + lost(second, spans.length - half);
+    if (dropped === 0) return { ok: true };
+    return { ok: false, dropped, error: (first.ok ? second.error : first.error) ?? new Error('export failed') };
+  }
+
   private checkPartialSuccess(body: Uint8Array | undefined, total: number): void {
     if (body === undefined || body.length === 0) return;
     const ps = this.json ? decodePartialSuccessJson(body) : decodePartialSuccess(body);
     if (ps === undefined || !(ps.rejectedSpans > 0)) return;
-    const msg = ps.errorMessage ? `: ${this.redact(ps.errorMessage)}` : '';
+    const msg = ps.errorMessage ? `: ${printable(ps.errorMessage, this.secrets)}` : '';
     diagOnce(
       `otlp:${this.where}:partial-success`,
       'warn',

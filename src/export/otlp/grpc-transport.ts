@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { context } from '@opentelemetry/api';
 import { VERSION } from '../../version';
 import { suppressTracing } from '../../context/suppress';
-import type { OtlpTransport, TlsMaterial } from './http-transport';
+import { headerSecrets, printable, type OtlpTransport, type TlsMaterial } from './http-transport';
 import { GrpcStatus, grpcStatusName, isRetryableGrpcStatus, networkFailure, type AttemptOutcome } from './retry';
 
 /**
@@ -62,13 +62,16 @@ function grpcCodeForHttpStatus(status: number): number {
   }
 }
 
-function decodeGrpcMessage(value: unknown): string {
+/** The grpc-message, percent-decoded, made printable (see `printable`), header values masked. */
+function decodeGrpcMessage(value: unknown, secrets: readonly string[]): string {
   if (typeof value !== 'string' || value === '') return '';
+  let text = value;
   try {
-    return decodeURIComponent(value);
+    text = decodeURIComponent(value);
   } catch {
-    return value;
+    // not percent-encoded after all: as it came
   }
+  return printable(text, secrets);
 }
 
 /** The first length-prefixed message of a response body, decompressed; undefined if malformed. */
@@ -121,6 +124,7 @@ export class GrpcTransport implements OtlpTransport {
   private readonly secure: boolean;
   private readonly tls: TlsMaterial;
   private readonly metadata: Record<string, string> = {};
+  private readonly secrets: string[];
   private session: http2.ClientHttp2Session | undefined;
   private closed = false;
 
@@ -133,6 +137,7 @@ export class GrpcTransport implements OtlpTransport {
     this.secure = url.protocol === 'https:';
     this.authority = `${url.protocol}//${url.host}`;
     this.tls = tls;
+    this.secrets = headerSecrets(headers);
     for (const [name, value] of Object.entries(headers)) {
       const lower = name.toLowerCase();
       if (lower.startsWith(':') || RESERVED.has(lower)) continue;
@@ -208,7 +213,7 @@ export class GrpcTransport implements OtlpTransport {
           const s = h['grpc-status'];
           if (s !== undefined) {
             grpcStatus = Number(Array.isArray(s) ? s[0] : s);
-            grpcMessage = decodeGrpcMessage(h['grpc-message']);
+            grpcMessage = decodeGrpcMessage(h['grpc-message'], this.secrets);
           }
         };
         stream.on('response', (h) => {
@@ -254,10 +259,14 @@ export class GrpcTransport implements OtlpTransport {
             finish({ ok: true, retryable: false, kind: 'ok', ...(response ? { body: response } : {}) });
             return;
           }
+          // RESOURCE_EXHAUSTED is also how gRPC servers refuse a message above their size limit
+          // ("received message larger than max"): retrying the same bytes is pointless, the
+          // exporter splits the batch instead (kind 'grpc-too-large').
+          const tooLarge = grpcStatus === GrpcStatus.RESOURCE_EXHAUSTED && /larger than max|too large/i.test(grpcMessage);
           finish({
             ok: false,
-            retryable: isRetryableGrpcStatus(grpcStatus),
-            kind: `grpc-${grpcStatus}`,
+            retryable: !tooLarge && isRetryableGrpcStatus(grpcStatus),
+            kind: tooLarge ? 'grpc-too-large' : `grpc-${grpcStatus}`,
             error: new Error(`gRPC status ${grpcStatusName(grpcStatus)} (${grpcStatus})${grpcMessage ? ': ' + grpcMessage : ''}`),
           });
         });

@@ -47,8 +47,15 @@ export function readTlsMaterial(config: OtlpConfig): TlsMaterial {
 /** Most of a response body that is kept (for partial success and error messages). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-/** A short, printable piece of an error response body. */
-export function bodySnippet(body: Uint8Array, contentType: string | undefined): string {
+/** The header values to keep out of diagnostics (longest first, so one containing another goes whole). */
+export function headerSecrets(headers: Record<string, string>): string[] {
+  return Object.values(headers)
+    .filter((v) => typeof v === 'string' && v.length >= 3)
+    .sort((a, b) => b.length - a.length);
+}
+
+/** A short, printable piece of an error response body, header values masked. */
+export function bodySnippet(body: Uint8Array, contentType: string | undefined, secrets: readonly string[] = []): string {
   if (body.length === 0) return '';
   const ct = (contentType ?? '').toLowerCase();
   let text: string | undefined;
@@ -66,9 +73,20 @@ export function bodySnippet(body: Uint8Array, contentType: string | undefined): 
     text = Buffer.from(body).toString('utf8');
   }
   if (text === undefined) return '';
+  return printable(text, secrets);
+}
+
+/**
+ * Text a server sent (an error body, a grpc-message, a partial success message) made fit for one
+ * diagnostic line: header values it echoes masked first (before the cut, which could otherwise
+ * leave part of one), control characters (a newline would let the server forge log lines)
+ * turned into spaces, and cut at 200 characters.
+ */
+export function printable(text: string, secrets: readonly string[] = []): string {
+  for (const secret of secrets) if (text.includes(secret)) text = text.split(secret).join('***');
   // eslint-disable-next-line no-control-regex
-  text = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return text.length > 200 ? text.slice(0, 200) + '…' : text;
+  const clean = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  return clean.length > 200 ? clean.slice(0, 200) + '…' : clean;
 }
 
 /** OTLP/HTTP (protobuf or JSON) over node:http / node:https with a keep-alive agent. */
@@ -78,6 +96,7 @@ export class HttpTransport implements OtlpTransport {
   private readonly agent: http.Agent;
   private readonly baseHeaders: Record<string, string>;
   private readonly compressedHeaders: Record<string, string>;
+  private readonly secrets: string[];
 
   /** Throws on an endpoint that is not an http: or https: URL. */
   constructor(endpoint: string, headers: Record<string, string>, contentType: string, tls: TlsMaterial) {
@@ -89,6 +108,7 @@ export class HttpTransport implements OtlpTransport {
     this.agent = this.secure
       ? new https.Agent({ keepAlive: true, ...tls })
       : new http.Agent({ keepAlive: true });
+    this.secrets = headerSecrets(headers);
     this.baseHeaders = { 'user-agent': `otelite/${VERSION}` };
     for (const [name, value] of Object.entries(headers)) {
       const lower = name.toLowerCase();
@@ -144,7 +164,7 @@ export class HttpTransport implements OtlpTransport {
                   finish({ ok: true, retryable: false, kind: 'ok', body: responseBody, ...(contentType ? { contentType } : {}) });
                   return;
                 }
-                const snippet = bodySnippet(responseBody, contentType);
+                const snippet = bodySnippet(responseBody, contentType, this.secrets);
                 const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
                 const outcome: AttemptOutcome = {
                   ok: false,

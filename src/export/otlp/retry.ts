@@ -1,6 +1,7 @@
 /**
  * The OTLP exporter retry rules (OTLP specification, "Failures" and "Throttling"):
- * - HTTP: 429, 502, 503, 504 are retryable; every other 4xx/5xx is not.
+ * - HTTP: 429, 502, 503, 504 are retryable; every other 4xx/5xx is not (413, "too large", is
+ *   not retried as is: the exporter splits the batch, see exporter.ts).
  * - gRPC: CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (simplified: always, not only with
  *   RetryInfo), ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS are retryable.
  * - Transient network errors (refused, reset, timed out, broken pipe, socket hang up) are retryable.
@@ -211,11 +212,23 @@ function rootCause(err: unknown): unknown {
 
 const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_SSL|ERR_TLS|HOSTNAME_MISMATCH|ALTNAME|^EPROTO$/;
 
+/**
+ * An error message fit for one diagnostic line: OpenSSL's raw error strings
+ * ("80AC…:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:
+ * ../deps/openssl/…/rec_layer_s3.c:1601:SSL alert number 116\n") become their reason
+ * ("tlsv13 alert certificate required"), and line breaks become spaces.
+ */
+function oneLine(message: string): string {
+  const openssl = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:\n]+)/.exec(message);
+  const text = openssl !== null ? openssl[1]! : message;
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
 /** The failure outcome for an error raised by a connection or request (never retried if TLS). */
 export function networkFailure(err: unknown): AttemptOutcome {
   const e = rootCause(err) as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : undefined;
-  const message = typeof e?.message === 'string' ? e.message : String(e);
+  const message = oneLine(typeof e?.message === 'string' ? e.message : String(e));
   if (code !== undefined && TLS_CODE.test(code)) {
     return {
       ok: false,

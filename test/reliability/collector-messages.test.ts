@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { diag, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { OtlpProtocol } from '../../src/config/types';
+import { OtlpTraceExporter } from '../../src/export/otlp/exporter';
+import type { SpanData } from '../../src/sdk/span-data';
+import { startReceiver, type Reply } from '../kit/otlp-receiver';
+
+/**
+ * What a collector (or a proxy in front of it) answers ends up in the agent's diagnostics: an
+ * error body, a grpc-message, a partial success message. A hostile or careless one must not
+ * forge log lines (newlines), flood the log (length), or make the agent print the OTLP header
+ * values it echoes, not even part of one where the message is cut short.
+ */
+
+const SECRET = 'zq-echoed-header-value-5c81e2d7';
+/** The secret at the 200-character cut, then a forged log line and a lot more. */
+const HOSTILE = `${'x'.repeat(185)}${SECRET}\notelite error: forged line\r\n${'y'.repeat(5000)}`;
+
+const span: SpanData = {
+  name: 'one',
+  kind: SpanKind.INTERNAL,
+  traceId: 'a'.repeat(32),
+  spanId: 'b'.repeat(16),
+  parentSpanId: undefined,
+  parentIsRemote: false,
+  traceFlags: 1,
+  traceState: undefined,
+  startTime: Date.now(),
+  endTime: Date.now() + 1,
+  attributeKeys: [],
+  attributeValues: [],
+  droppedAttributesCount: 0,
+  events: [],
+  droppedEventsCount: 0,
+  links: [],
+  droppedLinksCount: 0,
+  status: { code: SpanStatusCode.UNSET },
+  scope: { name: 's', version: undefined, schemaUrl: undefined },
+  resource: { attributes: {}, schemaUrl: undefined },
+};
+
+const CASES: Array<{ name: string; protocol: OtlpProtocol; reply: Reply }> = [
+  { name: 'an HTTP error body (text)', protocol: 'http/protobuf', reply: { status: 400, body: HOSTILE, contentType: 'text/plain' } },
+  { name: 'an HTTP error body (JSON status)', protocol: 'http/json', reply: { status: 400, body: JSON.stringify({ code: 3, message: HOSTILE }) } },
+  { name: 'a grpc-message', protocol: 'grpc', reply: { grpcStatus: 3, grpcMessage: HOSTILE } },
+  { name: 'a partial success message (protobuf)', protocol: 'http/protobuf', reply: { partialSuccess: { rejectedSpans: 1, errorMessage: HOSTILE } } },
+  { name: 'a partial success message (JSON)', protocol: 'http/json', reply: { partialSuccess: { rejectedSpans: 1, errorMessage: HOSTILE } } },
+  { name: 'a partial success message (gRPC)', protocol: 'grpc', reply: { partialSuccess: { rejectedSpans: 1, errorMessage: HOSTILE } } },
+];
+
+describe('reliability: what the collector says cannot forge, flood or leak diagnostics', function () {
+  this.timeout(20_000);
+  const said: string[] = [];
+  beforeEach(() => {
+    said.length = 0;
+    diag.setLogger({ error: (m) => said.push(m), warn: (m) => said.push(m), info: (m) => said.push(m), debug() {}, verbose() {} });
+  });
+  afterEach(() => diag.disable());
+
+  for (const c of CASES) {
+    it(`${c.name} (${c.protocol}): one line, short, the echoed header value masked`, async () => {
+      const receiver = await startReceiver({ protocol: c.protocol, respond: () => c.reply });
+      const exporter = new OtlpTraceExporter({
+        protocol: c.protocol,
+        endpoint: receiver.endpoint,
+        headers: { 'x-api-key': SECRET },
+        timeoutMs: 5000,
+        compression: 'none',
+        certificateFile: undefined,
+        clientKeyFile: undefined,
+        clientCertificateFile: undefined,
+      });
+      try {
+        const result = await exporter.export([span]);
+        assert.equal(said.length, 1, said.join('\n---\n'));
+        const texts = [said[0]!, result.error?.message ?? ''];
+        for (const text of texts) {
+          assert.ok(!/[\r\n\u2028\u2029]/.test(text), `one line: ${JSON.stringify(text.slice(0, 400))}`);
+          assert.ok(text.length < 700, `short: ${text.length} characters`);
+          // no piece of the secret of 6 characters or more, even cut
+          for (let i = 0; i + 6 <= SECRET.length; i++) assert.ok(!text.includes(SECRET.slice(i, i + 6)), `part of the header value in: ${text}`);
+        }
+        assert.match(said[0]!, /xxxxx/, 'the message itself is still shown');
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    });
+  }
+});
