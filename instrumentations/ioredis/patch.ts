@@ -1,5 +1,4 @@
-import type { Span } from '@opentelemetry/api';
-import { wrapMethod, type InstrumentationState, type PatchTarget } from '../../src/instrument';
+import { callAround, wrapMethod, type InstrumentationState, type PatchTarget } from '../../src/instrument';
 import type { IoredisSpans } from './spans';
 import type { IoredisClient, IoredisCommand, IoredisPipeline, PipelineStream } from './types';
 
@@ -49,19 +48,9 @@ export function ioredisTargets(state: InstrumentationState, spans: IoredisSpans)
       wrapMethod(proto, 'connect', (original) =>
         function connect(this: IoredisClient, ...args: unknown[]): unknown {
           if (!state.active) return original.apply(this, args);
-          let span: Span | undefined;
-          try {
-            span = spans.connectStarted(this);
-          } catch (error) {
-            state.fail(error);
-          }
-          const result = original.apply(this, args);
-          try {
-            if (span !== undefined) spans.connectSettles(this, result, span);
-          } catch (error) {
-            state.fail(error);
-          }
-          return result;
+          return callAround(state, original, this, args, () => spans.connectStarted(this), (result, span) =>
+            spans.connectSettles(this, result, span),
+          );
         },
       );
       wrapMethod(proto, 'silentEmit', (original) =>

@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import { wrapMethod, type InstrumentationState } from '../../src/instrument';
+import { callAround, wrapMethod, type InstrumentationState } from '../../src/instrument';
 import { firstErrorIn, setEndpointAttributes, type BatchMode } from '../shared/redis-semantics';
 import type { NodeRedisSpans } from './spans';
 import type { NodeRedisClient } from './types';
@@ -128,19 +128,9 @@ export function wrapConnect(proto: ClientPrototype, state: InstrumentationState,
   wrapMethod(proto, 'connect', (original) =>
     function connect(this: NodeRedisClient, ...args: unknown[]): unknown {
       if (!state.active || this.isOpen === true) return original.apply(this, args);
-      let span: Span | undefined;
-      try {
-        span = spans.connectStarted(this);
-      } catch (error) {
-        state.fail(error);
-      }
-      const result = original.apply(this, args);
-      try {
-        if (span !== undefined) spans.connectSettles(this, result, span);
-      } catch (error) {
-        state.fail(error);
-      }
-      return result;
+      return callAround(state, original, this, args, () => spans.connectStarted(this), (result, span) =>
+        spans.connectSettles(this, result, span),
+      );
     },
   );
 }
