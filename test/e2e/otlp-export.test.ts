@@ -84,7 +84,12 @@ const capture: DiagLogger = {
   debug: (m, ...a) => lines.push(['debug', m, ...a.map(String)].join(' ')),
   verbose: (m, ...a) => lines.push(['verbose', m, ...a.map(String)].join(' ')),
 };
-const linesFor = (port: number | string): string[] => lines.filter((l) => l.includes(`:${port}`));
+/** Diagnostic lines about one endpoint: matched by origin (scheme, host, port), since a later
+ * receiver may get a closed one's port while that exporter's last line is still arriving. */
+const linesFor = (endpoint: string): string[] => {
+  const origin = new URL(endpoint).origin;
+  return lines.filter((l) => l.includes(origin));
+};
 
 /** A port with nothing listening on it. */
 async function closedPort(): Promise<number> {
@@ -234,7 +239,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
         assert.equal(result.ok, false);
         assert.ok(elapsed >= 900 && elapsed < 2000, `elapsed ${elapsed}`);
         assert.equal(rx.requests.length, 1);
-        assert.match(linesFor(rx.port).join('\n'), /no response within/);
+        assert.match(linesFor(rx.endpoint).join('\n'), /no response within/);
       });
 
       it('recovers after the receiver resets the connection', async () => {
@@ -278,7 +283,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
           assert.ok(Date.now() - t0 < 2500);
           await new Promise((r) => setTimeout(r, 50));
           assert.deepEqual(unhandled, []);
-          const said = linesFor(port);
+          const said = linesFor(endpoint);
           assert.equal(said.length, 1, said.join('\n'));
           assert.match(said[0]!, /ECONNREFUSED/);
         } finally {
@@ -292,7 +297,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
         });
         assert.equal((await exporter.export(makeSpans(5))).ok, true);
         assert.equal((await exporter.export(makeSpans(5))).ok, true);
-        const said = linesFor(rx.port);
+        const said = linesFor(rx.endpoint);
         assert.equal(said.length, 1, said.join('\n'));
         assert.match(said[0]!, /rejected 2 of 5 spans: spans too old/);
       });
@@ -420,7 +425,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
         assert.equal(result.ok, false);
         assert.ok(Date.now() - t0 < 900, 'not retried');
         assert.equal(rx.spans.length, 0);
-        const said = linesFor(rx.port);
+        const said = linesFor(rx.endpoint);
         assert.equal(said.length, 1, said.join('\n'));
         assert.match(said[0]!, /TLS connection failed/);
         assert.match(said[0]!, /OTEL_EXPORTER_OTLP_CERTIFICATE/);

@@ -51,6 +51,9 @@ interface FaultCase {
   huge?: number;
 }
 
+/** The app's export batch size: the most spans one lost answer can leave counted twice. */
+const BATCH_SIZE = 64;
+
 const CASES: FaultCase[] = [
   { name: 'collector down at start', down: 'start', diagnostic: /^otelite warn: OTLP export .*ECONNREFUSED/m },
   { name: 'collector going down mid-run', down: 'mid', diagnostic: /^otelite warn: OTLP export .*ECONNREFUSED/m },
@@ -133,7 +136,7 @@ describe('reliability: collector faults under load', function () {
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${proxy.port}/v1/traces`,
           OTEL_BSP_SCHEDULE_DELAY: '100',
           OTEL_BSP_MAX_QUEUE_SIZE: '256',
-          OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64',
+          OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH_SIZE),
           OTEL_EXPORTER_OTLP_TIMEOUT: '1500',
           PAD_BYTES: String(PAD_BYTES),
           ...c.env,
@@ -193,7 +196,17 @@ describe('reliability: collector faults under load', function () {
         // Nothing lost silently: every request made a SERVER span, received or counted as dropped.
         const received = uniqueSpans(receiver.spans, SERVICE, 2);
         report(`served ${final.served}, received ${received.size}, dropped ${dropped}`);
-        assert.equal(received.size + dropped, final.served, `received ${received.size} + dropped ${dropped} vs served ${final.served}`);
+        const accounted = received.size + dropped;
+        if (c.down === 'mid') {
+          // A batch in flight when the collector went away can reach it with its answer lost: it is
+          // then counted as dropped and received both. Never lost; at most one batch counted twice.
+          assert.ok(
+            accounted >= final.served && accounted - final.served <= BATCH_SIZE,
+            `received ${received.size} + dropped ${dropped} vs served ${final.served}`,
+          );
+        } else {
+          assert.equal(accounted, final.served, `received ${received.size} + dropped ${dropped} vs served ${final.served}`);
+        }
 
         if (c.minRetryGapMs !== undefined) {
           // Gaps between two attempts at the same batch (a new batch may start at once).
