@@ -1,33 +1,16 @@
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import type { DecodedSpan } from '../kit/otlp-decoder';
-import { startReceiver } from '../kit/otlp-receiver';
-import { FIXTURES } from '../kit/paths';
-import { startApp } from '../kit/process';
-import { versionSetDir, type VersionSet } from '../kit/versions';
-
-// OTLP enum values.
-const KIND_INTERNAL = 1;
-const KIND_SERVER = 2;
-const KIND_CLIENT = 3;
-const STATUS_UNSET = 0;
-const STATUS_ERROR = 2;
-
-type Flavour = 'cjs' | 'esm';
-
-interface Sent {
-  method: string;
-  path: string;
-  status: number;
-  body: string;
-}
-
-interface Run {
-  spans: DecodedSpan[];
-  sent: Sent[];
-  port: number;
-  stderr: string;
-}
+import type { VersionSet } from '../kit/versions';
+import {
+  KIND_CLIENT,
+  KIND_INTERNAL,
+  runWebApp,
+  serverSpan,
+  STATUS_ERROR,
+  STATUS_UNSET,
+  type Flavour,
+  type Run,
+} from './web-kit';
 
 const REQUESTS: Array<[string, string]> = [
   ['GET', '/api/users/42'],
@@ -46,51 +29,8 @@ const REQUESTS: Array<[string, string]> = [
   ['GET', '/internals'],
 ];
 
-/**
- * Runs test/fixtures/express (express 4 from `previous`, 5 from `current`; CommonJS with
- * --require or ESM with --import), sends it every request above one after the other, then stops
- * it with SIGTERM (the agent flushes before the process ends) and returns what it exported.
- */
-async function runExpress(set: VersionSet, flavour: Flavour, env: Record<string, string> = {}): Promise<Run> {
-  const receiver = await startReceiver({ protocol: 'http/protobuf' });
-  const app = startApp({
-    file: path.join(FIXTURES, 'express', flavour === 'esm' ? 'app.mjs' : 'app.cjs'),
-    preload: flavour === 'esm' ? '--import' : '--require',
-    env: {
-      OTEL_SERVICE_NAME: `express-${set}-${flavour}`,
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '50',
-      OTELITE_TEST_VERSION_SET_DIR: versionSetDir(set),
-      ...env,
-    },
-  });
-  try {
-    const [, port] = await app.waitForOutput(/LISTENING (\d+)/, 15_000);
-    const sent: Sent[] = [];
-    for (const [method, urlPath] of REQUESTS) {
-      const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, {
-        method,
-        headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
-        body: method === 'POST' ? JSON.stringify({ title: 'Dune' }) : undefined,
-      });
-      sent.push({ method, path: urlPath, status: response.status, body: await response.text() });
-    }
-    app.kill('SIGTERM');
-    const exit = await app.exited;
-    assert.doesNotMatch(exit.stderr, /instrumentation "[^"]+" failed/, exit.stderr);
-    return { spans: [...receiver.spans], sent, port: Number(port), stderr: exit.stderr };
-  } finally {
-    app.kill('SIGKILL');
-    await receiver.close();
-  }
-}
-
-function serverSpan(run: Run, method: string, urlPath: string): DecodedSpan {
-  const found = run.spans.filter(
-    (s) => s.kind === KIND_SERVER && s.attributes['url.path'] === urlPath && s.attributes['http.request.method'] === method && s.attributes['server.port'] === run.port,
-  );
-  assert.equal(found.length, 1, `one SERVER span for ${method} ${urlPath}; got ${found.length}`);
-  return found[0];
+function runExpress(set: VersionSet, flavour: Flavour, env: Record<string, string> = {}): Promise<Run> {
+  return runWebApp({ framework: 'express', set, flavour, requests: REQUESTS, env, postBody: { title: 'Dune' } });
 }
 
 function childrenOf(spans: DecodedSpan[], parent: DecodedSpan): DecodedSpan[] {

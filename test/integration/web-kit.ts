@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { DecodedSpan } from '../kit/otlp-decoder';
+import { startReceiver } from '../kit/otlp-receiver';
+import { FIXTURES } from '../kit/paths';
+import { startApp } from '../kit/process';
+import { versionSetDir, type VersionSet } from '../kit/versions';
+
+/**
+ * What the express and fastify integration tests share: running a framework fixture app with the
+ * agent and collecting what it exported.
+ */
+
+// OTLP enum values.
+export const KIND_INTERNAL = 1;
+export const KIND_SERVER = 2;
+export const KIND_CLIENT = 3;
+export const STATUS_UNSET = 0;
+export const STATUS_ERROR = 2;
+
+export type Flavour = 'cjs' | 'esm';
+
+export interface Sent {
+  method: string;
+  path: string;
+  status: number;
+  body: string;
+}
+
+export interface Run {
+  spans: DecodedSpan[];
+  sent: Sent[];
+  port: number;
+  stderr: string;
+}
+
+export interface WebAppOptions {
+  framework: 'express' | 'fastify';
+  set: VersionSet;
+  flavour: Flavour;
+  requests: ReadonlyArray<readonly [string, string]>;
+  env?: Record<string, string>;
+  /** The body of each POST, sent as JSON; none when absent. */
+  postBody?: unknown;
+}
+
+/**
+ * Runs test/fixtures/<framework> (the previous major from the `previous` set, the current one
+ * from `current`; CommonJS with --require or ESM with --import), sends it every request one after
+ * the other, then stops it with SIGTERM (the agent flushes before the process ends) and returns
+ * what it exported.
+ */
+export async function runWebApp(options: WebAppOptions): Promise<Run> {
+  const { framework, set, flavour } = options;
+  const receiver = await startReceiver({ protocol: 'http/protobuf' });
+  const app = startApp({
+    file: path.join(FIXTURES, framework, flavour === 'esm' ? 'app.mjs' : 'app.cjs'),
+    preload: flavour === 'esm' ? '--import' : '--require',
+    env: {
+      OTEL_SERVICE_NAME: `${framework}-${set}-${flavour}`,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTELITE_TEST_VERSION_SET_DIR: versionSetDir(set),
+      ...options.env,
+    },
+  });
+  try {
+    const [, port] = await app.waitForOutput(/LISTENING (\d+)/, 15_000);
+    const sent: Sent[] = [];
+    for (const [method, urlPath] of options.requests) {
+      const withBody = method === 'POST' && options.postBody !== undefined;
+      const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, {
+        method,
+        headers: withBody ? { 'content-type': 'application/json' } : {},
+        body: withBody ? JSON.stringify(options.postBody) : undefined,
+      });
+      sent.push({ method, path: urlPath, status: response.status, body: await response.text() });
+    }
+    app.kill('SIGTERM');
+    const exit = await app.exited;
+    assert.doesNotMatch(exit.stderr, /instrumentation "[^"]+" failed/, exit.stderr);
+    return { spans: [...receiver.spans], sent, port: Number(port), stderr: exit.stderr };
+  } finally {
+    app.kill('SIGKILL');
+    await receiver.close();
+  }
+}
+
+/** The one SERVER span of a request the run sent. */
+export function serverSpan(run: Run, method: string, urlPath: string): DecodedSpan {
+  const found = run.spans.filter(
+    (s) => s.kind === KIND_SERVER && s.attributes['url.path'] === urlPath && s.attributes['http.request.method'] === method && s.attributes['server.port'] === run.port,
+  );
+  assert.equal(found.length, 1, `one SERVER span for ${method} ${urlPath}; got ${found.length}`);
+  return found[0];
+}
