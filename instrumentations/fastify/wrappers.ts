@@ -1,5 +1,5 @@
 import { context } from '@opentelemetry/api';
-import { disguise, isWrapped } from '../../src/instrument';
+import { disguise, isThenable, isWrapped } from '../../src/instrument';
 import { startCall, type FastifyDeps, type HookCall } from './hook-call';
 import type { HookInfo } from './hook-info';
 import { parkThrown } from './thrown';
@@ -76,10 +76,6 @@ function settleWith(call: HookCall, promise: PromiseLike<unknown>): void {
     // A thenable whose `then` throws: fastify calls it too and handles that; the span just ends.
     call.finish(undefined);
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 function invoke(fn: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {

@@ -1,5 +1,5 @@
 import { context, ROOT_CONTEXT, type Span } from '@opentelemetry/api';
-import type { InstrumentationState } from '../../src/instrument';
+import { whenSettled, type InstrumentationState } from '../../src/instrument';
 import {
   firstErrorIn,
   operationName,
@@ -69,7 +69,7 @@ export class IoredisSpans {
     const span = this.spans.start(name, context.active());
     if (span === undefined) return;
     setCommandAttributes(span, name, command.args, 0, endpointOf(client));
-    this.whenSettled(command.promise, (error) => this.spans.end(span, error));
+    whenSettled(this.state, command.promise, (error) => this.spans.end(span, error));
   }
 
   /**
@@ -87,7 +87,7 @@ export class IoredisSpans {
     if (span === undefined) return;
     setBatchAttributes(span, mode, multi ? queue.length - 2 : queue.length, pipeline.isCluster === true ? endpointOf(undefined) : endpointOf(pipeline.redis));
     // ioredis resolves a pipeline with each command's [error, reply], even when commands failed.
-    this.whenSettled(pipeline.promise, (error, results) => this.spans.end(span, error ?? batchError(results, multi)));
+    whenSettled(this.state, pipeline.promise, (error, results) => this.spans.end(span, error ?? batchError(results, multi)));
   }
 
   /**
@@ -104,7 +104,7 @@ export class IoredisSpans {
 
   /** `connect()` rejects with a bare "Connection is closed."; the cause came as an `error` event. */
   connectSettles(client: IoredisClient, promise: unknown, span: Span): void {
-    this.whenSettled(promise, (error) => {
+    whenSettled(this.state, promise, (error) => {
       const attempt = this.attempts.get(client);
       this.attempts.delete(client);
       this.spans.endConnect(span, error === undefined ? undefined : (attempt?.error ?? error));
@@ -117,22 +117,4 @@ export class IoredisSpans {
     if (attempt !== undefined && attempt.error === undefined) attempt.error = error;
   }
 
-  /** Calls `done` once `promise` settles, containing failures of the agent's own code. */
-  private whenSettled(promise: unknown, done: (error: unknown, result: unknown) => void): void {
-    const call = (error: unknown, result: unknown): void => {
-      try {
-        done(error, result);
-      } catch (failure) {
-        this.state.fail(failure);
-      }
-    };
-    if (promise === null || typeof promise !== 'object' || typeof (promise as PromiseLike<unknown>).then !== 'function') {
-      call(undefined, promise);
-      return;
-    }
-    (promise as PromiseLike<unknown>).then(
-      (result) => call(undefined, result),
-      (error: unknown) => call(error ?? new Error(String(error)), undefined),
-    );
-  }
 }

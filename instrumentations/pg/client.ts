@@ -82,22 +82,27 @@ function wrapQuery(original: Method, spans: PgSpans): Method {
       state.fail(error);
     }
 
-    if (appCallback === undefined) {
-      const args = arguments;
-      return callEndingOnThrow(
-        callTrackingPromise,
-        undefined,
-        [this, '_Promise', () => Reflect.apply(original, this, args), (error: unknown, _value: unknown, failed: boolean) => spans.finish(span, error, failed)],
-        span,
-        spans,
-      );
-    }
+    if (appCallback === undefined) return callWithTrackedPromise(original, this, arguments, span, spans);
     const wrapped = endingCallback(appCallback, span, parent, spans);
     if (position === 3) configCallbacks.set(wrapped, appCallback);
     // The same shape of call, with our callback where the app's was.
     const args = position === 1 ? [config, wrapped] : [config, values, wrapped];
     return callEndingOnThrow(original, this, args, span, spans);
   };
+}
+
+/**
+ * The promise form of a call: pg's own promise is returned, and `span` ends when it settles
+ * (learned by swapping `client._Promise` for the duration of the call, promise.ts).
+ */
+function callWithTrackedPromise(original: Method, self: PgClient, args: IArguments, span: Span, spans: PgSpans): unknown {
+  return callEndingOnThrow(
+    callTrackingPromise,
+    undefined,
+    [self, '_Promise', () => Reflect.apply(original, self, args), (error: unknown, _value: unknown, failed: boolean) => spans.finish(span, error, failed)],
+    span,
+    spans,
+  );
 }
 
 /** `client.connect([callback])`: a span from the call to the connection being ready (or failing). */
@@ -119,14 +124,7 @@ function wrapConnect(original: Method, spans: PgSpans): Method {
     if (typeof callback === 'function') {
       return callEndingOnThrow(original, this, [endingCallback(callback as NodeCallback, span, parent, spans)], span, spans);
     }
-    const args = arguments;
-    return callEndingOnThrow(
-      callTrackingPromise,
-      undefined,
-      [this, '_Promise', () => Reflect.apply(original, this, args), (error: unknown, _value: unknown, failed: boolean) => spans.finish(span, error, failed)],
-      span,
-      spans,
-    );
+    return callWithTrackedPromise(original, this, arguments, span, spans);
   };
 }
 

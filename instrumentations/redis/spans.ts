@@ -1,5 +1,5 @@
 import { context, ROOT_CONTEXT, type Context, type Span } from '@opentelemetry/api';
-import type { InstrumentationState } from '../../src/instrument';
+import { whenSettled, type InstrumentationState } from '../../src/instrument';
 import {
   firstErrorIn,
   operationName,
@@ -85,23 +85,9 @@ export class NodeRedisSpans {
 
   /** Ends `span` when `promise` settles; `onResult` may find an error in a resolved value. */
   settle(promise: unknown, span: Span, onResult?: (result: unknown) => unknown): void {
-    this.whenSettled(promise, (error, result) => {
+    whenSettled(this.state, promise, (error, result) => {
       this.spans.end(span, error === undefined && onResult !== undefined ? onResult(result) : error);
     });
-  }
-
-  /** Calls `done` once `promise` settles (at once for a value that is not a promise). */
-  private whenSettled(promise: unknown, done: (error: unknown, result: unknown) => void): void {
-    // The callbacks run outside any wrapper's try/catch: contain them here.
-    const call = (error: unknown, result: unknown): void => {
-      try {
-        done(error, result);
-      } catch (failure) {
-        this.state.fail(failure);
-      }
-    };
-    if (!isThenable(promise)) call(undefined, promise);
-    else promise.then((result) => call(undefined, result), (error: unknown) => call(error ?? new Error(String(error)), undefined));
   }
 
   // ---- patched clients ------------------------------------------------------------------------
@@ -131,7 +117,7 @@ export class NodeRedisSpans {
 
   /** Ends the span of `connect()` when its promise settles. */
   connectSettles(client: NodeRedisClient, promise: unknown, span: Span): void {
-    this.whenSettled(promise, (error) => {
+    whenSettled(this.state, promise, (error) => {
       this.connectingClients.delete(selfOf(client));
       this.spans.endConnect(span, error);
     });
@@ -221,7 +207,3 @@ export class NodeRedisSpans {
 }
 
 const NO_ENDPOINT: RedisEndpoint = { serverAddress: undefined, serverPort: undefined, database: undefined };
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}

@@ -30,3 +30,35 @@ export function callAround<T>(
   }
   return result;
 }
+
+/**
+ * Calls `done` once `value` settles (at once for a value that is not a thenable), containing
+ * failures of the agent's own `done`: it runs outside any wrapper's try/catch. A rejection with
+ * a falsy reason still reports an error.
+ */
+export function whenSettled(
+  state: InstrumentationState,
+  value: unknown,
+  done: (error: unknown, result: unknown) => void,
+): void {
+  const call = (error: unknown, result: unknown): void => {
+    try {
+      done(error, result);
+    } catch (failure) {
+      state.fail(failure);
+    }
+  };
+  if (!isThenable(value)) {
+    call(undefined, value);
+    return;
+  }
+  value.then(
+    (result) => call(undefined, result),
+    (error: unknown) => call(error ?? new Error(String(error)), undefined),
+  );
+}
+
+/** An object with a `then` method: what the patched libraries return for a pending result. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}

@@ -6,7 +6,7 @@ export type { Instrumentation, PatchTarget } from './types';
 export { InstrumentationState, stateOf } from './state';
 export { wrapMethod, disguise, isWrapped, unwrapped } from './wrap';
 export { subscribeGuarded } from './channels';
-export { callAround } from './call-around';
+export { callAround, isThenable, whenSettled } from './call-around';
 export { isTracingSuppressed, suppressTracing } from '../context/suppress';
 export type { DbInstrumentationConfig, HttpInstrumentationConfig } from '../config/types';
 export { VERSION } from '../version';
