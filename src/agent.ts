@@ -106,11 +106,14 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefi
     trace.setGlobalTracerProvider(provider),
     propagation.setGlobalPropagator(createPropagator(config.propagators)),
   ];
+  let instrumented = config;
   if (registered.includes(false)) {
     diag.warn('another OpenTelemetry SDK was registered first; spans from the API may not reach otelite');
+    // Its sampler decides, not ours: the instrumentations may not assume new traces are dropped.
+    instrumented = { ...config, http: { ...config.http, newTracesDropped: false } };
   }
 
-  startInstrumentations(config);
+  startInstrumentations(instrumented);
   const removeExitHooks = installExitHooks(provider);
   const agent: Agent = {
     config,

@@ -64,6 +64,9 @@ function startServerSpan(deps: HttpDeps, req: ServerRequest, res: Response): Con
   }
 
   const parent = propagation.extract(ROOT_CONTEXT, req.headers ?? EMPTY_HEADERS);
+  // No trace context came in and the sampler would drop a new trace: no span, no context (the
+  // async context store stays unused, which is most of what a sampled-out request would cost).
+  if (parent === ROOT_CONTEXT && deps.config.newTracesDropped) return undefined;
   const method = typeof req.method === 'string' ? req.method : 'GET';
   const span = deps.tracer.startSpan(spanNameMethod(deps.config, method), SERVER_SPAN, parent);
   if (span.isRecording()) setServerAttributes(span, req, target, method, deps.http);

@@ -25,6 +25,7 @@ import type {
   OtlpConfig,
   OtlpProtocol,
   PropagatorName,
+  SamplerConfig,
   SamplerName,
 } from './types';
 
@@ -53,6 +54,20 @@ const sampler: Parser<SamplerName> = (raw) =>
   UNSUPPORTED_SAMPLERS.includes(raw.toLowerCase())
     ? { ok: false, problem: 'is not supported by otelite' }
     : oneOf(SAMPLERS)(raw);
+
+/** Whether the sampler drops every trace that starts in this process, whatever its trace id. */
+function dropsNewTraces(config: SamplerConfig): boolean {
+  switch (config.name) {
+    case 'always_off':
+    case 'parentbased_always_off':
+      return true;
+    case 'traceidratio':
+    case 'parentbased_traceidratio':
+      return config.ratio === 0;
+    default:
+      return false;
+  }
+}
 
 /** OTEL_EXPORTER_OTLP_ENDPOINT is a base URL: http exporters append `v1/traces` with one `/`. */
 const appendTracesPath = (base: string): string => base.replace(/\/+$/, '') + '/v1/traces';
@@ -123,6 +138,11 @@ function build(r: EnvReader): Config {
   const capture = (which: string) =>
     r.get(`OTEL_INSTRUMENTATION_HTTP_${which}`, tokens(lower), [] as string[]);
 
+  const samplerConfig: SamplerConfig = {
+    name: samplerName,
+    ratio: RATIO_SAMPLERS.includes(samplerName) ? r.get('OTEL_TRACES_SAMPLER_ARG', ratio, D.sampler.ratio) : D.sampler.ratio,
+  };
+
   return {
     disabled: r.get('OTEL_SDK_DISABLED', boolean, D.disabled),
     serviceName: r.get('OTEL_SERVICE_NAME', text, resourceAttributes['service.name'] || D.serviceName),
@@ -140,12 +160,7 @@ function build(r: EnvReader): Config {
       clientKeyFile: otlpVar('CLIENT_KEY', text, D.otlp.clientKeyFile),
       clientCertificateFile: otlpVar('CLIENT_CERTIFICATE', text, D.otlp.clientCertificateFile),
     },
-    sampler: {
-      name: samplerName,
-      ratio: RATIO_SAMPLERS.includes(samplerName)
-        ? r.get('OTEL_TRACES_SAMPLER_ARG', ratio, D.sampler.ratio)
-        : D.sampler.ratio,
-    },
+    sampler: samplerConfig,
     propagators: r.get('OTEL_PROPAGATORS', names(PROPAGATORS, D.propagators), [...D.propagators]),
     batch: {
       scheduleDelayMs: r.get('OTEL_BSP_SCHEDULE_DELAY', positive, D.batch.scheduleDelayMs),
@@ -175,6 +190,7 @@ function build(r: EnvReader): Config {
       clientResponseHeaders: capture('CLIENT_CAPTURE_RESPONSE_HEADERS'),
       knownMethods: r.get('OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS', tokens(upper), [...D.http.knownMethods]),
       redactedQueryParams: [...new Set([...D.http.redactedQueryParams, ...extraRedacted])],
+      newTracesDropped: dropsNewTraces(samplerConfig),
     },
     db: {
       requireParentSpan: r.get('OTEL_NODE_DB_REQUIRE_PARENT_SPAN', boolean, D.db.requireParentSpan),

@@ -62,6 +62,12 @@ export interface HttpInstrumentationConfig {
   knownMethods: string[];
   /** Query parameter names whose values are replaced by `REDACTED` (case-sensitive, as the spec lists them). */
   redactedQueryParams: string[];
+  /**
+   * The sampler drops every trace that starts here (always_off, parentbased_always_off, a ratio
+   * of 0). A request that brings no trace context then gets no span and no context at all: with
+   * nothing to record and nothing to propagate, it runs as if there were no agent.
+   */
+  newTracesDropped: boolean;
 }
 
 export interface DbInstrumentationConfig {

@@ -356,6 +356,72 @@ describe('http instrumentation (integration)', function () {
     });
   });
 
+  describe('a sampler that drops every new trace (OTEL_TRACES_SAMPLER=parentbased_always_off)', function () {
+    let rx: Receiver;
+    let app: RunningApp | undefined;
+    let port: number;
+    const TRACE_ID = hex(16);
+    const PARENT_ID = hex(8);
+
+    before(async function () {
+      rx = await startReceiver({ protocol: 'http/protobuf' });
+      app = startApp({
+        file: path.join(DIR, 'sampled-out.cjs'),
+        preload: '--require',
+        env: {
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: rx.endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+          OTEL_BSP_SCHEDULE_DELAY: '50',
+          OTEL_TRACES_SAMPLER: 'parentbased_always_off',
+        },
+      });
+      port = Number((await app.waitForOutput(/listening on (\d+)/))[1]);
+    });
+
+    after(async function () {
+      app?.kill('SIGKILL');
+      await app?.exited;
+      await rx?.close();
+    });
+
+    async function front(traceparent?: string): Promise<{ seen: { traceId: string; recording: boolean } | null; back: string | null }> {
+      const reply = await send(port, '/front', { headers: traceparent === undefined ? {} : { traceparent } });
+      assert.equal(reply.status, 200, reply.body);
+      return JSON.parse(reply.body) as { seen: { traceId: string; recording: boolean } | null; back: string | null };
+    }
+
+    it('a request without trace context gets no span at all, and its calls still say "not sampled"', async function () {
+      const { seen, back } = await front();
+      assert.equal(seen, null, 'no span is active in the handler');
+      assert.match(String(back), /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[02]$/, 'the outgoing call carries a not-sampled traceparent');
+      assert.ok(!String(back).includes(TRACE_ID));
+    });
+
+    it('a request with a sampled parent is traced: server, client and the second server span', async function () {
+      const { seen, back } = await front(`00-${TRACE_ID}-${PARENT_ID}-01`);
+      assert.deepEqual(seen, { traceId: TRACE_ID, recording: true });
+      const [server] = await spansWhere(rx, (s) => s.traceId === TRACE_ID && s.kind === SPAN_KIND_SERVER && s.attributes['url.path'] === '/front', 1);
+      const [client] = await spansWhere(rx, (s) => s.traceId === TRACE_ID && s.kind === SPAN_KIND_CLIENT, 1);
+      await spansWhere(rx, (s) => s.traceId === TRACE_ID && s.kind === SPAN_KIND_SERVER && s.attributes['url.path'] === '/back', 1);
+      assert.equal(server.parentSpanId, PARENT_ID);
+      assert.equal(client.parentSpanId, server.spanId);
+      assert.equal(back, `00-${TRACE_ID}-${client.spanId}-01`);
+    });
+
+    it('a request with a not-sampled parent records nothing but passes the trace on', async function () {
+      const before = rx.spans.length;
+      const { seen, back } = await front(`00-${TRACE_ID}-${PARENT_ID}-00`);
+      assert.deepEqual(seen, { traceId: TRACE_ID, recording: false });
+      assert.match(String(back), new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`));
+      // One more traced request flushes the queue: whatever the first two made has arrived by then.
+      const marker = hex(16);
+      await front(`00-${marker}-${PARENT_ID}-01`);
+      await spansWhere(rx, (s) => s.traceId === marker, 3);
+      const unexpected = rx.spans.slice(before).filter((s) => s.traceId !== marker);
+      assert.deepEqual(unexpected, []);
+    });
+  });
+
   describe('single-process apps (console JSON)', function () {
     const self = path.join(DIR, 'self-call.cjs');
 
