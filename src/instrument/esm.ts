@@ -31,12 +31,21 @@ let probed: boolean | undefined;
  * this thread, synchronously) that imports a CommonJS file whose load hook answers with no
  * source. About 1-3 ms, paid only by an app that has an ES-module-only target.
  */
+/** The probe beside this file; or under `instrument/` when this code runs from the agent's bundle. */
+function probeFile(): string {
+  try {
+    return require.resolve('./esm-probe');
+  } catch {
+    return require.resolve('./instrument/esm-probe');
+  }
+}
+
 export function syncHooksWork(): boolean {
   if (probed !== undefined) return probed;
   probed = false;
   const registerHooks = (nodeModule as { registerHooks?: RegisterHooks }).registerHooks;
   if (typeof registerHooks !== 'function') return false;
-  const target = require.resolve('./esm-probe');
+  const target = probeFile();
   const targetUrl = pathToFileURL(target).href;
   const entryUrl = new URL(`./esm-probe-entry-${process.pid}.mjs`, targetUrl).href;
   const entrySpecifier = 'otelite:esm-probe';

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { DecodedSpan } from '../kit/otlp-decoder';
@@ -208,5 +210,40 @@ describe('agent end to end: an API-only app, started with the agent, exports ove
     const warnings = result.stderr.split('\n').filter((l) => l.startsWith('otelite warn'));
     assert.equal(warnings.filter((l) => l.includes('OTEL_BSP_MAX_QUEUE_SIZE')).length, 1, result.stderr);
     assert.equal(warnings.filter((l) => l.includes('OTEL_TRACES_SAMPLER')).length, 1, result.stderr);
+  });
+});
+
+describe('agent end to end: the register entry loads the bundle, or the separate files for a newer API', function () {
+  this.timeout(30_000);
+  const fixture = path.join(FIXTURES, 'which-agent.cjs');
+
+  function parse(stdout: string): { bundle: boolean; files: boolean; traced: boolean } {
+    const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    assert.ok(line !== undefined, stdout);
+    return JSON.parse(line.slice('RESULT '.length)) as { bundle: boolean; files: boolean; traced: boolean };
+  }
+
+  for (const preload of ['--require', '--import'] as const) {
+    it(`${preload}: an app on the bundled API version (or none) gets the one-file agent`, async () => {
+      const run = await runApp({ file: fixture, preload, env: { OTEL_TRACES_EXPORTER: 'none' } });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(parse(run.stdout), { bundle: true, files: false, traced: true });
+    });
+  }
+
+  it('an app whose @opentelemetry/api is a newer minor gets the agent as separate files', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'otelite-newer-api-'));
+    try {
+      const api = path.join(dir, 'node_modules', '@opentelemetry', 'api');
+      mkdirSync(api, { recursive: true });
+      writeFileSync(path.join(api, 'package.json'), JSON.stringify({ name: '@opentelemetry/api', version: '1.99.0', main: 'index.js' }));
+      writeFileSync(path.join(api, 'index.js'), '');
+      copyFileSync(fixture, path.join(dir, 'app.cjs'));
+      const run = await runApp({ file: path.join(dir, 'app.cjs'), preload: '--require', env: { OTEL_TRACES_EXPORTER: 'none' } });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(parse(run.stdout), { bundle: false, files: true, traced: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * The version of @opentelemetry/api inside the agent's bundle (package.json `bundle`): the one
+ * package-lock.json installs. A unit test keeps the two equal.
+ */
+export const BUNDLED_API_VERSION = '1.9.1';
+
+const API_ENTRY_TAIL = join('@opentelemetry', 'api');
+
+/** The version of the @opentelemetry/api an app in `appDir` resolves, if it has one. */
+export function appApiVersion(appDir: string): string | undefined {
+  try {
+    const entry = require.resolve('@opentelemetry/api', { paths: [appDir] });
+    const at = entry.lastIndexOf(API_ENTRY_TAIL);
+    if (at < 0) return undefined;
+    const pkg = JSON.parse(readFileSync(join(entry.slice(0, at + API_ENTRY_TAIL.length), 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the app's API is a newer 1.x than the bundled one. The API accepts the global tracer
+ * provider, context manager and propagator only from a copy of the same major and at least its
+ * own minor: an app on a newer minor would see no-ops if the agent registered through the
+ * bundled copy, so the agent then loads as separate files, on the API npm resolves.
+ */
+export function appApiIsNewer(appVersion: string | undefined, bundled: string = BUNDLED_API_VERSION): boolean {
+  if (appVersion === undefined) return false;
+  const [appMajor, appMinor] = appVersion.split('.').map(Number);
+  const [major, minor] = bundled.split('.').map(Number);
+  if (!Number.isInteger(appMajor) || !Number.isInteger(appMinor)) return false;
+  return appMajor === major && appMinor! > minor!;
+}
+
+/** Where the app's own packages are looked up: beside its main script, else the working directory. */
+export function appDirectory(): string {
+  const main = process.argv[1];
+  return typeof main === 'string' && main.length > 0 ? dirname(main) : process.cwd();
+}

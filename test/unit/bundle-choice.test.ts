@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { appApiIsNewer, appApiVersion, BUNDLED_API_VERSION } from '../../src/bundle-choice';
+
+/** A directory with node_modules/@opentelemetry/api of `version` in it (a package.json and an entry file). */
+function appWithApi(version: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'otelite-api-'));
+  const pkg = path.join(dir, 'node_modules', '@opentelemetry', 'api');
+  mkdirSync(path.join(pkg, 'build', 'src'), { recursive: true });
+  writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: '@opentelemetry/api', version, main: 'build/src/index.js' }));
+  writeFileSync(path.join(pkg, 'build', 'src', 'index.js'), '');
+  return dir;
+}
+
+describe('bundle choice: the bundled @opentelemetry/api against the app\'s', () => {
+  it('BUNDLED_API_VERSION is the version package-lock.json installs (the one esbuild bundles)', () => {
+    const entry = require.resolve('@opentelemetry/api');
+    const pkgFile = path.join(entry.slice(0, entry.lastIndexOf(path.join('@opentelemetry', 'api')) + '@opentelemetry/api'.length), 'package.json');
+    assert.equal((JSON.parse(readFileSync(pkgFile, 'utf8')) as { version: string }).version, BUNDLED_API_VERSION);
+  });
+
+  it('only a newer minor of the same major needs the separate files', () => {
+    assert.equal(appApiIsNewer(undefined, '1.9.1'), false);
+    assert.equal(appApiIsNewer('1.9.1', '1.9.1'), false);
+    assert.equal(appApiIsNewer('1.9.7', '1.9.1'), false);
+    assert.equal(appApiIsNewer('1.4.0', '1.9.1'), false);
+    assert.equal(appApiIsNewer('1.10.0', '1.9.1'), true);
+    assert.equal(appApiIsNewer('2.0.0', '1.9.1'), false);
+    assert.equal(appApiIsNewer('garbage', '1.9.1'), false);
+  });
+
+  it("reads the version of the API an app's directory resolves, or none", () => {
+    const dir = appWithApi('1.42.0');
+    const empty = mkdtempSync(path.join(tmpdir(), 'otelite-noapi-'));
+    try {
+      assert.equal(appApiVersion(dir), '1.42.0');
+      assert.equal(appApiVersion(path.join(dir, 'node_modules')), '1.42.0');
+      // No API anywhere up from a fresh temp directory (the system's tmpdir has no node_modules).
+      assert.equal(appApiVersion(empty), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
