@@ -68,6 +68,22 @@ export function ensureWrk(): string {
   return wrk;
 }
 
+/** `perf` from Debian's linux-perf, for `npm run bench:profile`; checked to record on this machine. */
+export function ensurePerf(): string {
+  let perf = onPath('perf');
+  if (perf === undefined) {
+    aptInstall(['linux-perf'], 'the profiler of bench:profile');
+    perf = onPath('perf');
+  }
+  if (perf === undefined) throw new Error('perf is still not on PATH after installing Debian\'s "linux-perf" package.');
+  try {
+    execFileSync(perf, ['record', '-q', '-e', 'cpu-clock', '-o', '/dev/null', '--', 'true'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('perf cannot record cpu-clock samples here (perf_event_paranoid, or no perf events in this VM).');
+  }
+  return perf;
+}
+
 export function ensureDbServers(): void {
   const missing: string[] = [];
   if (findPostgresBin() === undefined) missing.push('postgresql');

@@ -70,8 +70,8 @@ export interface ServerUnderTest {
   stop(graceMs: number): Promise<{ forced: boolean; code: number | null; signal: string | null }>;
 }
 
-export async function startServer(file: string, preload: string | undefined, env: NodeJS.ProcessEnv): Promise<ServerUnderTest> {
-  const args = preload !== undefined ? ['--require', preload, file] : [file];
+export async function startServer(file: string, preload: string | undefined, env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = []): Promise<ServerUnderTest> {
+  const args = [...nodeArgs, ...(preload !== undefined ? ['--require', preload, file] : [file])];
   const log = tail(8000);
   const child = spawnTracked(process.execPath, args, { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (d: Buffer) => log.push(d));

@@ -1,0 +1,187 @@
+/**
+ * Where the time goes: CPU per request of a benchmark server under wrk, split by kind of work,
+ * with no agent and with an agent, side by side.
+ *
+ *   npm run bench:profile -- [--server http|express|fastify] [--agent otelite|otelite-off|official|dd-trace]
+ *                            [--seconds S] [--cpu-prof]
+ *
+ * Default: `perf record` (cpu-clock, call chains) of the server process while wrk loads it, the
+ * JIT frames named by `node --perf-basic-prof`; Debian's linux-perf is installed when missing
+ * (as root). Unlike V8's `--cpu-prof`, this sees the kernel (the response's write and the
+ * wake-up of wrk it causes), garbage collection and the async-hook work inside Node's own
+ * functions. `--cpu-prof` also writes V8's profile of the agent's run (for Chrome DevTools) next
+ * to the report. Prints a Markdown report and writes it to bench/results/profile-<server>-<agent>.md.
+ * Load only targets 127.0.0.1 and every run stops by itself.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { agents, serverEnv, type AgentId, type ServerId } from './lib/agents';
+import { ensureBenchDeps, ensureBuild, ensurePerf, ensureWrk } from './lib/deps';
+import { BENCH_DIR, REPO_ROOT } from './lib/paths';
+import { analyze, BUCKETS, BundleMap, type Profile } from './lib/perf-profile';
+import { killAll, spawnTracked, TICKS_PER_SECOND } from './lib/procs';
+import { startServer, startSink } from './lib/services';
+import { runWrk } from './lib/wrk';
+
+const SAMPLE_HZ = 2000;
+const PATH = '/users/42';
+
+interface Options {
+  server: Exclude<ServerId, 'realistic'>;
+  agent: Exclude<AgentId, 'none'>;
+  seconds: number;
+  cpuProf: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { server: 'http', agent: 'otelite', seconds: 5, cpuProf: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--server') o.server = next() as Options['server'];
+    else if (arg === '--agent') o.agent = next() as Options['agent'];
+    else if (arg === '--seconds') o.seconds = Number(next());
+    else if (arg === '--cpu-prof') o.cpuProf = true;
+    else throw new Error(`unknown option ${arg}`);
+  }
+  if (!['http', 'express', 'fastify'].includes(o.server)) throw new Error(`--server: http, express or fastify`);
+  if (!['otelite', 'otelite-off', 'official', 'dd-trace'].includes(o.agent)) throw new Error('--agent: otelite, otelite-off, official or dd-trace');
+  if (!(o.seconds >= 1 && o.seconds <= 60)) throw new Error('--seconds: 1 to 60');
+  return o;
+}
+
+interface Measured {
+  requests: number;
+  rps: number;
+  userMicros: number;
+  systemMicros: number;
+  profile: Profile;
+}
+
+async function profileRun(
+  perf: string,
+  wrk: string,
+  sinkUrl: string,
+  server: string,
+  agentId: AgentId,
+  seconds: number,
+  cpuProfDir: string | undefined,
+): Promise<Measured> {
+  const agent = agents(sinkUrl, `bench-${server}`).find((a) => a.id === agentId)!;
+  const nodeArgs = ['--perf-basic-prof'];
+  if (cpuProfDir !== undefined) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
+  const lifetimeMs = (seconds + 60) * 1000;
+  const srv = await startServer(path.join(BENCH_DIR, 'servers', `${server}.cjs`), agent.preload, serverEnv(agent, { BENCH_MAX_LIFETIME_MS: String(lifetimeMs) }), nodeArgs);
+  const data = path.join(os.tmpdir(), `otelite-perf-${process.pid}-${agentId}.data`);
+  try {
+    const url = `http://127.0.0.1:${srv.port}${PATH}`;
+    await runWrk(wrk, url, 2, 1, 20); // warm-up: JIT, heap sizes
+    const stat0 = procTimes(srv.pid);
+    const recorder = spawnTracked(perf, ['record', '-q', '-e', 'cpu-clock', '-F', String(SAMPLE_HZ), '-g', '-p', String(srv.pid), '-o', data, '--', 'sleep', String(seconds)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const recorded = new Promise<void>((resolve) => recorder.once('exit', () => resolve()));
+    const load = await runWrk(wrk, url, seconds, 1, 20);
+    await recorded;
+    const stat1 = procTimes(srv.pid);
+    const script = execFileSync(perf, ['script', '-i', data], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    const bundle = new BundleMap(path.join(REPO_ROOT, 'build', 'src', 'agent-bundle.js'));
+    return {
+      requests: load.requests,
+      rps: load.rps,
+      userMicros: ((stat1.user - stat0.user) / TICKS_PER_SECOND / load.requests) * 1e6,
+      systemMicros: ((stat1.system - stat0.system) / TICKS_PER_SECOND / load.requests) * 1e6,
+      profile: analyze(script, load.requests, 1e6 / SAMPLE_HZ, bundle),
+    };
+  } finally {
+    await srv.stop(10_000);
+    rmSync(data, { force: true });
+  }
+}
+
+/** User and system CPU ticks of a process so far (fields 14 and 15 of /proc/<pid>/stat). */
+function procTimes(pid: number): { user: number; system: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
+
+function report(o: Options, none: Measured, agent: Measured, cpuProfFiles: string[]): string {
+  const f = (n: number): string => n.toFixed(2);
+  const lines: string[] = [];
+  lines.push(`# Where the time goes: ${o.server}, ${o.agent} against no agent`);
+  lines.push('');
+  lines.push(`Node ${process.versions.node}, ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), ${new Date().toISOString().slice(0, 10)}.`);
+  lines.push(`wrk -t1 -c20 for ${o.seconds} s on GET ${PATH} after a 2 s warm-up; \`perf record -e cpu-clock -F ${SAMPLE_HZ} -g\` of the server process meanwhile.`);
+  lines.push('CPU µs per request, from perf samples (each sample is charged to the innermost JavaScript function; see bench/lib/perf-profile.ts).');
+  lines.push('');
+  lines.push(`| | no agent | ${o.agent} | added |`);
+  lines.push('| --- | ---: | ---: | ---: |');
+  lines.push(`| requests/s | ${none.rps.toFixed(0)} | ${agent.rps.toFixed(0)} | ratio ${(agent.rps / none.rps).toFixed(2)} |`);
+  lines.push(`| user CPU µs/req (/proc) | ${f(none.userMicros)} | ${f(agent.userMicros)} | ${f(agent.userMicros - none.userMicros)} |`);
+  lines.push(`| system CPU µs/req (/proc) | ${f(none.systemMicros)} | ${f(agent.systemMicros)} | ${f(agent.systemMicros - none.systemMicros)} |`);
+  let totalNone = 0;
+  let totalAgent = 0;
+  for (const bucket of BUCKETS) {
+    const a = none.profile.buckets.get(bucket) ?? 0;
+    const b = agent.profile.buckets.get(bucket) ?? 0;
+    totalNone += a;
+    totalAgent += b;
+    if (a === 0 && b === 0) continue;
+    lines.push(`| ${bucket} | ${f(a)} | ${f(b)} | ${f(b - a)} |`);
+  }
+  lines.push(`| **all sampled CPU** | **${f(totalNone)}** | **${f(totalAgent)}** | **${f(totalAgent - totalNone)}** |`);
+  lines.push('');
+  const top = [...agent.profile.otelite].sort((x, y) => y[1] - x[1]).slice(0, 15);
+  if (top.length > 0) {
+    lines.push(`Agent functions with the most time (innermost frame, inlined callees included), µs/req:`);
+    lines.push('');
+    lines.push('| function (module) | µs/req |');
+    lines.push('| --- | ---: |');
+    for (const [name, micros] of top) lines.push(`| ${name.replace(/\|/g, '\\|')} | ${f(micros)} |`);
+    lines.push('');
+  }
+  if (cpuProfFiles.length > 0) lines.push(`V8 CPU profile of the ${o.agent} run (open in Chrome DevTools): ${cpuProfFiles.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  ensureBuild();
+  ensureBenchDeps();
+  const wrk = ensureWrk();
+  const perf = ensurePerf();
+  const sink = await startSink((o.seconds * 2 + 120) * 1000);
+  const outDir = path.join(BENCH_DIR, 'results');
+  mkdirSync(outDir, { recursive: true });
+  const cpuProfDir = o.cpuProf ? path.join(outDir, `cpu-prof-${o.server}-${o.agent}`) : undefined;
+  try {
+    console.log(`profiling ${o.server}: no agent, then ${o.agent} (${o.seconds} s each)...`);
+    const none = await profileRun(perf, wrk, sink.url, o.server, 'none', o.seconds, undefined);
+    const agent = await profileRun(perf, wrk, sink.url, o.server, o.agent, o.seconds, cpuProfDir);
+    const files = cpuProfDir === undefined ? [] : readdirSync(cpuProfDir).map((f) => path.relative(REPO_ROOT, path.join(cpuProfDir, f)));
+    const text = report(o, none, agent, files);
+    const file = path.join(outDir, `profile-${o.server}-${o.agent}.md`);
+    writeFileSync(file, text);
+    console.log(text);
+    console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
+  } finally {
+    await sink.stop();
+  }
+}
+
+process.on('SIGINT', () => {
+  killAll();
+  process.exit(130);
+});
+
+main().catch((error: Error) => {
+  console.error(`bench:profile failed: ${error.message}`);
+  killAll();
+  process.exit(1);
+});
