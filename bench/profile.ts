@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ArgReader } from './lib/argv';
 import { agents, serverEnv, type AgentId, type ServerId } from './lib/agents';
 import { ensureBenchDeps, ensureBuild, ensurePerf, ensureWrk } from './lib/deps';
 import { BENCH_DIR, REPO_ROOT } from './lib/paths';
@@ -37,16 +38,11 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { server: 'http', agent: 'otelite', seconds: 5, cpuProf: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--server') o.server = next() as Options['server'];
-    else if (arg === '--agent') o.agent = next() as Options['agent'];
-    else if (arg === '--seconds') o.seconds = Number(next());
+  const reader = new ArgReader(argv);
+  for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
+    if (arg === '--server') o.server = reader.value(arg) as Options['server'];
+    else if (arg === '--agent') o.agent = reader.value(arg) as Options['agent'];
+    else if (arg === '--seconds') o.seconds = reader.positive(arg);
     else if (arg === '--cpu-prof') o.cpuProf = true;
     else throw new Error(`unknown option ${arg}`);
   }

@@ -20,6 +20,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ArgReader } from './lib/argv';
 import { AGENT_IDS, agents, commandLine, SERVER_IDS, type AgentId, type ServerId } from './lib/agents';
 import { collectVersions, ensureBenchDeps, ensureBuild, ensureDbServers, ensureWrk } from './lib/deps';
 import { runLoad, summarize, type Cell } from './lib/load';
@@ -76,18 +77,10 @@ function parseArgs(argv: string[]): Options {
     for (const item of items) if (!allowed.includes(item)) throw new Error(`unknown ${what} "${item}" (one of ${allowed.join(', ')})`);
     return items;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    const num = (): number => {
-      const v = Number(next());
-      if (!Number.isFinite(v) || v <= 0) throw new Error(`${arg} needs a positive number`);
-      return v;
-    };
+  const reader = new ArgReader(argv);
+  for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
+    const next = (): string => reader.value(arg!);
+    const num = (): number => reader.positive(arg!);
     switch (arg) {
       case '--quick':
         break;

@@ -58,24 +58,24 @@ export function ensureBuild(): void {
   }
 }
 
-export function ensureWrk(): string {
-  let wrk = onPath('wrk');
-  if (wrk === undefined) {
-    aptInstall(['wrk'], 'the load generator');
-    wrk = onPath('wrk');
+/** The path of `command`, installing Debian's `debianPackage` first when it is missing. */
+function ensureCommand(command: string, debianPackage: string, why: string): string {
+  let found = onPath(command);
+  if (found === undefined) {
+    aptInstall([debianPackage], why);
+    found = onPath(command);
   }
-  if (wrk === undefined) throw new Error('wrk is still not on PATH after installing Debian\'s "wrk" package.');
-  return wrk;
+  if (found === undefined) throw new Error(`${command} is still not on PATH after installing Debian's "${debianPackage}" package.`);
+  return found;
+}
+
+export function ensureWrk(): string {
+  return ensureCommand('wrk', 'wrk', 'the load generator');
 }
 
 /** `perf` from Debian's linux-perf, for `npm run bench:profile`; checked to record on this machine. */
 export function ensurePerf(): string {
-  let perf = onPath('perf');
-  if (perf === undefined) {
-    aptInstall(['linux-perf'], 'the profiler of bench:profile');
-    perf = onPath('perf');
-  }
-  if (perf === undefined) throw new Error('perf is still not on PATH after installing Debian\'s "linux-perf" package.');
+  const perf = ensureCommand('perf', 'linux-perf', 'the profiler of bench:profile');
   try {
     execFileSync(perf, ['record', '-q', '-e', 'cpu-clock', '-o', '/dev/null', '--', 'true'], { stdio: 'ignore' });
   } catch {
