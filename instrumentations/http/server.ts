@@ -63,9 +63,11 @@ function startServerSpan(deps: HttpDeps, req: ServerRequest, res: Response): Con
     return suppressed;
   }
 
-  const parent = propagation.extract(ROOT_CONTEXT, req.headers ?? EMPTY_HEADERS);
+  const headers = req.headers ?? EMPTY_HEADERS;
   // No trace context came in and the sampler would drop a new trace: no span, no context (the
   // async context store stays unused, which is most of what a sampled-out request would cost).
+  if (deps.config.newTracesDropped && !carriesPropagationHeader(headers)) return undefined;
+  const parent = propagation.extract(ROOT_CONTEXT, headers);
   if (parent === ROOT_CONTEXT && deps.config.newTracesDropped) return undefined;
   const method = typeof req.method === 'string' ? req.method : 'GET';
   const span = deps.tracer.startSpan(spanNameMethod(deps.config, method), SERVER_SPAN, parent);
@@ -74,6 +76,15 @@ function startServerSpan(deps: HttpDeps, req: ServerRequest, res: Response): Con
   res[SPAN] = span;
   req[CONTEXT] = ctx;
   return ctx;
+}
+
+/** The headers the registered propagators read (`traceparent`, `baggage`...), asked once. */
+let propagationFields: string[] | undefined;
+
+function carriesPropagationHeader(headers: IncomingMessage['headers']): boolean {
+  propagationFields ??= propagation.fields().map((field) => field.toLowerCase());
+  for (const field of propagationFields) if (headers[field] !== undefined) return true;
+  return false;
 }
 
 /**
