@@ -21,6 +21,15 @@ type RegisterHooksModule = { register(options: { include: string[] }): void; sup
 
 let probed: boolean | undefined;
 
+/** The probe beside this file; or under `instrument/` when this code runs from the agent's bundle. */
+function probeFile(): string {
+  try {
+    return require.resolve('./esm-probe');
+  } catch {
+    return require.resolve('./instrument/esm-probe');
+  }
+}
+
 /**
  * Whether `module.registerHooks` exists and runs import-in-the-middle's synchronous loader. The
  * function alone is not enough: until a fix (nodejs/node#59929, in 22.22.3 / 24.11.1 / 26) its
@@ -31,15 +40,6 @@ let probed: boolean | undefined;
  * this thread, synchronously) that imports a CommonJS file whose load hook answers with no
  * source. About 1-3 ms, paid only by an app that has an ES-module-only target.
  */
-/** The probe beside this file; or under `instrument/` when this code runs from the agent's bundle. */
-function probeFile(): string {
-  try {
-    return require.resolve('./esm-probe');
-  } catch {
-    return require.resolve('./instrument/esm-probe');
-  }
-}
-
 export function syncHooksWork(): boolean {
   if (probed !== undefined) return probed;
   probed = false;

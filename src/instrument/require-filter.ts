@@ -56,10 +56,6 @@ export class HookedPackages {
   mayReach(packageName: string, lastSegment: string): boolean {
     return this.fileNames.get(packageName)?.has(stripExtension(lastSegment)) === true;
   }
-
-  get names(): string[] {
-    return [...this.fileNames.keys()];
-  }
 }
 
 function stripExtension(name: string): string {
