@@ -14,7 +14,7 @@
  * Load only targets 127.0.0.1 and every run stops by itself.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ArgReader } from './lib/argv';
@@ -22,7 +22,7 @@ import { agents, serverEnv, type AgentId, type ServerId } from './lib/agents';
 import { ensureBenchDeps, ensureBuild, ensurePerf, ensureWrk } from './lib/deps';
 import { BENCH_DIR, REPO_ROOT } from './lib/paths';
 import { analyze, BUCKETS, BundleMap, type Profile } from './lib/perf-profile';
-import { killAll, spawnTracked, TICKS_PER_SECOND } from './lib/procs';
+import { cpuTimes, killAll, spawnTracked, TICKS_PER_SECOND } from './lib/procs';
 import { startServer, startSink } from './lib/services';
 import { runWrk } from './lib/wrk';
 
@@ -70,11 +70,14 @@ async function profileRun(
   cpuProfDir: string | undefined,
 ): Promise<Measured> {
   const agent = agents(sinkUrl, `bench-${server}`).find((a) => a.id === agentId)!;
-  const nodeArgs = ['--perf-basic-prof'];
+  // --perf-basic-prof writes /tmp/perf-<pid>.map for perf and V8's isolate log to the working
+  // directory: the log goes to a scratch directory instead, and both are removed afterwards.
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'otelite-profile-'));
+  const nodeArgs = ['--perf-basic-prof', `--logfile=${path.join(scratch, 'v8.log')}`];
   if (cpuProfDir !== undefined) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
   const lifetimeMs = (seconds + 60) * 1000;
   const srv = await startServer(path.join(BENCH_DIR, 'servers', `${server}.cjs`), agent.preload, serverEnv(agent, { BENCH_MAX_LIFETIME_MS: String(lifetimeMs) }), nodeArgs);
-  const data = path.join(os.tmpdir(), `otelite-perf-${process.pid}-${agentId}.data`);
+  const data = path.join(scratch, 'perf.data');
   try {
     const url = `http://127.0.0.1:${srv.port}${PATH}`;
     await runWrk(wrk, url, 2, 1, 20); // warm-up: JIT, heap sizes
@@ -97,14 +100,16 @@ async function profileRun(
     };
   } finally {
     await srv.stop(10_000);
-    rmSync(data, { force: true });
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(`/tmp/perf-${srv.pid}.map`, { force: true });
   }
 }
 
-/** User and system CPU ticks of a process so far (fields 14 and 15 of /proc/<pid>/stat). */
+/** User and system CPU ticks of the server so far. */
 function procTimes(pid: number): { user: number; system: number } {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return { user: Number(fields[11]), system: Number(fields[12]) };
+  const times = cpuTimes(pid);
+  if (times === undefined) throw new Error(`cannot read /proc/${pid}/stat`);
+  return times;
 }
 
 function report(o: Options, none: Measured, agent: Measured, cpuProfFiles: string[]): string {

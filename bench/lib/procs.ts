@@ -100,17 +100,23 @@ export function peakRss(pid: number): number | undefined {
   }
 }
 
-/** CPU time (user + system, all threads) of a live process, in clock ticks (USER_HZ, 100/s on Linux). */
-export function cpuTicks(pid: number): number | undefined {
+/** User and system CPU time (all threads) of a live process, in clock ticks (USER_HZ, 100/s on Linux). */
+export function cpuTimes(pid: number): { user: number; system: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which is in parentheses and may contain spaces).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of stat(5), i.e. 11 and 12 after the state field (3).
-    return Number(fields[11]) + Number(fields[12]);
+    return { user: Number(fields[11]), system: Number(fields[12]) };
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (user + system, all threads) of a live process, in clock ticks. */
+export function cpuTicks(pid: number): number | undefined {
+  const times = cpuTimes(pid);
+  return times === undefined ? undefined : times.user + times.system;
 }
 
 export const TICKS_PER_SECOND = ((): number => {
