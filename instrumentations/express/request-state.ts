@@ -1,6 +1,6 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { InstrumentationState } from '../../src/instrument';
-import type { AnyFunction, ExpressResponse } from './types';
+import type { AnyFunction, ExpressRequest, ExpressResponse } from './types';
 
 /**
  * Per-request state of a traced request, kept on express's request object under a private
@@ -36,6 +36,7 @@ export class LayerCall {
   next: AnyFunction | undefined;
 
   constructor(
+    readonly req: ExpressRequest,
     readonly request: RequestState,
     /** Undefined when another instrumentation already traces this layer (handle.ts). */
     readonly span: Span | undefined,

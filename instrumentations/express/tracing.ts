@@ -74,8 +74,11 @@ export class ExpressTracing {
         if (info.type === 'request_handler') span.setAttribute(ATTR_HTTP_ROUTE, info.template);
         ctx = trace.setSpan(parentBefore, span);
       }
-      const call = new LayerCall(request, span, ctx, next, parentBefore, baseBefore);
+      const call = new LayerCall(req, request, span, ctx, next, parentBefore, baseBefore);
       call.next = this.nextFor(call);
+      // The router keeps its `next` on the request too, and `res.format()` hands `req.next` to its
+      // callbacks: while the layer runs, that is the `next` the layer got, as without the agent.
+      if (req.next === next) req.next = call.next;
       request.parent = ctx;
       if (info.type !== 'request_handler') request.base = info.template;
       request.calls.push(call);
@@ -113,6 +116,7 @@ export class ExpressTracing {
   private nextFor(call: LayerCall): AnyFunction {
     const tracing = this;
     return function next(this: unknown, err?: unknown): unknown {
+      if (call.req.next === next) call.req.next = call.originalNext;
       tracing.leave(call, err);
       const parent = call.parentBefore;
       if (context.active() === parent) return Reflect.apply(call.originalNext, this, arguments);

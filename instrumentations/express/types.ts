@@ -26,6 +26,8 @@ export interface RouterLike {
 /** Express's request as far as the agent reads it. */
 export interface ExpressRequest {
   method?: string;
+  /** The router's `next`, set by the router for the request; `res.format()` hands it to its callbacks. */
+  next?: unknown;
 }
 
 export interface ExpressResponse {

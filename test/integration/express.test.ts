@@ -27,6 +27,7 @@ const REQUESTS: Array<[string, string]> = [
   ['GET', '/fetch'],
   ['GET', '/nope'],
   ['GET', '/internals'],
+  ['GET', '/format'],
 ];
 
 function runExpress(set: VersionSet, flavour: Flavour, env: Record<string, string> = {}): Promise<Run> {
@@ -86,6 +87,7 @@ for (const set of ['previous', 'current'] as const) {
         assert.equal(statuses['GET /error/async'], express5 ? 500 : 404);
         assert.equal(statuses['GET /nope'], 404);
         assert.deepEqual(JSON.parse(run.sent.find((s) => s.path === '/fetch')!.body), { status: 200, body: 'downstream' });
+        assert.deepEqual(JSON.parse(run.sent.find((s) => s.path === '/format')!.body), { sameRequest: true, sameNext: true });
       });
 
       it('names the SERVER span {method} {route} with the full template, mount paths included, and sets http.route', () => {
@@ -206,6 +208,7 @@ for (const set of ['previous', 'current'] as const) {
       assert.equal(run.spans.length, 0);
       assert.equal(run.sent.find((s) => s.path === '/api/users/42')!.body, '{"id":"42"}');
       assert.equal(run.sent.find((s) => s.path === '/error/throw')!.status, 500);
+      assert.deepEqual(JSON.parse(run.sent.find((s) => s.path === '/format')!.body), { sameRequest: true, sameNext: true });
       const internals = JSON.parse(run.sent.find((s) => s.path === '/internals')!.body) as { symbols: string[]; finishListeners: string[] };
       assert.ok(!internals.symbols.includes('otelite.express.request'), internals.symbols.join(', '));
       assert.ok(!internals.finishListeners.includes('onResponseEnd'), 'no listener added to a sampled-out response');
