@@ -1,0 +1,258 @@
+import { spawn } from 'node:child_process';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { startReceiver, type Receiver } from '../kit/otlp-receiver';
+import { REGISTER } from '../kit/paths';
+import { officialRegister } from './agents';
+import { OUTCOMES_ENV } from './outcome-file';
+import { compareRuns, countOutcomes, readOutcomes, type RunCounts, type TestOutcome } from './results';
+import { detectSuite, readPackage, type Suite, type SuiteKind } from './suites';
+
+const USAGE = `npm run test:peers -- <library> <source> [options]
+
+Runs a library's own test suite without the agent (twice, to find flaky tests) and with it, and
+fails when a test that passed in both runs without the agent fails with it, or when the agent
+exported none of the library's spans (its instrumentation was not live).
+
+  <library>            the package name the agent instruments (express, fastify, pg, ...)
+  <source>             a source tree (a folder with the library's package.json and tests), or
+                       npm:<name>@<version> for a package whose tarball holds its tests
+  --agent NAME         otelite (default) or official (@opentelemetry/auto-instrumentations-node)
+  --runner KIND        mocha, node-test or per-file (default: found from package.json's test script)
+  --files PATTERN      test files or globs, instead of the script's (repeatable; per-file needs it)
+  --spans-of NAME      the instrumentation whose spans prove it was live, when it is named
+                       otherwise than the library (router: express)
+  --baseline-runs N    runs without the agent (default 2)
+  --run-minutes N      time limit of one run (default 20)
+  --work DIR           where the tree is installed (default: a folder under the system's tmp)`;
+
+interface Options {
+  library: string;
+  source: string;
+  agent: 'otelite' | 'official';
+  runner?: SuiteKind;
+  files: string[];
+  spansOf: string;
+  baselineRuns: number;
+  runMs: number;
+  work?: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      agent: { type: 'string', default: 'otelite' },
+      runner: { type: 'string' },
+      files: { type: 'string', multiple: true, default: [] },
+      'baseline-runs': { type: 'string', default: '2' },
+      'run-minutes': { type: 'string', default: '20' },
+      work: { type: 'string' },
+      'spans-of': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help === true || positionals.length !== 2) {
+    console.log(USAGE);
+    process.exit(values.help === true ? 0 : 2);
+  }
+  const fail = (message: string): never => {
+    console.error(`${message}\n\n${USAGE}`);
+    process.exit(2);
+  };
+  const agent = values.agent === 'otelite' || values.agent === 'official' ? values.agent : fail(`--agent must be otelite or official, not ${values.agent}`);
+  const runner = values.runner;
+  if (runner !== undefined && runner !== 'mocha' && runner !== 'node-test' && runner !== 'per-file') fail(`--runner must be mocha, node-test or per-file, not ${runner}`);
+  const baselineRuns = Number(values['baseline-runs']);
+  if (!Number.isInteger(baselineRuns) || baselineRuns < 1) fail(`--baseline-runs must be a whole number of at least 1, not ${values['baseline-runs']}`);
+  const minutes = Number(values['run-minutes']);
+  if (!(minutes > 0)) fail(`--run-minutes must be a positive number, not ${values['run-minutes']}`);
+  return {
+    library: positionals[0],
+    source: positionals[1],
+    agent,
+    runner: runner as SuiteKind | undefined,
+    files: values.files ?? [],
+    spansOf: values['spans-of'] ?? positionals[0],
+    baselineRuns,
+    runMs: minutes * 60_000,
+    work: values.work,
+  };
+}
+
+/**
+ * Lays the library's tree out as `<work>/node_modules/<library>/`, where the agent's hooks
+ * recognise its files (they match `node_modules/<name>/`), and installs its dependencies, dev
+ * dependencies included. The installed node_modules is kept between runs while package.json is
+ * unchanged.
+ */
+function prepareTree(options: Options): string {
+  const work = options.work ?? path.join(tmpdir(), 'otelite-peers', options.source.replace(/[^\w.@-]+/g, '_'));
+  const tree = path.join(work, 'node_modules', options.library);
+  mkdirSync(tree, { recursive: true });
+  for (const entry of readdirSync(tree)) if (entry !== 'node_modules') rmSync(path.join(tree, entry), { recursive: true, force: true });
+  if (options.source.startsWith('npm:')) {
+    const spec = options.source.slice('npm:'.length);
+    const packDir = mkdtempSync(path.join(tmpdir(), 'otelite-peers-pack-'));
+    const tarball = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', packDir], { encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+    execFileSync('tar', ['-xzf', path.join(packDir, tarball), '-C', tree, '--strip-components=1']);
+    rmSync(packDir, { recursive: true, force: true });
+  } else {
+    const source = path.resolve(options.source);
+    if (!existsSync(path.join(source, 'package.json'))) throw new Error(`${source} has no package.json: give the library's source tree, or npm:<name>@<version>`);
+    cpSync(source, tree, { recursive: true, filter: (file) => !/[/\\](node_modules|\.git)$/.test(file) });
+  }
+  const manifest = readFileSync(path.join(tree, 'package.json'), 'utf8');
+  const stamp = path.join(tree, 'node_modules', '.otelite-peers-package.json');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== manifest) {
+    console.log(`Installing ${options.library}'s dependencies and dev dependencies in ${tree} ...`);
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], { cwd: tree, stdio: 'inherit' });
+    writeFileSync(stamp, manifest);
+  }
+  return tree;
+}
+
+interface RunResult {
+  label: string;
+  outcomes: Map<string, TestOutcome>;
+  counts: RunCounts;
+  seconds: number;
+  exitCode: number | null;
+  log: string;
+}
+
+/** The environment of a run: the app's own, less any agent set up around this runner. */
+function baseEnv(outcomesFile: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('OTEL_') && key !== 'NODE_OPTIONS') env[key] = value;
+  env[OUTCOMES_ENV] = outcomesFile;
+  return env;
+}
+
+/**
+ * The agent, preloaded in every process the suite starts (NODE_OPTIONS), exporting every span to
+ * the runner's receiver so that the library's spans can be counted.
+ */
+function agentEnv(agent: Options['agent'], receiver: Receiver): NodeJS.ProcessEnv {
+  return {
+    NODE_OPTIONS: `--require ${agent === 'otelite' ? REGISTER : officialRegister()}`,
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    OTEL_BSP_SCHEDULE_DELAY: '500',
+  };
+}
+
+function commandOf(suite: Suite, file?: string): string[] {
+  switch (suite.kind) {
+    case 'mocha':
+      return [suite.mochaBin, ...suite.args, '--reporter', path.join(__dirname, 'mocha-reporter.js')];
+    case 'node-test':
+      return [path.join(__dirname, 'node-test-driver.js'), ...suite.files];
+    case 'per-file':
+      return [file as string];
+  }
+}
+
+/** Runs one command in the tree; a run past its time limit is stopped, with its whole process group. */
+function runCommand(tree: string, args: string[], env: NodeJS.ProcessEnv, log: NodeJS.WritableStream, limitMs: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: tree, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    const timer = setTimeout(() => {
+      log.write(`\n[peers] stopped after ${limitMs / 60_000} minutes\n`);
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }, limitMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+async function runSuite(label: string, tree: string, suite: Suite, logDir: string, extraEnv: NodeJS.ProcessEnv, limitMs: number): Promise<RunResult> {
+  const slug = label.replace(/\W+/g, '-');
+  const outcomesFile = path.join(logDir, `${slug}.jsonl`);
+  const logFile = path.join(logDir, `${slug}.log`);
+  rmSync(outcomesFile, { force: true });
+  const log = createWriteStream(logFile);
+  const env = { ...baseEnv(outcomesFile), ...extraEnv };
+  const started = Date.now();
+  let exitCode: number | null = 0;
+  if (suite.kind === 'per-file') {
+    for (const file of suite.files) {
+      const code = await runCommand(tree, commandOf(suite, file), env, log, limitMs);
+      writeFileSync(outcomesFile, `${JSON.stringify({ id: file, outcome: code === 0 ? 'passed' : 'failed', ...(code === 0 ? {} : { error: `exit code ${code}` }) })}\n`, { flag: 'a' });
+      if (code !== 0) exitCode = code;
+    }
+  } else {
+    exitCode = await runCommand(tree, commandOf(suite), env, log, limitMs);
+  }
+  await new Promise((resolve) => log.end(resolve));
+  const outcomes = readOutcomes(outcomesFile);
+  const result = { label, outcomes, counts: countOutcomes(outcomes), seconds: (Date.now() - started) / 1000, exitCode, log: logFile };
+  const { passed, failed, skipped } = result.counts;
+  console.log(`  ${label.padEnd(16)} ${passed} passed, ${failed} failed, ${skipped} skipped (${result.seconds.toFixed(0)} s, exit code ${exitCode}; log ${logFile})`);
+  return result;
+}
+
+/** The spans of an instrumentation scope naming the library (otelite/express, @opentelemetry/instrumentation-express, @fastify/otel). */
+function librarySpans(receiver: Receiver, name: string): number {
+  return receiver.spans.filter((span) => span.scope.name.split(/[@/-]/).includes(name)).length;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const tree = prepareTree(options);
+  const { version } = readPackage(tree);
+  const suite = detectSuite(tree, options.runner, options.runner === 'per-file' || options.files.length > 0 ? options.files : []);
+  if (suite.kind === 'per-file' && suite.files.length === 0) throw new Error(`--files ${options.files.join(' ')} matches no file in ${tree}`);
+  const logDir = path.join(path.dirname(path.dirname(tree)), 'peers-logs');
+  mkdirSync(logDir, { recursive: true });
+  const what = suite.kind === 'mocha' ? `mocha ${suite.args.join(' ')}` : `${suite.kind}, ${suite.files.length} files`;
+  console.log(`\n${options.library} ${version}: its own suite (${what}), ${options.baselineRuns} runs without an agent, one with ${options.agent}`);
+
+  const baselines: RunResult[] = [];
+  for (let i = 1; i <= options.baselineRuns; i++) baselines.push(await runSuite(`without agent ${i}`, tree, suite, logDir, {}, options.runMs));
+  const receiver = await startReceiver({ protocol: 'http/protobuf' });
+  let withAgent: RunResult;
+  let spans: number;
+  try {
+    withAgent = await runSuite(`with ${options.agent}`, tree, suite, logDir, agentEnv(options.agent, receiver), options.runMs);
+    // Processes flush at exit; the last exports may still be arriving.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    spans = librarySpans(receiver, options.spansOf);
+  } finally {
+    await receiver.close();
+  }
+
+  const comparison = compareRuns(baselines.map((run) => run.outcomes), withAgent.outcomes);
+  const problems: string[] = [];
+  if (baselines.some((run) => run.outcomes.size === 0)) problems.push('a run without the agent reported no test: the suite did not run (see its log)');
+  if (spans === 0) problems.push(`no ${options.spansOf} span was exported: the instrumentation was not live, so passing proves nothing`);
+  if (comparison.unstable.length > 0) {
+    console.log(`  failed or missing in a run without the agent (not judged): ${comparison.unstable.length}`);
+    for (const line of comparison.unstable) console.log(`    ${line}`);
+  }
+  console.log(`  ${options.spansOf} spans exported with ${options.agent}: ${spans}`);
+  for (const { id, error } of comparison.broken) console.log(`  BROKEN ${id}\n         ${error}`);
+  for (const problem of problems) console.log(`  ERROR ${problem}`);
+  console.log(`peers ${options.library} ${version} with ${options.agent}: ${comparison.stable} tests passing without the agent, ${comparison.broken.length} broken by the agent`);
+  if (comparison.broken.length > 0 || problems.length > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error((error as Error).message ?? error);
+  process.exitCode = 1;
+});
