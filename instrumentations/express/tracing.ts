@@ -1,5 +1,5 @@
 import { context, trace, type Tracer } from '@opentelemetry/api';
-import type { HttpInstrumentationConfig, InstrumentationState } from '../../src/instrument';
+import { invoke, type HttpInstrumentationConfig, type InstrumentationState } from '../../src/instrument';
 import { ATTR_HTTP_ROUTE } from '../../src/semconv';
 import { recordError } from '../shared/http-semantics';
 import { INTERNAL_SPAN, recordingParentOf, recordingServerSpanOf, setServerRoute } from '../shared/web-route';
@@ -123,8 +123,4 @@ export class ExpressTracing {
       return context.with(parent, invoke, undefined, call.originalNext, this, arguments);
     };
   }
-}
-
-function invoke(fn: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
-  return Reflect.apply(fn, self, args);
 }

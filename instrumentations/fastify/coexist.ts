@@ -11,7 +11,7 @@ import type { FastifyInstance } from './types';
  *
  * @fastify/otel makes its `request` span a SERVER span unless the context it starts in carries
  * the RPC metadata of an HTTP server instrumentation (the @opentelemetry/core convention, under a
- * `Symbol.for` key that any copy of the API shares); the agent's onRequest hook provides it, so
+ * `Symbol.for` key that any copy of the API shares); the agent's route naming provides it, so
  * there is still one SERVER span per request, and @fastify/otel's `request` is INTERNAL below it.
  */
 const COVERED = Symbol('otelite.fastify.coveredByFastifyOtel');

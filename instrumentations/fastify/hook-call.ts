@@ -1,6 +1,5 @@
-import { SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { HttpInstrumentationConfig, InstrumentationState } from '../../src/instrument';
-import { ATTR_ERROR_TYPE, ERROR_TYPE_OTHER } from '../../src/semconv';
 import { recordError } from '../shared/http-semantics';
 import { INTERNAL_SPAN, recordingParentOf } from '../shared/web-route';
 import type { HookInfo } from './hook-info';
@@ -60,19 +59,6 @@ export class HookCall {
         recordError(this.span, error);
         noteFailure(this.request);
       }
-      this.span.end();
-    } catch (failure) {
-      this.state.fail(failure);
-    }
-  }
-
-  /** Ends the span as failed when the error itself never reached the agent (thrown.ts). */
-  finishUnknown(): void {
-    if (this.ended) return;
-    this.ended = true;
-    try {
-      this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
-      this.span.setStatus({ code: SpanStatusCode.ERROR });
       this.span.end();
     } catch (failure) {
       this.state.fail(failure);

@@ -3,28 +3,39 @@ import { stateOf, subscribeGuarded, VERSION, type HttpInstrumentationConfig, typ
 import { HandlerChannel } from './handler-channel';
 import type { FastifyDeps } from './hook-call';
 import { instrumentInstance } from './instance';
+import { patchRouter } from './route-naming';
 import { RouteRegistry } from './routes';
 import type { InitializationMessage } from './types';
 
 /**
- * fastify 4 and 5, with no change to the app and no module hook: every `fastify()` publishes its
- * new instance on the `fastify.initialization` channel (since fastify 3.21), before the app adds
- * a route, and the agent instruments it there (instance.ts) through fastify's own hook API.
- * fastify 5's handlers are traced from fastify's `tracing:fastify.request.handler` channel
- * (handler-channel.ts); fastify 4 has none, and its handlers are wrapped. See README.md.
+ * fastify 4 and 5, with no change to the app: every `fastify()` publishes its new instance on
+ * the `fastify.initialization` channel (since fastify 3.21), before the app adds a route, and the
+ * agent instruments it there (instance.ts) through fastify's own hook API. fastify 5's handlers
+ * are traced from fastify's `tracing:fastify.request.handler` channel (handler-channel.ts);
+ * fastify 4 has none, and its handlers are wrapped. The SERVER span is named from the route
+ * fastify's router (find-my-way) matched (route-naming.ts). See README.md.
  */
 export const FASTIFY_INSTRUMENTATION_NAME = 'fastify';
 export const FASTIFY_SCOPE_NAME = 'otelite/fastify';
 
 export function createFastifyInstrumentation(config: HttpInstrumentationConfig): Instrumentation {
+  const state = stateOf(FASTIFY_INSTRUMENTATION_NAME);
+  let deps: FastifyDeps | undefined;
+  // Built on first use: the tracer is taken once the agent has registered its provider.
+  const getDeps = (): FastifyDeps => (deps ??= { tracer: trace.getTracer(FASTIFY_SCOPE_NAME, VERSION), config, state });
   return {
     name: FASTIFY_INSTRUMENTATION_NAME,
-    targets: [],
+    targets: [
+      {
+        // fastify 4 uses find-my-way 8, fastify 5 find-my-way 9.
+        module: 'find-my-way',
+        versions: '>=8 <10',
+        patch: (exports) => patchRouter((exports as { prototype?: object }).prototype, getDeps()),
+      },
+    ],
     enable() {
-      const state = stateOf(FASTIFY_INSTRUMENTATION_NAME);
-      const deps: FastifyDeps = { tracer: trace.getTracer(FASTIFY_SCOPE_NAME, VERSION), config, state };
       const routes = new RouteRegistry();
-      const instanceDeps = { ...deps, routes, handlerChannel: new HandlerChannel(deps, routes) };
+      const instanceDeps = { ...getDeps(), routes, handlerChannel: new HandlerChannel(getDeps(), routes) };
       subscribeGuarded<InitializationMessage>(state, 'fastify.initialization', (message) => instrumentInstance(message?.fastify, instanceDeps));
     },
   };

@@ -1,25 +1,26 @@
-import { context, diag } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
 import { wrapMethod } from '../../src/instrument';
-import { recordingServerSpanOf, setServerRoute } from '../shared/web-route';
-import { isCovered, noticeFastifyOtel, withHttpRpcMetadata } from './coexist';
+import { isCovered, noticeFastifyOtel } from './coexist';
 import type { FastifyDeps } from './hook-call';
 import { handlerInfo, instanceHookInfo, routeHookInfo, TRACED_HOOKS } from './hook-info';
 import type { HandlerChannel } from './handler-channel';
 import type { RouteRegistry } from './routes';
-import { claimThrown } from './thrown';
 import { wrapHandler, wrapHook } from './wrappers';
-import type { AnyFunction, FastifyInstance, FastifyRequest, RouteOptions } from './types';
+import type { AnyFunction, FastifyInstance, RouteOptions } from './types';
 
 /**
  * Instruments one fastify app, from `fastify.initialization` (published by `fastify()` itself,
  * before the app adds anything): no plugin to register, no module hook.
  *
- * - An `onRequest` hook of the agent's, the first of every route, names the SERVER span
- *   `{method} {route}` and sets `http.route` (a 404 has no route and keeps `{method}`).
  * - `addHook` is wrapped, so the app's lifecycle hooks get spans (wrappers.ts); an `onRoute`
  *   hook wraps each route's own hooks, and its handler, or, on fastify 5, registers it for the
  *   handler channel instead (handler-channel.ts).
- * - An `onError` hook of the agent's collects the errors of synchronous throws (thrown.ts).
+ * - The SERVER span is named from fastify's router, not from a hook (route-naming.ts).
+ *
+ * The `onRoute` hook is the one thing the agent adds to the app. fastify keeps it in the
+ * instance's internal hook list (under a private symbol) and runs it at registration only; it
+ * shows in no public output (`printRoutes` prints request hooks, `printPlugins` plugins), and,
+ * unlike request hooks, adding it makes no avvio `after` entry.
  */
 const INSTRUMENTED = Symbol('otelite.fastify.instrumented');
 
@@ -41,11 +42,6 @@ export function instrumentInstance(app: FastifyInstance | undefined, deps: Insta
   const useChannel = major >= 5 && deps.handlerChannel.enable();
   const addHook = app.addHook;
 
-  addHook.call(app, 'onRequest', routeNamer(deps));
-  addHook.call(app, 'onError', function otelite(request: object, _reply: unknown, error: unknown, done: AnyFunction): void {
-    claimThrown(request, error);
-    done();
-  });
   addHook.call(app, 'onRoute', function otelite(this: FastifyInstance, options: RouteOptions): void {
     if (!deps.state.active) return;
     try {
@@ -55,36 +51,6 @@ export function instrumentInstance(app: FastifyInstance | undefined, deps: Insta
     }
   });
   wrapMethod(app, 'addHook', (original) => wrapAddHook(original, deps));
-}
-
-/**
- * The agent's `onRequest` hook. When @fastify/otel traces the route, the rest of the request runs
- * in a context carrying HTTP RPC metadata (coexist.ts).
- */
-function routeNamer(deps: FastifyDeps): AnyFunction {
-  return function otelite(this: FastifyInstance, request: FastifyRequest, _reply: unknown, done: AnyFunction): unknown {
-    if (!deps.state.active) return done();
-    let next;
-    try {
-      const raw = request?.raw;
-      const server = raw === undefined ? undefined : recordingServerSpanOf(raw);
-      if (server !== undefined) {
-        const route = routeOf(request);
-        if (route !== undefined) setServerRoute(server, raw?.method, route, deps.config);
-        if (isCovered(this)) next = withHttpRpcMetadata(server);
-      }
-    } catch (error) {
-      deps.state.fail(error);
-    }
-    return next === undefined ? done() : context.with(next, done);
-  };
-}
-
-/** The matched route's URL template, prefixes included; undefined for fastify's 404 handling. */
-function routeOf(request: FastifyRequest): string | undefined {
-  const options = request.routeOptions;
-  const url = options !== undefined ? options.url : request.routerPath;
-  return typeof url === 'string' ? url : undefined;
 }
 
 function instrumentRoute(instance: FastifyInstance, options: RouteOptions, useChannel: boolean, deps: InstanceDeps): void {

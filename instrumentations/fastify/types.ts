@@ -28,6 +28,14 @@ export interface FastifyRequest {
   readonly routerPath?: string;
 }
 
+/** A route's context (`lib/context.js`): find-my-way's store for the route, and `request[kRouteContext]`. */
+export interface RouteContext {
+  /** The route's config, with `url` (the template, prefixes included) for a route; none for the 404 handler. */
+  config?: { url?: unknown };
+  /** The instance that registered the route. */
+  server?: FastifyInstance;
+}
+
 /** The options an `onRoute` hook gets (fastify's own copy of the app's options). */
 export interface RouteOptions {
   url?: string;

@@ -1,8 +1,7 @@
 import { context } from '@opentelemetry/api';
-import { disguise, isThenable, isWrapped } from '../../src/instrument';
+import { disguise, invoke, isThenable, isWrapped } from '../../src/instrument';
 import { startCall, type FastifyDeps, type HookCall } from './hook-call';
 import type { HookInfo } from './hook-info';
-import { parkThrown } from './thrown';
 import type { AnyFunction, FastifyRequest } from './types';
 
 /**
@@ -13,7 +12,7 @@ import type { AnyFunction, FastifyRequest } from './types';
  * A hook's span lasts until the hook is done: it calls `done` (the last argument fastify passes)
  * or its promise settles, whichever comes first; an error either way is recorded on it. A
  * handler's span lasts until it returns, or until its promise settles (as with @fastify/otel and
- * fastify 5's own handler channel). A synchronous throw is left to fastify (thrown.ts).
+ * fastify 5's own handler channel). A synchronous throw is recorded and rethrown to fastify.
  */
 
 export function wrapHook(original: AnyFunction, info: HookInfo, deps: FastifyDeps): AnyFunction {
@@ -40,17 +39,21 @@ export function wrapHandler(original: AnyFunction, info: HookInfo, deps: Fastify
   });
 }
 
-/** Calls the app's function in its span's context; a promise it returns settles the span. */
+/**
+ * Calls the app's function in its span's context; a promise it returns settles the span. A
+ * synchronous throw ends the span with the error and leaves as it came (the same object), for
+ * fastify to catch.
+ */
 function run(call: HookCall, original: AnyFunction, self: unknown, args: IArguments): unknown {
-  let threw = true;
+  let result: unknown;
   try {
-    const result: unknown = context.with(call.context, invoke, undefined, original, self, args);
-    threw = false;
-    if (isThenable(result)) settleWith(call, result);
-    return result;
-  } finally {
-    if (threw) parkThrown(call);
+    result = context.with(call.context, invoke, undefined, original, self, args);
+  } catch (error) {
+    call.finish(error ?? new Error(String(error)));
+    throw error;
   }
+  if (isThenable(result)) settleWith(call, result);
+  return result;
 }
 
 /**
@@ -76,8 +79,4 @@ function settleWith(call: HookCall, promise: PromiseLike<unknown>): void {
     // A thenable whose `then` throws: fastify calls it too and handles that; the span just ends.
     call.finish(undefined);
   }
-}
-
-function invoke(fn: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
-  return Reflect.apply(fn, self, args);
 }

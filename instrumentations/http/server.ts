@@ -1,10 +1,10 @@
 import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isTracingSuppressed, suppressTracing } from '../../src/instrument';
+import { invoke, isTracingSuppressed, suppressTracing } from '../../src/instrument';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_HEADER_PREFIX, ATTR_HTTP_RESPONSE_STATUS_CODE, ERROR_TYPE_OTHER } from '../../src/semconv';
 import { captureHeaders, recordError, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
 import { requestPath, setServerAttributes } from './attributes';
-import { CONTEXT, invoke, SERVER_SPAN, SPAN, type AnyFunction, type HttpDeps, type Tagged } from './shared';
+import { CONTEXT, SERVER_SPAN, SPAN, type AnyFunction, type HttpDeps, type Tagged } from './shared';
 
 /**
  * SERVER spans, from `Server.prototype.emit('request', req, res)` of node:http and node:https.

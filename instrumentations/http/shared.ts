@@ -35,8 +35,3 @@ export const SERVER_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.SERVER })
 export const CLIENT_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
 
 export type AnyFunction = (...args: any[]) => any;
-
-/** `context.with(ctx, invoke, undefined, fn, self, args)` calls `fn` with `this` and arguments, no closure. */
-export function invoke(fn: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
-  return Reflect.apply(fn, self, args);
-}

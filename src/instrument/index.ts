@@ -4,7 +4,7 @@
  */
 export type { Instrumentation, PatchTarget } from './types';
 export { InstrumentationState, stateOf } from './state';
-export { wrapMethod, disguise, isWrapped, unwrapped } from './wrap';
+export { wrapMethod, disguise, invoke, isWrapped, unwrapped, type AnyFunction } from './wrap';
 export { subscribeGuarded } from './channels';
 export { callAround, isThenable, whenSettled } from './call-around';
 export { isTracingSuppressed, suppressTracing } from '../context/suppress';

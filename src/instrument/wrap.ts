@@ -5,7 +5,12 @@
  */
 const ORIGINAL = Symbol.for('otelite.original');
 
-type AnyFunction = (...args: any[]) => any;
+export type AnyFunction = (...args: any[]) => any;
+
+/** `context.with(ctx, invoke, undefined, fn, self, args)` calls `fn` with `this` and arguments, no closure. */
+export function invoke(fn: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
+  return Reflect.apply(fn, self, args);
+}
 
 export function isWrapped(fn: unknown): boolean {
   return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[ORIGINAL] !== undefined;

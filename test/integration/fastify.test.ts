@@ -29,10 +29,25 @@ const REQUESTS: Array<[string, string]> = [
   ['GET', '/fetch'],
   ['GET', '/nope'],
   ['GET', '/internals'],
+  ['GET', '/introspection'],
 ];
 
 function runFastify(set: VersionSet, flavour: Flavour, env: Record<string, string> = {}): Promise<Run> {
   return runWebApp({ framework: 'fastify', set, flavour, requests: REQUESTS, env });
+}
+
+/** The body of the fixture's `/introspection`: printRoutes with hooks, and printPlugins. */
+function introspection(run: Run): { routes: string; plugins: string } {
+  return JSON.parse(run.sent.find((s) => s.path === '/introspection')!.body) as { routes: string; plugins: string };
+}
+
+const withoutAgent = new Map<VersionSet, Promise<Run>>();
+
+/** The same app and requests without the agent, once per version set. */
+function runWithoutAgent(set: VersionSet): Promise<Run> {
+  let run = withoutAgent.get(set);
+  if (run === undefined) withoutAgent.set(set, (run = runWebApp({ framework: 'fastify', set, flavour: 'cjs', requests: REQUESTS, preload: 'none' })));
+  return run;
 }
 
 function inTrace(run: Run, root: DecodedSpan): DecodedSpan[] {
@@ -94,6 +109,12 @@ for (const set of ['previous', 'current'] as const) {
         assert.equal(statuses['GET /error/5xx'], 503);
         assert.equal(statuses['GET /nope'], 404);
         assert.deepEqual(JSON.parse(run.sent.find((s) => s.path === '/fetch')!.body), { status: 200, body: 'downstream' });
+      });
+
+      it("adds nothing that fastify's introspection shows: printRoutes with hooks and printPlugins are as without the agent", async () => {
+        const traced = introspection(run);
+        assert.match(traced.routes, /authenticate\(\)/, 'the app\'s own hooks are listed');
+        assert.deepEqual(traced, introspection(await runWithoutAgent(set)));
       });
 
       const how = fromChannel

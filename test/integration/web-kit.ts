@@ -42,6 +42,8 @@ export interface WebAppOptions {
   env?: Record<string, string>;
   /** The body of each POST, sent as JSON; none when absent. */
   postBody?: unknown;
+  /** `none` runs the app without the agent, for a comparison. */
+  preload?: 'none';
 }
 
 /**
@@ -55,7 +57,7 @@ export async function runWebApp(options: WebAppOptions): Promise<Run> {
   const receiver = await startReceiver({ protocol: 'http/protobuf' });
   const app = startApp({
     file: path.join(FIXTURES, framework, flavour === 'esm' ? 'app.mjs' : 'app.cjs'),
-    preload: flavour === 'esm' ? '--import' : '--require',
+    preload: options.preload ?? (flavour === 'esm' ? '--import' : '--require'),
     env: {
       OTEL_SERVICE_NAME: `${framework}-${set}-${flavour}`,
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { consumeFailure, type FastifyDeps } from '../../instrumentations/fastify/hook-call';
 import { functionName, handlerInfo, instanceHookInfo, routeHookInfo } from '../../instrumentations/fastify/hook-info';
-import { claimThrown } from '../../instrumentations/fastify/thrown';
 import type { FastifyInstance } from '../../instrumentations/fastify/types';
 import { wrapHandler, wrapHook } from '../../instrumentations/fastify/wrappers';
 import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
@@ -140,32 +139,30 @@ describe('fastify: hook and handler wrappers', () => {
     assert.equal(span.events[0].attributes?.['exception.message'], 'late');
   });
 
-  it('lets a synchronous throw out untouched, and records it when fastify hands the error to onError', () => {
+  it('records a synchronous throw on the span and lets the same error out to fastify', () => {
     const failure = new SyntaxError('thrown');
     const throwing = function throwing() {
       throw failure;
     };
     const wrapped = wrapHook(throwing, routeHookInfo(instance, 'preHandler', throwing, '/y'), deps);
     assert.throws(() => wrapped(request, {}, () => undefined), (error) => error === failure);
-    assert.equal(ended.spans.length, 0, 'open until the error is claimed');
-    claimThrown({}, failure);
-    assert.equal(ended.spans.length, 0, "another request's onError does not claim it");
-    claimThrown(request, failure);
     const [span] = ended.spans;
     assert.equal(span.status.code, SpanStatusCode.ERROR);
     assert.equal(attribute(span, 'error.type'), 'SyntaxError');
+    assert.equal(span.events[0].attributes?.['exception.message'], 'thrown');
+    assert.equal(consumeFailure(request), true, 'the handler channel learns that this request failed');
   });
 
-  it('ends an unclaimed throw on the next tick, as an error of unknown type', async () => {
-    const throwing = function throwing() {
-      throw new Error('nobody handles me');
+  it('records a throw of a handler, which fastify then sends as the error', () => {
+    const failure = new TypeError('handler broke');
+    const getUser = function getUser() {
+      throw failure;
     };
-    assert.throws(() => wrapHook(throwing, instanceHookInfo(instance, 'onResponse', throwing), deps)(request, {}, () => undefined));
-    await tick();
+    const wrapped = wrapHandler(getUser, handlerInfo(instance, getUser, '/users/:id'), deps);
+    assert.throws(() => wrapped(request, {}), (error) => error === failure);
     const [span] = ended.spans;
-    assert.equal(span.status.code, SpanStatusCode.ERROR);
-    assert.equal(attribute(span, 'error.type'), '_OTHER');
-    assert.equal(span.events.length, 0);
+    assert.equal(span.name, 'handler - getUser');
+    assert.equal(attribute(span, 'error.type'), 'TypeError');
   });
 
   it("leaves a hook of a sampled-out request alone: fastify's own done, no span", () => {
