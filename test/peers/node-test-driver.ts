@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { run } from 'node:test';
+import { inspect } from 'node:util';
 import { appendOutcome, firstLine, OUTCOMES_ENV, relativeFile } from './outcome-file';
 
 /**
@@ -23,6 +24,7 @@ interface Reported {
 
 interface Node {
   name: string;
+  nesting: number;
   outcome: 'passed' | 'failed' | 'skipped';
   error?: string;
   parent?: Node;
@@ -43,17 +45,18 @@ async function main(): Promise<void> {
     const skipped = Boolean(data.skip) || Boolean(data.todo);
     const node: Node = {
       name: data.name,
+      nesting: data.nesting,
       outcome: event.type === 'test:fail' ? 'failed' : skipped ? 'skipped' : 'passed',
       ...(event.type === 'test:fail' ? { error: firstLine(data.details?.error) } : {}),
     };
     const stack = open.get(testFile) ?? [];
-    while (stack.length > 0 && (stack[stack.length - 1] as Node & { nesting: number }).nesting > data.nesting) {
-      (stack.pop() as Node).parent = node;
-    }
-    stack.push(Object.assign(node, { nesting: data.nesting }));
+    while (stack.length > 0 && stack[stack.length - 1].nesting > node.nesting) (stack.pop() as Node).parent = node;
+    stack.push(node);
     open.set(testFile, stack);
     all.push({ node, file: testFile });
-    process.stdout.write(node.outcome === 'failed' ? 'F' : node.outcome === 'skipped' ? ',' : '.');
+    // The log keeps each failure whole; the outcome file only its first line.
+    if (node.outcome === 'failed') process.stdout.write(`\nFAILED ${testFile} > ${node.name}\n${inspect(data.details?.error)}\n`);
+    else process.stdout.write(node.outcome === 'skipped' ? ',' : '.');
   }
   process.stdout.write('\n');
   for (const { node, file: testFile } of all) {
