@@ -16,7 +16,9 @@ export function relativeFile(file: string | undefined): string {
   return path.isAbsolute(file) ? path.relative(process.cwd(), file) : file;
 }
 
-export function firstLine(error: unknown): string {
+/** The first line of a failure; node:test wraps the test's own error as the `cause` of its own. */
+export function firstLine(failure: unknown): string {
+  const error = (failure as { code?: unknown; cause?: unknown } | undefined)?.code === 'ERR_TEST_FAILURE' ? (failure as { cause: unknown }).cause : failure;
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.split('\n')[0].slice(0, 300);
 }

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { FIXTURES } from '../kit/paths';
+import { OUTCOMES_ENV } from '../peers/outcome-file';
+import { compareRuns, readOutcomes, type TestOutcome } from '../peers/results';
+import { detectSuite, globToRegExp } from '../peers/suites';
+
+const outcomes = (...list: Array<[string, TestOutcome['outcome']]>): Map<string, TestOutcome> =>
+  new Map(list.map(([id, outcome]) => [id, { id, outcome }]));
+
+describe('test:peers: judging a suite run with the agent against runs without it', () => {
+  it('counts a test broken only when it passed in every run without the agent', () => {
+    const baselines = [
+      outcomes(['a', 'passed'], ['b', 'passed'], ['flaky', 'passed'], ['failing', 'failed'], ['skipped', 'skipped']),
+      outcomes(['a', 'passed'], ['b', 'passed'], ['flaky', 'failed'], ['failing', 'failed'], ['skipped', 'skipped']),
+    ];
+    const comparison = compareRuns(baselines, outcomes(['a', 'passed'], ['b', 'failed'], ['flaky', 'failed'], ['failing', 'failed']));
+    assert.equal(comparison.stable, 2);
+    assert.deepEqual(comparison.broken, [{ id: 'b', error: 'failed' }]);
+    assert.deepEqual(comparison.unstable, ['failing (failed, failed)', 'flaky (passed, failed)']);
+  });
+
+  it('counts a test that did not run with the agent as broken, and one missing from a run without it as unstable', () => {
+    const baselines = [outcomes(['a', 'passed'], ['b', 'passed']), outcomes(['a', 'passed'])];
+    const comparison = compareRuns(baselines, outcomes());
+    assert.deepEqual(comparison.broken, [{ id: 'a', error: 'did not run' }]);
+    assert.deepEqual(comparison.unstable, ['b (passed, missing)']);
+  });
+});
+
+describe('test:peers: finding how a library runs its suite', () => {
+  let tree: string;
+
+  beforeEach(() => {
+    tree = mkdtempSync(path.join(tmpdir(), 'otelite-peers-suite-'));
+  });
+
+  afterEach(() => rmSync(tree, { recursive: true, force: true }));
+
+  function write(file: string, text: string): void {
+    mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });
+    writeFileSync(path.join(tree, file), text);
+  }
+
+  it("takes the script's mocha arguments, less its reporter", () => {
+    write('package.json', JSON.stringify({ scripts: { test: 'mocha --require test/support/env --reporter spec --check-leaks test/ test/acceptance/' } }));
+    write('node_modules/mocha/bin/mocha.js', '');
+    const suite = detectSuite(tree);
+    assert.equal(suite.kind, 'mocha');
+    assert.deepEqual(suite.kind === 'mocha' && suite.args, ['--require', 'test/support/env', '--check-leaks', 'test/', 'test/acceptance/']);
+  });
+
+  it("follows `npm run` to borp, and runs .borp.yaml's files with node:test", () => {
+    write('package.json', JSON.stringify({ scripts: { test: 'npm run lint && npm run unit && npm run test:types', lint: 'eslint', unit: 'borp' } }));
+    write('.borp.yaml', "files:\n  - 'test/**/*.test.js'\n  - 'test/**/*.test.mjs'\n");
+    write('test/a.test.js', '');
+    write('test/deep/b.test.mjs', '');
+    write('test/helper.js', '');
+    write('node_modules/dep/test/c.test.js', '');
+    assert.deepEqual(detectSuite(tree), { kind: 'node-test', files: ['test/a.test.js', 'test/deep/b.test.mjs'] });
+  });
+
+  it('says what to do when the test script runs no known runner', () => {
+    write('package.json', JSON.stringify({ scripts: { test: 'make test' } }));
+    assert.throws(() => detectSuite(tree), /--runner/);
+  });
+
+  it('matches globs the way the runners do', () => {
+    const regex = globToRegExp('test/**/*.test.{js,mjs}');
+    assert.ok(regex.test('test/a.test.js'));
+    assert.ok(regex.test('test/x/y/a.test.mjs'));
+    assert.ok(!regex.test('test/a.test.ts'));
+    assert.ok(!regex.test('other/a.test.js'));
+  });
+});
+
+describe('test:peers: the node:test driver', () => {
+  it('gives every test its file and full title, and records failures and skips', function () {
+    this.timeout(20_000);
+    const dir = mkdtempSync(path.join(tmpdir(), 'otelite-peers-driver-'));
+    const file = path.join(dir, 'outcomes.jsonl');
+    try {
+      execFileSync(process.execPath, [path.join(__dirname, '..', 'peers', 'node-test-driver.js'), 'nested.test.js'], {
+        cwd: path.join(FIXTURES, 'peers'),
+        env: { ...process.env, NODE_OPTIONS: '', [OUTCOMES_ENV]: file },
+        stdio: 'pipe',
+      });
+      const found = Object.fromEntries([...readOutcomes(file).values()].map((outcome) => [outcome.id, outcome.outcome]));
+      assert.equal(found['nested.test.js > outer > inner > passes'], 'passed');
+      assert.equal(found['nested.test.js > outer > inner > fails'], 'failed');
+      assert.equal(found['nested.test.js > outer > skips'], 'skipped');
+      assert.equal(found['nested.test.js > outer > twice'], 'passed');
+      assert.equal(found['nested.test.js > outer > twice #2'], 'passed');
+      assert.equal(found['nested.test.js > top level'], 'passed');
+      assert.equal(readOutcomes(file).get('nested.test.js > outer > inner > fails')?.error?.startsWith('AssertionError'), true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
