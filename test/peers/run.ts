@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { execFileSync } from 'node:child_process';
 import { startReceiver, type Receiver } from '../kit/otlp-receiver';
 import { REGISTER } from '../kit/paths';
+import { startPostgres, startRedis, type RunningServer } from '../kit/servers';
 import { officialRegister } from './agents';
 import { OUTCOMES_ENV } from './outcome-file';
 import { compareRuns, countOutcomes, readOutcomes, type RunCounts, type TestOutcome } from './results';
@@ -25,6 +25,8 @@ exported none of the library's spans (its instrumentation was not live).
   --files PATTERN      test files or globs, instead of the script's (repeatable; per-file needs it)
   --spans-of NAME      the instrumentation whose spans prove it was live, when it is named
                        otherwise than the library (router: express)
+  --service NAME       start a throwaway server for the suite, on a free port: postgres (sets
+                       PGHOST, PGPORT, PGUSER, PGDATABASE) or redis (sets REDIS_HOST, REDIS_PORT)
   --baseline-runs N    runs without the agent (default 2)
   --run-minutes N      time limit of one run (default 20)
   --work DIR           where the tree is installed (default: a folder under the system's tmp)`;
@@ -36,6 +38,7 @@ interface Options {
   runner?: SuiteKind;
   files: string[];
   spansOf: string;
+  services: string[];
   baselineRuns: number;
   runMs: number;
   work?: string;
@@ -53,6 +56,7 @@ function parseOptions(argv: string[]): Options {
       'run-minutes': { type: 'string', default: '20' },
       work: { type: 'string' },
       'spans-of': { type: 'string' },
+      service: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean' },
     },
   });
@@ -69,6 +73,7 @@ function parseOptions(argv: string[]): Options {
   if (runner !== undefined && runner !== 'mocha' && runner !== 'node-test' && runner !== 'per-file') fail(`--runner must be mocha, node-test or per-file, not ${runner}`);
   const baselineRuns = Number(values['baseline-runs']);
   if (!Number.isInteger(baselineRuns) || baselineRuns < 1) fail(`--baseline-runs must be a whole number of at least 1, not ${values['baseline-runs']}`);
+  for (const service of values.service ?? []) if (service !== 'postgres' && service !== 'redis') fail(`--service must be postgres or redis, not ${service}`);
   const minutes = Number(values['run-minutes']);
   if (!(minutes > 0)) fail(`--run-minutes must be a positive number, not ${values['run-minutes']}`);
   return {
@@ -78,6 +83,7 @@ function parseOptions(argv: string[]): Options {
     runner: runner as SuiteKind | undefined,
     files: values.files ?? [],
     spansOf: values['spans-of'] ?? positionals[0],
+    services: values.service ?? [],
     baselineRuns,
     runMs: minutes * 60_000,
     work: values.work,
@@ -207,6 +213,24 @@ async function runSuite(label: string, tree: string, suite: Suite, logDir: strin
   return result;
 }
 
+/** Throwaway servers for a suite that needs them (test/kit/servers.ts), and the environment that points the suite at them. */
+async function startServices(names: string[]): Promise<{ env: NodeJS.ProcessEnv; stop(): Promise<void> }> {
+  const env: NodeJS.ProcessEnv = {};
+  const running: RunningServer[] = [];
+  for (const name of names) {
+    if (name === 'postgres') {
+      const server = await startPostgres();
+      running.push(server);
+      Object.assign(env, { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGDATABASE: server.database });
+    } else {
+      const server = await startRedis();
+      running.push(server);
+      Object.assign(env, { REDIS_HOST: server.host, REDIS_PORT: String(server.port) });
+    }
+  }
+  return { env, stop: async () => void (await Promise.all(running.map((server) => server.stop()))) };
+}
+
 /** The spans of an instrumentation scope naming the library (otelite/express, @opentelemetry/instrumentation-express, @fastify/otel). */
 function librarySpans(receiver: Receiver, name: string): number {
   return receiver.spans.filter((span) => span.scope.name.split(/[@/-]/).includes(name)).length;
@@ -223,18 +247,20 @@ async function main(): Promise<void> {
   const what = suite.kind === 'mocha' ? `mocha ${suite.args.join(' ')}` : `${suite.kind}, ${suite.files.length} files`;
   console.log(`\n${options.library} ${version}: its own suite (${what}), ${options.baselineRuns} runs without an agent, one with ${options.agent}`);
 
-  const baselines: RunResult[] = [];
-  for (let i = 1; i <= options.baselineRuns; i++) baselines.push(await runSuite(`without agent ${i}`, tree, suite, logDir, {}, options.runMs));
+  const services = await startServices(options.services);
   const receiver = await startReceiver({ protocol: 'http/protobuf' });
+  const baselines: RunResult[] = [];
   let withAgent: RunResult;
   let spans: number;
   try {
-    withAgent = await runSuite(`with ${options.agent}`, tree, suite, logDir, agentEnv(options.agent, receiver), options.runMs);
+    for (let i = 1; i <= options.baselineRuns; i++) baselines.push(await runSuite(`without agent ${i}`, tree, suite, logDir, services.env, options.runMs));
+    withAgent = await runSuite(`with ${options.agent}`, tree, suite, logDir, { ...services.env, ...agentEnv(options.agent, receiver) }, options.runMs);
     // Processes flush at exit; the last exports may still be arriving.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     spans = librarySpans(receiver, options.spansOf);
   } finally {
     await receiver.close();
+    await services.stop();
   }
 
   const comparison = compareRuns(baselines.map((run) => run.outcomes), withAgent.outcomes);
