@@ -1,5 +1,4 @@
-import type { Config } from '../src/config/types';
-import type { Instrumentation } from '../src/instrument';
+import type { DbInstrumentationConfig, HttpInstrumentationConfig, Instrumentation } from '../src/instrument';
 import { createExpressInstrumentation } from './express';
 import { createFastifyInstrumentation } from './fastify';
 import { createHttpInstrumentation } from './http';
@@ -12,7 +11,7 @@ import { createUndiciInstrumentation } from './undici';
  * Every instrumentation otelite ships, built from the configuration. The agent filters this
  * list by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS.
  */
-export function createInstrumentations(config: Config): Instrumentation[] {
+export function createInstrumentations(config: { http: HttpInstrumentationConfig; db: DbInstrumentationConfig }): Instrumentation[] {
   return [
     createHttpInstrumentation(config.http),
     createUndiciInstrumentation(config.http),

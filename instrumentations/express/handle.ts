@@ -1,8 +1,8 @@
 import { context } from '@opentelemetry/api';
-import { wrapMethod } from '../../src/instrument';
+import { wrapMethod, type AnyFunction } from '../../src/instrument';
 import type { TaggedLayer } from './layer-info';
 import type { ExpressTracing } from './tracing';
-import type { AnyFunction, ExpressResponse } from './types';
+import type { ExpressResponse } from './types';
 
 /**
  * Request-time patches of a layer: `handle_request` / `handle_error` (express 4) and
@@ -20,8 +20,8 @@ export interface LayerPrototype {
 
 export function patchLayer(proto: LayerPrototype | undefined, requestKey: string, errorKey: string, tracing: ExpressTracing): void {
   if (proto === undefined || proto === null) return;
-  wrapMethod(proto, requestKey, (original) => wrapHandleRequest(original as AnyFunction, tracing) as never);
-  wrapMethod(proto, errorKey, (original) => wrapHandleError(original as AnyFunction, tracing) as never);
+  wrapMethod(proto, requestKey, (original) => wrapHandleRequest(original, tracing));
+  wrapMethod(proto, errorKey, (original) => wrapHandleError(original, tracing));
 }
 
 function wrapHandleRequest(original: AnyFunction, tracing: ExpressTracing): AnyFunction {

@@ -1,5 +1,4 @@
-import { trace } from '@opentelemetry/api';
-import { stateOf, VERSION, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
+import { defineInstrumentation, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
 import { patchLayer, type LayerPrototype } from './handle';
 import { patchRegistration } from './registration';
 import { ExpressTracing } from './tracing';
@@ -17,39 +16,37 @@ import type { RouterLike } from './types';
  * | 5.x     | the `router` package  | `router` (its main file)      | `lib/layer.js`      |
  */
 export const EXPRESS_INSTRUMENTATION_NAME = 'express';
-export const EXPRESS_SCOPE_NAME = 'otelite/express';
 
 export function createExpressInstrumentation(config: HttpInstrumentationConfig): Instrumentation {
-  const state = stateOf(EXPRESS_INSTRUMENTATION_NAME);
-  let tracing: ExpressTracing | undefined;
-  // Built on first patch: the tracer is taken once the agent has registered its provider.
-  const getTracing = (): ExpressTracing => (tracing ??= new ExpressTracing(trace.getTracer(EXPRESS_SCOPE_NAME, VERSION), config, state));
-  return {
+  return defineInstrumentation({
     name: EXPRESS_INSTRUMENTATION_NAME,
-    targets: [
-      {
-        module: 'express',
-        file: 'lib/router/index.js',
-        versions: '>=4 <5',
-        patch: (exports) => patchRegistration(exports as RouterLike, state),
-      },
-      {
-        module: 'express',
-        file: 'lib/router/layer.js',
-        versions: '>=4 <5',
-        patch: (exports) => patchLayer((exports as { prototype?: LayerPrototype }).prototype, 'handle_request', 'handle_error', getTracing()),
-      },
-      {
-        module: 'router',
-        versions: '>=2 <3',
-        patch: (exports) => patchRegistration((exports as { prototype?: RouterLike }).prototype, state),
-      },
-      {
-        module: 'router',
-        file: 'lib/layer.js',
-        versions: '>=2 <3',
-        patch: (exports) => patchLayer((exports as { prototype?: LayerPrototype }).prototype, 'handleRequest', 'handleError', getTracing()),
-      },
-    ],
-  };
+    targets({ tracer, state }) {
+      const tracing = new ExpressTracing(tracer, config, state);
+      return [
+        {
+          module: 'express',
+          file: 'lib/router/index.js',
+          versions: '>=4 <5',
+          patch: (exports) => patchRegistration(exports as RouterLike, state),
+        },
+        {
+          module: 'express',
+          file: 'lib/router/layer.js',
+          versions: '>=4 <5',
+          patch: (exports) => patchLayer((exports as { prototype?: LayerPrototype }).prototype, 'handle_request', 'handle_error', tracing),
+        },
+        {
+          module: 'router',
+          versions: '>=2 <3',
+          patch: (exports) => patchRegistration((exports as { prototype?: RouterLike }).prototype, state),
+        },
+        {
+          module: 'router',
+          file: 'lib/layer.js',
+          versions: '>=2 <3',
+          patch: (exports) => patchLayer((exports as { prototype?: LayerPrototype }).prototype, 'handleRequest', 'handleError', tracing),
+        },
+      ];
+    },
+  });
 }

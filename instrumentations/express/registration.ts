@@ -1,6 +1,6 @@
-import { wrapMethod, type InstrumentationState } from '../../src/instrument';
+import { wrapMethod, type InstrumentationState, type AnyFunction } from '../../src/instrument';
 import { LAYER_INFO, routeInfo, useInfo, usePath, type TaggedLayer } from './layer-info';
-import type { AnyFunction, RouterLike } from './types';
+import type { RouterLike } from './types';
 
 /**
  * Registration-time patches of a router (express 4's `lib/router/index.js`, express 5's `router`

@@ -1,6 +1,6 @@
 import type { Context, Span } from '@opentelemetry/api';
-import type { InstrumentationState } from '../../src/instrument';
-import type { AnyFunction, ExpressRequest, ExpressResponse } from './types';
+import type { AnyFunction, InstrumentationState } from '../../src/instrument';
+import type { ExpressRequest, ExpressResponse } from './types';
 
 /**
  * Per-request state of a traced request, kept on express's request object under a private

@@ -1,11 +1,11 @@
-import { context, trace, type Tracer } from '@opentelemetry/api';
-import { invoke, type HttpInstrumentationConfig, type InstrumentationState } from '../../src/instrument';
+import { trace, type Tracer } from '@opentelemetry/api';
+import { callInContext, type AnyFunction, type HttpInstrumentationConfig, type InstrumentationState } from '../../src/instrument';
 import { ATTR_HTTP_ROUTE } from '../../src/semconv';
 import { recordError } from '../shared/http-semantics';
 import { INTERNAL_SPAN, recordingParentOf, recordingServerSpanOf, setServerRoute } from '../shared/web-route';
 import { LAYER_INFO, type TaggedLayer } from './layer-info';
 import { endOpenLayers, LayerCall, REQUEST_STATE, RequestState } from './request-state';
-import type { AnyFunction, ExpressRequest, ExpressResponse } from './types';
+import type { ExpressRequest, ExpressResponse } from './types';
 
 /** Attributes of the official express instrumentation (`express.type`: router, middleware, request_handler). */
 export const ATTR_EXPRESS_TYPE = 'express.type';
@@ -118,9 +118,7 @@ export class ExpressTracing {
     return function next(this: unknown, err?: unknown): unknown {
       if (call.req.next === next) call.req.next = call.originalNext;
       tracing.leave(call, err);
-      const parent = call.parentBefore;
-      if (context.active() === parent) return Reflect.apply(call.originalNext, this, arguments);
-      return context.with(parent, invoke, undefined, call.originalNext, this, arguments);
+      return callInContext(call.parentBefore, call.originalNext, this, arguments);
     };
   }
 }

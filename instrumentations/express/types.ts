@@ -3,8 +3,7 @@
  * far as this instrumentation reads them. Checked against express 4.22 and router 2.0-2.3.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyFunction = (...args: any[]) => any;
+import type { AnyFunction } from '../../src/instrument';
 
 /** A layer of a router's stack (`app.use`, `router.use`, `app.route`) or of a route's stack. */
 export interface ExpressLayer {

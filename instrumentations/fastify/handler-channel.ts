@@ -3,7 +3,8 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 import { context, trace, type Context, type Span } from '@opentelemetry/api';
 import { recordError } from '../shared/http-semantics';
 import { INTERNAL_SPAN, recordingParentOf } from '../shared/web-route';
-import { consumeFailure, type FastifyDeps } from './hook-call';
+import { storeContractHolds } from '../../src/instrument';
+import type { FastifyDeps } from './hook-call';
 import type { RouteRegistry } from './routes';
 import type { HandlerMessage } from './types';
 
@@ -34,30 +35,6 @@ const contextStore = {
 };
 
 type Store = AsyncLocalStorage<Context | undefined>;
-
-/** True when this Node's `runStores` runs the bound store's `run` with the transform's value. */
-export function storeContractHolds(): boolean {
-  try {
-    const probe = dc.channel('otelite.fastify.probe');
-    const marker = {};
-    let seen: unknown;
-    const store = {
-      run<R>(value: unknown, next: () => R): R {
-        seen = value;
-        return next();
-      },
-    };
-    probe.bindStore(store as unknown as Store, () => marker);
-    try {
-      const result = (probe as unknown as { runStores(data: object, fn: () => number): number }).runStores({}, () => 42);
-      return result === 42 && seen === marker;
-    } finally {
-      probe.unbindStore(store as unknown as Store);
-    }
-  } catch {
-    return false;
-  }
-}
 
 /** The parts of a TracingChannel used here. */
 export type HandlerTracingChannel = Pick<dc.TracingChannel<unknown, object>, 'start' | 'end' | 'asyncEnd' | 'error'>;
@@ -112,7 +89,7 @@ export class HandlerChannel {
     try {
       const request = message.request;
       // A preHandler hook failed: fastify publishes `start` but sends the error, not the handler.
-      if (consumeFailure(request)) return undefined;
+      if (this.deps.failures.consume(request)) return undefined;
       const info = this.routes.find(message);
       const raw = request.raw;
       if (info === undefined || raw === undefined) return undefined;

@@ -10,30 +10,32 @@ export interface FastifyDeps {
   readonly tracer: Tracer;
   readonly config: HttpInstrumentationConfig;
   readonly state: InstrumentationState;
+  readonly failures: HookFailures;
 }
 
 /**
  * The request whose hook failed last, for the handler channel (handler-channel.ts): fastify 5
  * publishes the handler's `start` even when a `preHandler` hook failed and the handler will not
- * run. Set on an error only, and forgotten on the next tick.
+ * run. Set on an error only, and forgotten on the next tick. One per instrumentation.
  */
-let failedRequest: object | undefined;
+export class HookFailures {
+  private failed: object | undefined;
+  private readonly forget = (request: object): void => {
+    if (this.failed === request) this.failed = undefined;
+  };
 
-function forgetFailure(request: object): void {
-  if (failedRequest === request) failedRequest = undefined;
-}
+  note(request: object): void {
+    if (this.failed === request) return;
+    this.failed = request;
+    process.nextTick(this.forget, request);
+  }
 
-export function noteFailure(request: object): void {
-  if (failedRequest === request) return;
-  failedRequest = request;
-  process.nextTick(forgetFailure, request);
-}
-
-/** True (once) when a hook of `request` has just failed. */
-export function consumeFailure(request: object): boolean {
-  if (failedRequest !== request) return false;
-  failedRequest = undefined;
-  return true;
+  /** True (once) when a hook of `request` has just failed. */
+  consume(request: object): boolean {
+    if (this.failed !== request) return false;
+    this.failed = undefined;
+    return true;
+  }
 }
 
 /** One traced run of a hook or handler: its span, open until the hook calls `done` or settles. */
@@ -47,7 +49,7 @@ export class HookCall {
     /** The context it started in: the SERVER span's. */
     readonly parent: Context,
     readonly request: object,
-    private readonly state: InstrumentationState,
+    private readonly deps: FastifyDeps,
   ) {}
 
   /** Ends the span, recording `error` when there is one. Never throws. */
@@ -57,11 +59,11 @@ export class HookCall {
     try {
       if (error !== undefined && error !== null) {
         recordError(this.span, error);
-        noteFailure(this.request);
+        this.deps.failures.note(this.request);
       }
       this.span.end();
     } catch (failure) {
-      this.state.fail(failure);
+      this.deps.state.fail(failure);
     }
   }
 }
@@ -79,7 +81,7 @@ export function startCall(deps: FastifyDeps, info: HookInfo, request: FastifyReq
     if (parent === undefined) return undefined;
     const span = deps.tracer.startSpan(info.spanName, INTERNAL_SPAN, parent);
     info.describe(span);
-    return new HookCall(span, trace.setSpan(parent, span), parent, request as object, deps.state);
+    return new HookCall(span, trace.setSpan(parent, span), parent, request as object, deps);
   } catch (error) {
     deps.state.fail(error);
     return undefined;

@@ -1,6 +1,7 @@
+import type { AnyFunction } from '../../src/instrument';
 import type { Span } from '@opentelemetry/api';
 import { ATTR_HTTP_ROUTE } from '../../src/semconv';
-import type { AnyFunction, FastifyInstance } from './types';
+import type { FastifyInstance } from './types';
 
 /**
  * What a hook or handler span is called and carries, computed once when the app registers the

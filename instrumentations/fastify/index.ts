@@ -1,7 +1,6 @@
-import { trace } from '@opentelemetry/api';
-import { stateOf, subscribeGuarded, VERSION, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
+import { defineInstrumentation, subscribeGuarded, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
 import { HandlerChannel } from './handler-channel';
-import type { FastifyDeps } from './hook-call';
+import { HookFailures, type FastifyDeps } from './hook-call';
 import { instrumentInstance } from './instance';
 import { patchRouter } from './route-naming';
 import { RouteRegistry } from './routes';
@@ -16,27 +15,23 @@ import type { InitializationMessage } from './types';
  * fastify's router (find-my-way) matched (route-naming.ts). See README.md.
  */
 export const FASTIFY_INSTRUMENTATION_NAME = 'fastify';
-export const FASTIFY_SCOPE_NAME = 'otelite/fastify';
 
 export function createFastifyInstrumentation(config: HttpInstrumentationConfig): Instrumentation {
-  const state = stateOf(FASTIFY_INSTRUMENTATION_NAME);
-  let deps: FastifyDeps | undefined;
-  // Built on first use: the tracer is taken once the agent has registered its provider.
-  const getDeps = (): FastifyDeps => (deps ??= { tracer: trace.getTracer(FASTIFY_SCOPE_NAME, VERSION), config, state });
-  return {
+  return defineInstrumentation({
     name: FASTIFY_INSTRUMENTATION_NAME,
-    targets: [
+    shared: ({ tracer, state }): FastifyDeps => ({ tracer, config, state, failures: new HookFailures() }),
+    targets: (_ctx, deps) => [
       {
         // fastify 4 uses find-my-way 8, fastify 5 find-my-way 9.
         module: 'find-my-way',
         versions: '>=8 <10',
-        patch: (exports) => patchRouter((exports as { prototype?: object }).prototype, getDeps()),
+        patch: (exports) => patchRouter((exports as { prototype?: object }).prototype, deps),
       },
     ],
-    enable() {
+    enable({ state }, deps) {
       const routes = new RouteRegistry();
-      const instanceDeps = { ...getDeps(), routes, handlerChannel: new HandlerChannel(getDeps(), routes) };
+      const instanceDeps = { ...deps, routes, handlerChannel: new HandlerChannel(deps, routes) };
       subscribeGuarded<InitializationMessage>(state, 'fastify.initialization', (message) => instrumentInstance(message?.fastify, instanceDeps));
     },
-  };
+  });
 }

@@ -1,12 +1,12 @@
 import { diag } from '@opentelemetry/api';
-import { wrapMethod } from '../../src/instrument';
+import { wrapMethod, type AnyFunction } from '../../src/instrument';
 import { isCovered, noticeFastifyOtel } from './coexist';
 import type { FastifyDeps } from './hook-call';
 import { handlerInfo, instanceHookInfo, routeHookInfo, TRACED_HOOKS } from './hook-info';
 import type { HandlerChannel } from './handler-channel';
 import type { RouteRegistry } from './routes';
 import { wrapHandler, wrapHook } from './wrappers';
-import type { AnyFunction, FastifyInstance, RouteOptions } from './types';
+import type { FastifyInstance, RouteOptions } from './types';
 
 /**
  * Instruments one fastify app, from `fastify.initialization` (published by `fastify()` itself,

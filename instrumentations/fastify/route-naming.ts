@@ -1,9 +1,9 @@
 import { context } from '@opentelemetry/api';
-import { disguise, invoke, wrapMethod } from '../../src/instrument';
+import { disguise, invoke, wrapMethod, type AnyFunction } from '../../src/instrument';
 import { recordingServerSpanOf, setServerRoute } from '../shared/web-route';
 import { isCovered, withHttpRpcMetadata } from './coexist';
 import type { FastifyDeps } from './hook-call';
-import type { AnyFunction, RouteContext } from './types';
+import type { RouteContext } from './types';
 
 /**
  * Names the SERVER span `{method} {url template}` and sets `http.route` when fastify's router

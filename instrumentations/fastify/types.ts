@@ -4,8 +4,7 @@
  * `fastify.initialization` channel and the `tracing:fastify.request.handler` TracingChannel.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyFunction = (...args: any[]) => any;
+import type { AnyFunction } from '../../src/instrument';
 
 /** A fastify instance: the root, or a plugin's encapsulated child (created with Object.create). */
 export interface FastifyInstance {

@@ -1,8 +1,8 @@
 import { context } from '@opentelemetry/api';
-import { disguise, invoke, isThenable, isWrapped } from '../../src/instrument';
+import { callInContext, disguise, invoke, isThenable, isWrapped, type AnyFunction } from '../../src/instrument';
 import { startCall, type FastifyDeps, type HookCall } from './hook-call';
 import type { HookInfo } from './hook-info';
-import type { AnyFunction, FastifyRequest } from './types';
+import type { FastifyRequest } from './types';
 
 /**
  * Wrappers of the app's hooks and handlers. A wrapper looks like the function it wraps (name,
@@ -63,8 +63,7 @@ function run(call: HookCall, original: AnyFunction, self: unknown, args: IArgume
 function doneFor(call: HookCall, done: AnyFunction): AnyFunction {
   return function hookDone(this: unknown, error?: unknown): unknown {
     call.finish(error);
-    if (context.active() === call.parent) return Reflect.apply(done, this, arguments);
-    return context.with(call.parent, invoke, undefined, done, this, arguments);
+    return callInContext(call.parent, done, this, arguments);
   };
 }
 

@@ -1,6 +1,6 @@
 import { context, propagation, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { isTracingSuppressed } from '../../src/instrument';
+import { isTracingSuppressed, type AnyFunction } from '../../src/instrument';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_HEADER_PREFIX,
@@ -26,7 +26,7 @@ import {
   type RequestCall,
 } from './client-args';
 import { clientTarget, type ClientTarget } from './client-target';
-import { CLIENT_SPAN, SPAN, TIMED_OUT, type AnyFunction, type HttpDeps, type Tagged } from './shared';
+import { CLIENT_SPAN, SPAN, TIMED_OUT, type HttpDeps, type Tagged } from './shared';
 
 /**
  * CLIENT spans for `http.request`, `http.get`, `https.request`, `https.get`.

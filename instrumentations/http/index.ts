@@ -1,10 +1,9 @@
-import { trace } from '@opentelemetry/api';
-import { stateOf, VERSION, wrapMethod, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
+import { defineInstrumentation, wrapMethod, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
 import { createHttpSemantics } from '../shared/http-semantics';
 import { wrapClientCall, wrapClientRequestEmit } from './client';
 import { wrapIncomingMessageEmit } from './message';
-import { wrapServerEmit, wrapServerResponseEmit } from './server';
-import type { AnyFunction, HttpDeps } from './shared';
+import { ListenerErrors, wrapServerEmit, wrapServerResponseEmit } from './server';
+import type { HttpDeps } from './shared';
 
 /**
  * node:http and node:https, server and client, by patching (the builtins' diagnostics channels
@@ -17,14 +16,13 @@ import type { AnyFunction, HttpDeps } from './shared';
  * (`import { request } from 'node:http'`) see the patched functions too.
  */
 export const HTTP_INSTRUMENTATION_NAME = 'http';
-export const HTTP_SCOPE_NAME = 'otelite/http';
 
 type HttpModule = typeof import('node:http');
 
 function patchMessages(http: HttpModule, deps: HttpDeps): void {
-  wrapMethod(http.ServerResponse.prototype, 'emit', (original) => wrapServerResponseEmit(original as AnyFunction, deps) as never);
-  wrapMethod(http.ClientRequest.prototype, 'emit', (original) => wrapClientRequestEmit(original as AnyFunction, deps) as never);
-  wrapMethod(http.IncomingMessage.prototype, 'emit', (original) => wrapIncomingMessageEmit(original as AnyFunction, deps) as never);
+  wrapMethod(http.ServerResponse.prototype, 'emit', (original) => wrapServerResponseEmit(original, deps));
+  wrapMethod(http.ClientRequest.prototype, 'emit', (original) => wrapClientRequestEmit(original, deps));
+  wrapMethod(http.IncomingMessage.prototype, 'emit', (original) => wrapIncomingMessageEmit(original, deps));
 }
 
 /** Patches one of `http` / `https` (same shape: `Server`, `request`, `get`). */
@@ -32,27 +30,27 @@ function patchModule(module: HttpModule, defaultProtocol: 'http:' | 'https:', de
   // node:https's ClientRequest, ServerResponse and IncomingMessage are node:http's own classes.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   patchMessages(defaultProtocol === 'http:' ? module : (require('node:http') as HttpModule), deps);
-  wrapMethod(module.Server.prototype, 'emit', (original) => wrapServerEmit(original as AnyFunction, deps) as never);
-  wrapMethod(module, 'request', (original) => wrapClientCall(original, defaultProtocol, deps) as never);
-  wrapMethod(module, 'get', (original) => wrapClientCall(original, defaultProtocol, deps) as never);
+  wrapMethod(module.Server.prototype, 'emit', (original) => wrapServerEmit(original, deps));
+  wrapMethod(module, 'request', (original) => wrapClientCall(original, defaultProtocol, deps));
+  wrapMethod(module, 'get', (original) => wrapClientCall(original, defaultProtocol, deps));
 }
 
 export function createHttpInstrumentation(config: HttpInstrumentationConfig): Instrumentation {
-  let deps: HttpDeps | undefined;
-  // Built on first patch: the tracer is taken once the agent has registered its provider.
-  const getDeps = (): HttpDeps =>
-    (deps ??= {
-      tracer: trace.getTracer(HTTP_SCOPE_NAME, VERSION),
-      http: createHttpSemantics(config),
-      config,
-      state: stateOf(HTTP_INSTRUMENTATION_NAME),
-      hasExclusions: config.excludedUrls.length > 0,
-    });
-  return {
+  return defineInstrumentation({
     name: HTTP_INSTRUMENTATION_NAME,
-    targets: [
-      { module: 'http', versions: '*', patch: (exports) => patchModule(exports as HttpModule, 'http:', getDeps()) },
-      { module: 'https', versions: '*', patch: (exports) => patchModule(exports as HttpModule, 'https:', getDeps()) },
-    ],
-  };
+    targets({ tracer, state }) {
+      const deps: HttpDeps = {
+        tracer,
+        http: createHttpSemantics(config),
+        config,
+        state,
+        hasExclusions: config.excludedUrls.length > 0,
+        listenerErrors: new ListenerErrors(state),
+      };
+      return [
+        { module: 'http', versions: '*', patch: (exports) => patchModule(exports as HttpModule, 'http:', deps) },
+        { module: 'https', versions: '*', patch: (exports) => patchModule(exports as HttpModule, 'https:', deps) },
+      ];
+    },
+  });
 }

@@ -1,10 +1,10 @@
 import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { invoke, isTracingSuppressed, suppressTracing } from '../../src/instrument';
+import { callInContext, invoke, isTracingSuppressed, suppressTracing, type AnyFunction, type InstrumentationState } from '../../src/instrument';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_HEADER_PREFIX, ATTR_HTTP_RESPONSE_STATUS_CODE, ERROR_TYPE_OTHER } from '../../src/semconv';
 import { captureHeaders, recordError, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
 import { requestPath, setServerAttributes } from './attributes';
-import { CONTEXT, SERVER_SPAN, SPAN, type AnyFunction, type HttpDeps, type Tagged } from './shared';
+import { CONTEXT, SERVER_SPAN, SPAN, type HttpDeps, type Tagged } from './shared';
 
 /**
  * SERVER spans, from `Server.prototype.emit('request', req, res)` of node:http and node:https.
@@ -90,10 +90,32 @@ function carriesPropagationHeader(headers: IncomingMessage['headers']): boolean 
 /**
  * A 'request' listener threw. The error itself is only seen by 'uncaughtExceptionMonitor'
  * (passive: it changes nothing about how the process handles the error), which runs before the
- * app's 'uncaughtException' handlers, or before the process dies when there is none.
+ * app's 'uncaughtException' handlers, or before the process dies when there is none. One per
+ * http instrumentation; it listens from the first throw on.
  */
-let threwIn: Span | undefined;
-let monitoring = false;
+export class ListenerErrors {
+  private threwIn: Span | undefined;
+  private monitoring = false;
+  private readonly onUncaught = (error: unknown): void => {
+    const span = this.threwIn;
+    this.threwIn = undefined;
+    try {
+      if (span !== undefined && span.isRecording()) recordError(span, error);
+    } catch (failure) {
+      this.state.fail(failure);
+    }
+  };
+
+  constructor(private readonly state: InstrumentationState) {}
+
+  /** The listener that threw ran in `span`'s request: the error reaches `onUncaught` next. */
+  threw(span: Span): void {
+    this.threwIn = span;
+    if (this.monitoring) return;
+    this.monitoring = true;
+    process.on('uncaughtExceptionMonitor', this.onUncaught);
+  }
+}
 
 function listenerThrew(deps: HttpDeps, res: Response): void {
   try {
@@ -101,19 +123,7 @@ function listenerThrew(deps: HttpDeps, res: Response): void {
     if (span === undefined || !span.isRecording()) return;
     span.setStatus({ code: SpanStatusCode.ERROR });
     span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
-    threwIn = span;
-    if (!monitoring) {
-      monitoring = true;
-      process.on('uncaughtExceptionMonitor', (error) => {
-        const span = threwIn;
-        threwIn = undefined;
-        try {
-          if (span !== undefined && span.isRecording()) recordError(span, error);
-        } catch (failure) {
-          deps.state.fail(failure);
-        }
-      });
-    }
+    deps.listenerErrors.threw(span);
   } catch (failure) {
     deps.state.fail(failure);
   }
@@ -144,8 +154,8 @@ export function emitInContext(
   event: string | symbol,
   args: IArguments,
 ): unknown {
-  if (emitter.listenerCount(event) === 0 || context.active() === ctx) return Reflect.apply(original, emitter, args);
-  return context.with(ctx, invoke, undefined, original, emitter, args);
+  if (emitter.listenerCount(event) === 0) return Reflect.apply(original, emitter, args);
+  return callInContext(ctx, original, emitter, args);
 }
 
 /** `ServerResponse.prototype.emit`: ends the span, and runs the response's events in its context. */

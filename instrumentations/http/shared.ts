@@ -2,6 +2,7 @@ import { SpanKind, type Context, type Span, type SpanOptions, type Tracer } from
 import type { HttpInstrumentationConfig, InstrumentationState } from '../../src/instrument';
 import type { HttpSemantics } from '../shared/http-semantics';
 import { SERVER_CONTEXT } from '../shared/server-span';
+import type { ListenerErrors } from './server';
 
 /** What the patches of the http instrumentation share: built once, when it is created. */
 export interface HttpDeps {
@@ -11,6 +12,8 @@ export interface HttpDeps {
   readonly state: InstrumentationState;
   /** OTEL_NODE_EXCLUDED_URLS is set: only then is a path computed before the span starts. */
   readonly hasExclusions: boolean;
+  /** Errors thrown by 'request' listeners, recorded on their request's span (server.ts). */
+  readonly listenerErrors: ListenerErrors;
 }
 
 /**
@@ -34,4 +37,3 @@ export interface Tagged {
 export const SERVER_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
 export const CLIENT_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
 
-export type AnyFunction = (...args: any[]) => any;

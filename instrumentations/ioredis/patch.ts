@@ -1,4 +1,4 @@
-import { callAround, wrapMethod, type InstrumentationState, type PatchTarget } from '../../src/instrument';
+import { callAround, observeThenCall, wrapMethod, type AnyFunction, type InstrumentationState, type PatchTarget } from '../../src/instrument';
 import type { IoredisSpans } from './spans';
 import type { IoredisClient, IoredisCommand, IoredisPipeline, PipelineStream } from './types';
 
@@ -15,9 +15,6 @@ import type { IoredisClient, IoredisCommand, IoredisPipeline, PipelineStream } f
  * `sendCommand` is needed for those anyway, and one path for every version keeps spans identical.
  */
 export const IOREDIS_VERSIONS = '>=5.0.0 <7';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (...args: any[]) => any;
 
 interface RedisPrototype {
   sendCommand?: AnyFunction;
@@ -55,14 +52,8 @@ export function ioredisTargets(state: InstrumentationState, spans: IoredisSpans)
       );
       wrapMethod(proto, 'silentEmit', (original) =>
         function silentEmit(this: IoredisClient, ...args: unknown[]): unknown {
-          if (state.active && args[0] === 'error') {
-            try {
-              spans.errorEmitted(this, args[1]);
-            } catch (error) {
-              state.fail(error);
-            }
-          }
-          return original.apply(this, args);
+          if (!state.active || args[0] !== 'error') return original.apply(this, args);
+          return observeThenCall(state, () => spans.errorEmitted(this, args[1]), original, this, args);
         },
       );
       return exports;

@@ -1,5 +1,6 @@
 import type { Context, Span } from '@opentelemetry/api';
-import { callIn, type PgSpans } from './spans';
+import { callInContext } from '../../src/instrument';
+import type { PgSpans } from './spans';
 import type { NodeCallback } from './types';
 
 /** Node-style callbacks report failure as a first argument other than null / undefined. */
@@ -19,7 +20,7 @@ export function endingCallback(callback: NodeCallback, span: Span, parent: Conte
       open = false;
       spans.finish(span, error, isFailure(error));
     }
-    return callIn(parent, callback, this, arguments);
+    return callInContext(parent, callback, this, arguments);
   };
 }
 
@@ -31,6 +32,6 @@ export function endingPoolCallback(callback: NodeCallback, span: Span, parent: C
       open = false;
       spans.finishPoolConnect(span, error, isFailure(error), client);
     }
-    return callIn(parent, callback, this, arguments);
+    return callInContext(parent, callback, this, arguments);
   };
 }

@@ -1,5 +1,4 @@
-import { trace } from '@opentelemetry/api';
-import { stateOf, VERSION, type DbInstrumentationConfig, type Instrumentation } from '../../src/instrument';
+import { defineInstrumentation, type DbInstrumentationConfig, type Instrumentation } from '../../src/instrument';
 import { patchClient } from './client';
 import { patchPool } from './pool';
 import { PgSpans } from './spans';
@@ -12,17 +11,16 @@ import { PgSpans } from './spans';
  * `pg/lib/client.js` is required by pg's entry file, and `pg-pool` by pg's entry file too.
  */
 export const PG_INSTRUMENTATION_NAME = 'pg';
-export const PG_SCOPE_NAME = 'otelite/pg';
 
 export function createPgInstrumentation(config: DbInstrumentationConfig): Instrumentation {
-  let spans: PgSpans | undefined;
-  const getSpans = (): PgSpans =>
-    (spans ??= new PgSpans(trace.getTracer(PG_SCOPE_NAME, VERSION), config, stateOf(PG_INSTRUMENTATION_NAME)));
-  return {
+  return defineInstrumentation({
     name: PG_INSTRUMENTATION_NAME,
-    targets: [
-      { module: 'pg', file: 'lib/client.js', versions: '>=8 <9', patch: (exports) => patchClient(exports, getSpans()) },
-      { module: 'pg-pool', versions: '>=3 <4', patch: (exports) => patchPool(exports, getSpans()) },
-    ],
-  };
+    targets({ tracer, state }) {
+      const spans = new PgSpans(tracer, config, state);
+      return [
+        { module: 'pg', file: 'lib/client.js', versions: '>=8 <9', patch: (exports) => patchClient(exports, spans) },
+        { module: 'pg-pool', versions: '>=3 <4', patch: (exports) => patchPool(exports, spans) },
+      ];
+    },
+  });
 }

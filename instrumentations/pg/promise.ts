@@ -1,3 +1,4 @@
+import { isThenable } from '../../src/instrument';
 import type { PromiseConstructorLike } from './types';
 
 /** Called once when the tracked promise settles, before anything awaiting it runs. */
@@ -77,10 +78,6 @@ function trackerOf(Real: PromiseConstructorLike): PromiseConstructorLike {
   Tracked = tracker as unknown as PromiseConstructorLike;
   trackers.set(Real, Tracked);
   return Tracked;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 /** The fallback: a promise that settles like `result`, after telling `settle`. */

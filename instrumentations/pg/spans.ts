@@ -1,5 +1,6 @@
-import { context, SpanKind, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
-import { isTracingSuppressed, type DbInstrumentationConfig, type InstrumentationState } from '../../src/instrument';
+import type { Context, Span, Tracer } from '@opentelemetry/api';
+import type { DbInstrumentationConfig, InstrumentationState } from '../../src/instrument';
+import { CONNECT_SPAN_NAME, DB_CLIENT_SPAN, tracesOperation } from '../shared/db/policy';
 import {
   ATTR_DB_NAMESPACE,
   ATTR_DB_QUERY_SUMMARY,
@@ -14,9 +15,7 @@ import type { ConnectionParameters, PgClient, PgPool } from './types';
 
 export const DB_SYSTEM = 'postgresql';
 /** The name of the spans of `client.connect()` and `pool.connect()` (the conventions name none). */
-export const CONNECT_SPAN_NAME = 'connect';
 
-const CLIENT_SPAN: SpanOptions = { kind: SpanKind.CLIENT };
 
 /**
  * What a query's span needs to know about the statement: its text (undefined for a prepared
@@ -51,12 +50,11 @@ export class PgSpans {
 
   /** Whether an operation started in `parent` gets a span. */
   traces(parent: Context): boolean {
-    if (isTracingSuppressed(parent)) return false;
-    return !this.config.requireParentSpan || trace.getSpan(parent) !== undefined;
+    return tracesOperation(this.config, parent);
   }
 
   startQuery(client: PgClient, statement: Statement, parent: Context): Span {
-    const span = this.tracer.startSpan(DB_SYSTEM, CLIENT_SPAN, parent);
+    const span = this.tracer.startSpan(DB_SYSTEM, DB_CLIENT_SPAN, parent);
     if (span.isRecording()) {
       setConnectionAttributes(span, client.connectionParameters ?? client);
       if (statement.text !== undefined) {
@@ -72,7 +70,7 @@ export class PgSpans {
   }
 
   startClientConnect(client: PgClient, parent: Context): Span {
-    const span = this.tracer.startSpan(CONNECT_SPAN_NAME, CLIENT_SPAN, parent);
+    const span = this.tracer.startSpan(CONNECT_SPAN_NAME, DB_CLIENT_SPAN, parent);
     if (span.isRecording()) setConnectionAttributes(span, client.connectionParameters ?? client);
     return span;
   }
@@ -83,7 +81,7 @@ export class PgSpans {
    * client the pool hands out.
    */
   startPoolConnect(pool: PgPool, parent: Context): Span {
-    const span = this.tracer.startSpan(CONNECT_SPAN_NAME, CLIENT_SPAN, parent);
+    const span = this.tracer.startSpan(CONNECT_SPAN_NAME, DB_CLIENT_SPAN, parent);
     if (span.isRecording()) setConnectionAttributes(span, (pool.options ?? {}) as ConnectionParameters);
     return span;
   }
@@ -127,13 +125,4 @@ function setConnectionAttributes(span: Span, params: ConnectionParameters): void
   }
   const portNumber = typeof port === 'number' ? port : typeof port === 'string' ? Number(port) : NaN;
   if (Number.isInteger(portNumber) && portNumber > 0) span.setAttribute(ATTR_SERVER_PORT, portNumber);
-}
-
-/**
- * Runs `fn` with `thisArg` and `args` in `parent`: a callback runs in the context of the code
- * that made the call, not in whatever context the socket's events happen to carry.
- */
-export function callIn(parent: Context, fn: (...args: unknown[]) => unknown, thisArg: unknown, args: ArrayLike<unknown>): unknown {
-  if (context.active() === parent) return Reflect.apply(fn, thisArg, args);
-  return context.with(parent, Reflect.apply, undefined, fn, thisArg, args);
 }

@@ -1,6 +1,7 @@
 import type { Context, Span } from '@opentelemetry/api';
+import { callInContext } from '../../src/instrument';
 import { isFailure } from './callbacks';
-import { callIn, type PgSpans, type Statement } from './spans';
+import type { PgSpans, Statement } from './spans';
 import type { Submittable } from './types';
 
 /** The span of the submittable's current run, and the context its callback runs in. */
@@ -49,7 +50,7 @@ export function watchSubmittable(query: Submittable, span: Span, parent: Context
     const current = watch;
     const wrapped = function (this: unknown, error: unknown): unknown {
       settle(current, spans, error, isFailure(error));
-      return callIn(current.parent, callback as (...args: unknown[]) => unknown, this, arguments);
+      return callInContext(current.parent, callback as (...args: unknown[]) => unknown, this, arguments);
     };
     watch.callback = wrapped;
     query.callback = wrapped;

@@ -1,5 +1,4 @@
-import { trace } from '@opentelemetry/api';
-import { stateOf, VERSION, type DbInstrumentationConfig, type Instrumentation } from '../../src/instrument';
+import { defineInstrumentation, type DbInstrumentationConfig, type Instrumentation } from '../../src/instrument';
 import { RedisSpans } from '../shared/redis-semantics';
 import { subscribeNodeRedisChannels } from './channels';
 import { client1Targets } from './patch-client1';
@@ -13,17 +12,12 @@ import { NodeRedisSpans } from './spans';
  * span code (spans.ts). See README.md.
  */
 export const REDIS_INSTRUMENTATION_NAME = 'redis';
-export const REDIS_SCOPE_NAME = 'otelite/redis';
 
 export function createRedisInstrumentation(config: DbInstrumentationConfig): Instrumentation {
-  const state = stateOf(REDIS_INSTRUMENTATION_NAME);
-  const tracer = trace.getTracer(REDIS_SCOPE_NAME, VERSION);
-  const spans = new NodeRedisSpans(new RedisSpans(tracer, config, REDIS_INSTRUMENTATION_NAME), state);
-  return {
+  return defineInstrumentation({
     name: REDIS_INSTRUMENTATION_NAME,
-    targets: [...client1Targets(state, spans), ...client5Targets(state, spans)],
-    enable() {
-      subscribeNodeRedisChannels(state, spans);
-    },
-  };
+    shared: ({ tracer, state }) => new NodeRedisSpans(new RedisSpans(tracer, config, REDIS_INSTRUMENTATION_NAME), state),
+    targets: ({ state }, spans) => [...client1Targets(state, spans), ...client5Targets(state, spans)],
+    enable: ({ state }, spans) => subscribeNodeRedisChannels(state, spans),
+  });
 }

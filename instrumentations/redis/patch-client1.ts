@@ -1,7 +1,7 @@
 import type { Span } from '@opentelemetry/api';
-import { wrapMethod, type InstrumentationState, type PatchTarget } from '../../src/instrument';
+import { wrapMethod, type InstrumentationState, type PatchTarget, type AnyFunction } from '../../src/instrument';
 import { setEndpointAttributes } from '../shared/redis-semantics';
-import { batchWrapper, callTraced, trackSelect, wrapConnect, wrapEmit, wrapSendCommand, type AnyFunction, type ClientPrototype } from './patch-common';
+import { batchWrapper, callTraced, trackSelect, wrapConnect, wrapEmit, wrapSendCommand, type ClientPrototype } from './patch-common';
 import type { NodeRedisSpans } from './spans';
 import type { NodeRedisClient } from './types';
 

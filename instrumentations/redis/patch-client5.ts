@@ -1,5 +1,5 @@
-import { wrapMethod, type InstrumentationState, type PatchTarget } from '../../src/instrument';
-import { batchWrapper, wrapConnect, wrapEmit, wrapSendCommand, type AnyFunction, type ClientPrototype } from './patch-common';
+import { wrapMethod, type InstrumentationState, type PatchTarget, type AnyFunction } from '../../src/instrument';
+import { batchWrapper, wrapConnect, wrapEmit, wrapSendCommand, type ClientPrototype } from './patch-common';
 import type { NodeRedisSpans } from './spans';
 
 /**

@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import { callAround, wrapMethod, type InstrumentationState } from '../../src/instrument';
+import { callAround, isThenable, observeThenCall, wrapMethod, type AnyFunction, type InstrumentationState } from '../../src/instrument';
 import { firstErrorIn, setEndpointAttributes, type BatchMode } from '../shared/redis-semantics';
 import type { NodeRedisSpans } from './spans';
 import type { NodeRedisClient } from './types';
@@ -9,9 +9,6 @@ import type { NodeRedisClient } from './types';
  * TracingChannels). Each wrapper checks `state.active` first, keeps the agent's own work inside
  * try/catch, and returns exactly what the original returned (same promise, same rejection).
  */
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyFunction = (...args: any[]) => any;
 
 export interface ClientPrototype {
   connect?: AnyFunction;
@@ -110,8 +107,8 @@ export function batchWrapper(
 
 /** After a successful SELECT (alone or inside MULTI), spans report the new index. */
 export function trackSelect(state: InstrumentationState, spans: NodeRedisSpans, client: NodeRedisClient, result: unknown, database: unknown): void {
-  if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') return;
-  (result as PromiseLike<unknown>).then(
+  if (!isThenable(result)) return;
+  result.then(
     () => {
       try {
         spans.selected(client, database);
@@ -143,14 +140,8 @@ export function wrapConnect(proto: ClientPrototype, state: InstrumentationState,
 export function wrapEmit(proto: ClientPrototype, state: InstrumentationState, spans: NodeRedisSpans): void {
   wrapMethod(proto, 'emit', (original) =>
     function emit(this: NodeRedisClient, ...args: unknown[]): unknown {
-      if (state.active && CONNECTION_EVENTS.has(args[0] as string)) {
-        try {
-          spans.clientEvent(this, args[0] as string, args[1]);
-        } catch (error) {
-          state.fail(error);
-        }
-      }
-      return original.apply(this, args);
+      if (!state.active || !CONNECTION_EVENTS.has(args[0] as string)) return original.apply(this, args);
+      return observeThenCall(state, () => spans.clientEvent(this, args[0] as string, args[1]), original, this, args);
     },
   );
 }

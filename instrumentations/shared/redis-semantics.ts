@@ -1,5 +1,6 @@
-import { diag, SpanKind, SpanStatusCode, trace, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
-import { isTracingSuppressed, type DbInstrumentationConfig } from '../../src/instrument';
+import { diag, SpanStatusCode, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
+import type { DbInstrumentationConfig } from '../../src/instrument';
+import { CONNECT_SPAN_NAME, DB_CLIENT_SPAN, tracesOperation } from './db/policy';
 import {
   ATTR_DB_NAMESPACE,
   ATTR_DB_OPERATION_BATCH_SIZE,
@@ -34,7 +35,6 @@ import {
  */
 
 export const DB_SYSTEM_REDIS = 'redis';
-export const CONNECT_SPAN_NAME = 'connect';
 
 export type BatchMode = 'MULTI' | 'PIPELINE';
 
@@ -298,7 +298,7 @@ export class RedisSpans {
       }
       return undefined;
     }
-    const span = this.tracer.startSpan(name, { kind: SpanKind.CLIENT }, parent);
+    const span = this.tracer.startSpan(name, DB_CLIENT_SPAN, parent);
     if (!span.isRecording()) return undefined;
     this.open++;
     span.setAttribute(ATTR_DB_SYSTEM_NAME, DB_SYSTEM_REDIS);
@@ -320,7 +320,7 @@ export class RedisSpans {
    */
   startConnect(parent: Context, endpoint: RedisEndpoint, startTime?: TimeInput): Span | undefined {
     if (!this.allowed(parent)) return undefined;
-    const span = this.tracer.startSpan(CONNECT_SPAN_NAME, { kind: SpanKind.CLIENT, startTime }, parent);
+    const span = this.tracer.startSpan(CONNECT_SPAN_NAME, { ...DB_CLIENT_SPAN, startTime }, parent);
     if (!span.isRecording()) return undefined;
     span.setAttribute(ATTR_DB_SYSTEM_NAME, DB_SYSTEM_REDIS);
     if (endpoint.serverAddress !== undefined) span.setAttribute(ATTR_SERVER_ADDRESS, endpoint.serverAddress);
@@ -333,8 +333,7 @@ export class RedisSpans {
   }
 
   private allowed(parent: Context): boolean {
-    if (isTracingSuppressed(parent)) return false;
-    return !this.config.requireParentSpan || trace.getSpan(parent) !== undefined;
+    return tracesOperation(this.config, parent);
   }
 
   private finish(span: Span, error: unknown): void {

@@ -1,4 +1,4 @@
-import { trace, type Context, type Span } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 
 /**
  * The contract between the http instrumentation and the web frameworks: the http server stores
@@ -12,7 +12,3 @@ export interface WithServerContext {
   [SERVER_CONTEXT]?: Context;
 }
 
-export function serverSpanOf(request: object): Span | undefined {
-  const ctx = (request as WithServerContext)[SERVER_CONTEXT];
-  return ctx === undefined ? undefined : trace.getSpan(ctx);
-}

@@ -1,5 +1,4 @@
-import { trace } from '@opentelemetry/api';
-import { stateOf, subscribeGuarded, VERSION, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
+import { defineInstrumentation, subscribeGuarded, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
 import { createHttpSemantics } from '../shared/http-semantics';
 import { UndiciSpans } from './spans';
 import type { RequestErrorMessage, RequestMessage, ResponseHeadersMessage, SendHeadersMessage } from './types';
@@ -14,20 +13,17 @@ import type { RequestErrorMessage, RequestMessage, ResponseHeadersMessage, SendH
  * is simply not traced.
  */
 export const UNDICI_INSTRUMENTATION_NAME = 'undici';
-export const UNDICI_SCOPE_NAME = 'otelite/undici';
 
 export function createUndiciInstrumentation(config: HttpInstrumentationConfig): Instrumentation {
-  return {
+  return defineInstrumentation({
     name: UNDICI_INSTRUMENTATION_NAME,
-    targets: [],
-    enable() {
-      const state = stateOf(UNDICI_INSTRUMENTATION_NAME);
-      const spans = new UndiciSpans(trace.getTracer(UNDICI_SCOPE_NAME, VERSION), createHttpSemantics(config));
+    enable({ tracer, state }) {
+      const spans = new UndiciSpans(tracer, createHttpSemantics(config));
       subscribeGuarded<RequestMessage>(state, 'undici:request:create', (message) => spans.onCreate(message));
       subscribeGuarded<SendHeadersMessage>(state, 'undici:client:sendHeaders', (message) => spans.onSendHeaders(message));
       subscribeGuarded<ResponseHeadersMessage>(state, 'undici:request:headers', (message) => spans.onResponseHeaders(message));
       subscribeGuarded<RequestMessage>(state, 'undici:request:trailers', (message) => spans.onTrailers(message));
       subscribeGuarded<RequestErrorMessage>(state, 'undici:request:error', (message) => spans.onError(message));
     },
-  };
+  });
 }

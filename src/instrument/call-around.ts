@@ -1,4 +1,5 @@
 import type { InstrumentationState } from './state';
+import type { AnyFunction } from './wrap';
 
 /**
  * The shape of most patches: the agent's `start` runs before the original and `settle` after it,
@@ -8,7 +9,7 @@ import type { InstrumentationState } from './state';
  */
 export function callAround<T>(
   state: InstrumentationState,
-  original: (...args: any[]) => unknown,
+  original: AnyFunction,
   self: unknown,
   args: unknown[],
   start: () => T | undefined,
@@ -29,6 +30,19 @@ export function callAround<T>(
     }
   }
   return result;
+}
+
+/**
+ * The shape of a patch that only watches a call: the agent's `observe` first, contained (a
+ * failure switches the instrumentation off), then the original, untouched.
+ */
+export function observeThenCall(state: InstrumentationState, observe: () => void, original: AnyFunction, self: unknown, args: unknown[]): unknown {
+  try {
+    observe();
+  } catch (error) {
+    state.fail(error);
+  }
+  return original.apply(self, args);
 }
 
 /**
@@ -58,7 +72,10 @@ export function whenSettled(
   );
 }
 
-/** An object with a `then` method: what the patched libraries return for a pending result. */
+/**
+ * An object or function with a `then` method (Promises/A+'s "thenable"): what the patched
+ * libraries return for a pending result.
+ */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }

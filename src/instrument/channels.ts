@@ -1,4 +1,5 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import * as dc from 'node:diagnostics_channel';
 import type { InstrumentationState } from './state';
 
 /**
@@ -17,8 +18,39 @@ export function subscribeGuarded<M>(
       handler(message as M, name);
     } catch (error) {
       state.fail(error);
-      unsubscribe(channel, guarded);
+      dc.unsubscribe(channel, guarded);
     }
   };
-  subscribe(channel, guarded);
+  dc.subscribe(channel, guarded);
+}
+
+type Store = AsyncLocalStorage<unknown>;
+
+/**
+ * True when this Node's `runStores` runs a bound store's `run(value, next)` with the transform's
+ * value: then a store object whose `run` is `context.with` gives the library's callback the
+ * agent's context (Node 20 to 24). Node 26 enters stores with `store.withScope(value)`, a scope
+ * without a callback, which the OpenTelemetry API cannot open.
+ */
+export function storeContractHolds(): boolean {
+  try {
+    const probe = dc.channel('otelite.store-contract-probe');
+    const marker = {};
+    let seen: unknown;
+    const store = {
+      run<R>(value: unknown, next: () => R): R {
+        seen = value;
+        return next();
+      },
+    };
+    probe.bindStore(store as unknown as Store, () => marker);
+    try {
+      const result = (probe as unknown as { runStores(data: object, fn: () => number): number }).runStores({}, () => 42);
+      return result === 42 && seen === marker;
+    } finally {
+      probe.unbindStore(store as unknown as Store);
+    }
+  } catch {
+    return false;
+  }
 }

@@ -6,7 +6,7 @@ import { diag } from '@opentelemetry/api';
  * Registers import-in-the-middle's loader for the named modules only (its include list), so no
  * other module of the app is wrapped. Where this Node has synchronous in-thread hooks that work
  * with it, they are used: they cost a fraction of the off-thread `module.register` loader
- * (PERFORMANCE.md: +12-30 ms against +70 ms). Which one is chosen by feature detection, never by
+ * (start-up measured at +12-30 ms against +70 ms). Which one is chosen by feature detection, never by
  * version number (`syncHooksWork` below); returns the mechanism used, or undefined when
  * registration failed (logged once).
  */
@@ -67,7 +67,6 @@ export function syncHooksWork(): boolean {
     diag.debug(`module.registerHooks cannot run the ES module hooks here (${(error as Error)?.message}); using module.register`);
   } finally {
     hooks?.deregister?.();
-    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
     delete require.cache[target];
   }
   return probed;

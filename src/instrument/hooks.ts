@@ -78,7 +78,7 @@ function applyPatch(registration: Registration, exports: unknown, version: strin
 /**
  * Installs what the given instrumentations need: builtins are patched right away (so ES module
  * imports of `node:http` see the patched functions), everything else through ONE
- * require-in-the-middle hook for all module names (PERFORMANCE.md: one hook for seven names
+ * require-in-the-middle hook for all module names (measured: one hook for seven names
  * costs half of seven hooks, and every later require pays per hook). Targets marked `esm` also
  * get import-in-the-middle, registered only for their module names and only if there are any.
  */
@@ -97,7 +97,6 @@ export function installHooks(instrumentations: readonly Instrumentation[]): void
     for (const target of instrumentation.targets) {
       const registration = { instrumentation, target };
       if (isBuiltin(target.module)) {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         applyPatch(registration, require(target.module), process.versions.node);
         patchedBuiltin = true;
         continue;

@@ -3,10 +3,11 @@
  * `@opentelemetry/api` and `src/semconv`: never the SDK, so it works under any OpenTelemetry SDK.
  */
 export type { Instrumentation, PatchTarget } from './types';
-export { InstrumentationState, stateOf } from './state';
-export { wrapMethod, disguise, invoke, isWrapped, unwrapped, type AnyFunction } from './wrap';
-export { subscribeGuarded } from './channels';
-export { callAround, isThenable, whenSettled } from './call-around';
+export { InstrumentationState } from './state';
+export { defineInstrumentation } from './define';
+export { wrapMethod, disguise, isWrapped, type AnyFunction } from './wrap';
+export { callInContext, invoke } from './in-context';
+export { storeContractHolds, subscribeGuarded } from './channels';
+export { callAround, isThenable, observeThenCall, whenSettled } from './call-around';
 export { isTracingSuppressed, suppressTracing } from '../context/suppress';
 export type { DbInstrumentationConfig, HttpInstrumentationConfig } from '../config/types';
-export { VERSION } from '../version';

@@ -91,7 +91,7 @@ export function mayLoadPackage(request: unknown, parentFilename: unknown, packag
 /**
  * require-in-the-middle resolves the file of every require() the app makes, a second time next
  * to Node's own resolution, to learn which package it belongs to: for an app that loads express,
- * pg and redis that is hundreds of requires and about 10 ms of start-up (PERFORMANCE.md). Nearly
+ * pg and redis that is hundreds of requires and about 10 ms of start-up. Nearly
  * all of them are decidable without resolving (`mayLoadPackage`), so only the requires that may
  * concern a patched package go through the hook; the others take the require that was in place
  * before it. Call right after installing the hook, with the require it replaced.

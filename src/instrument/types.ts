@@ -14,7 +14,7 @@ export interface PatchTarget {
   /**
    * Also hook the module when it is loaded as an ES module (import-in-the-middle). Only for
    * code the require hook cannot see: an ES module package, or an ES build of a dual package.
-   * The loader hook costs start-up time (PERFORMANCE.md), so it is registered only when an
+   * The loader hook costs start-up time (tens of milliseconds), so it is registered only when an
    * enabled target asks for it, and only for the modules named by such targets.
    */
   esm?: boolean;

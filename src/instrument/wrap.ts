@@ -5,19 +5,12 @@
  */
 const ORIGINAL = Symbol.for('otelite.original');
 
+// Any function at all: `unknown[]` parameters would reject functions with typed parameters.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyFunction = (...args: any[]) => any;
-
-/** `context.with(ctx, invoke, undefined, fn, self, args)` calls `fn` with `this` and arguments, no closure. */
-export function invoke(fn: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
-  return Reflect.apply(fn, self, args);
-}
 
 export function isWrapped(fn: unknown): boolean {
   return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[ORIGINAL] !== undefined;
-}
-
-export function unwrapped<T>(fn: T): T {
-  return isWrapped(fn) ? ((fn as unknown as Record<symbol, unknown>)[ORIGINAL] as T) : fn;
 }
 
 /** Gives `wrapper` the outward identity of `original`. */
@@ -40,14 +33,14 @@ export function disguise<F extends AnyFunction>(original: F, wrapper: F): F {
  * Replaces `target[key]` with `makeWrapper(original)`. Returns false (and changes nothing) when
  * the property is not a function or is already wrapped.
  */
-export function wrapMethod<T extends object, K extends keyof T>(
+export function wrapMethod<T extends object>(
   target: T,
-  key: K,
-  makeWrapper: (original: T[K] & AnyFunction) => T[K] & AnyFunction,
+  key: keyof T,
+  makeWrapper: (original: AnyFunction) => AnyFunction,
 ): boolean {
   const original = target[key];
   if (typeof original !== 'function' || isWrapped(original)) return false;
-  const wrapper = disguise(original as T[K] & AnyFunction, makeWrapper(original as T[K] & AnyFunction));
+  const wrapper = disguise(original as AnyFunction, makeWrapper(original as AnyFunction));
   const descriptor = Object.getOwnPropertyDescriptor(target, key);
   Object.defineProperty(target, key, {
     value: wrapper,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { DecodedSpan } from '../kit/otlp-decoder';
 import type { VersionSet } from '../kit/versions';
-import { storeContractHolds } from '../../instrumentations/fastify/handler-channel';
+import { storeContractHolds } from '../../src/instrument';
 import {
   KIND_CLIENT,
   KIND_INTERNAL,

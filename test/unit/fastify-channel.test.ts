@@ -2,34 +2,18 @@ import assert from 'node:assert/strict';
 import * as dc from 'node:diagnostics_channel';
 import { context, createContextKey, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { isCovered, noticeFastifyOtel, withHttpRpcMetadata } from '../../instrumentations/fastify/coexist';
-import { HandlerChannel, storeContractHolds, type HandlerTracingChannel } from '../../instrumentations/fastify/handler-channel';
-import { noteFailure, type FastifyDeps } from '../../instrumentations/fastify/hook-call';
+import { HandlerChannel, type HandlerTracingChannel } from '../../instrumentations/fastify/handler-channel';
+import { storeContractHolds } from '../../src/instrument';
+import { HookFailures, type FastifyDeps } from '../../instrumentations/fastify/hook-call';
 import { handlerInfo } from '../../instrumentations/fastify/hook-info';
 import { RouteRegistry } from '../../instrumentations/fastify/routes';
 import type { FastifyInstance, HandlerMessage } from '../../instrumentations/fastify/types';
 import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
 import { DEFAULTS } from '../../src/config/defaults';
 import type { HttpInstrumentationConfig } from '../../src/config/types';
-import { AsyncLocalStorageContextManager } from '../../src/context/als-context-manager';
 import { InstrumentationState } from '../../src/instrument';
-import type { SpanProcessor } from '../../src/sdk/processor';
-import { TracerProvider } from '../../src/sdk/provider';
-import { createResource } from '../../src/sdk/resource';
-import { AlwaysOnSampler } from '../../src/sdk/sampler';
 import type { SpanData } from '../../src/sdk/span-data';
-
-class EndedSpans implements SpanProcessor {
-  readonly spans: SpanData[] = [];
-  onEnd(span: SpanData): void {
-    this.spans.push(span);
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { EndedSpans, recordingProvider, useContextManager } from '../kit/recording';
 
 /**
  * A channel of the test's own, published the way fastify 5's lib/handle-request.js publishes,
@@ -63,21 +47,12 @@ const activeName = () => (trace.getActiveSpan() as unknown as SpanData | undefin
 const contractHolds = storeContractHolds();
 
 describe('fastify: the handler channel on this Node', () => {
-  const manager = new AsyncLocalStorageContextManager();
-  before(() => {
-    manager.enable();
-    context.setGlobalContextManager(manager);
-  });
-  after(() => {
-    context.disable();
-    manager.disable();
-  });
+  useContextManager();
 
   it(`is used only if this Node (${process.versions.node}) runs a handler in the context the probe promises, and never breaks fastify`, () => {
-    const ended = new EndedSpans();
-    const provider = new TracerProvider({ resource: createResource({ serviceName: 'unit', attributes: {} }), sampler: new AlwaysOnSampler(), limits: { ...DEFAULTS.limits }, processor: ended });
+    const { provider, ended } = recordingProvider();
     const state = new InstrumentationState('fastify-test');
-    const deps: FastifyDeps = { tracer: provider.getTracer('unit'), config: structuredClone(DEFAULTS.http) as HttpInstrumentationConfig, state };
+    const deps: FastifyDeps = { tracer: provider.getTracer('unit'), config: structuredClone(DEFAULTS.http) as HttpInstrumentationConfig, state, failures: new HookFailures() };
     const routes = new RouteRegistry();
     routes.add(app, '/users/:id', 'GET', handlerInfo(app, function getUser() {}, '/users/:id'));
     const handlers = new HandlerChannel(deps, routes, real);
@@ -99,31 +74,20 @@ describe('fastify: the handler channel on this Node', () => {
 });
 
 describe("fastify: spans from the handler channel (fastify 5's tracing:fastify.request.handler)", () => {
-  const manager = new AsyncLocalStorageContextManager();
+  useContextManager();
   let ended: EndedSpans;
   let routes: RouteRegistry;
   let handlers: HandlerChannel;
   let server: Span;
   let state: InstrumentationState;
+  let deps: FastifyDeps;
 
-  before(() => {
-    manager.enable();
-    context.setGlobalContextManager(manager);
-  });
-  after(() => {
-    context.disable();
-    manager.disable();
-  });
   beforeEach(() => {
-    ended = new EndedSpans();
-    const provider = new TracerProvider({
-      resource: createResource({ serviceName: 'unit', attributes: {} }),
-      sampler: new AlwaysOnSampler(),
-      limits: { ...DEFAULTS.limits },
-      processor: ended,
-    });
+    const recording = recordingProvider();
+    ended = recording.ended;
+    const provider = recording.provider;
     state = new InstrumentationState('fastify-test');
-    const deps: FastifyDeps = { tracer: provider.getTracer('otelite/fastify'), config: structuredClone(DEFAULTS.http) as HttpInstrumentationConfig, state };
+    deps = { tracer: provider.getTracer('otelite/fastify'), config: structuredClone(DEFAULTS.http) as HttpInstrumentationConfig, state, failures: new HookFailures() };
     routes = new RouteRegistry();
     handlers = new HandlerChannel(deps, routes, channel, () => true);
     assert.equal(handlers.enable(), true);
@@ -179,7 +143,7 @@ describe("fastify: spans from the handler channel (fastify 5's tracing:fastify.r
     routes.add(app, '/open', 'GET', handlerInfo(app, function open() {}, '/open'));
     publish(message('/covered'), () => undefined);
     const failed = message('/open');
-    noteFailure(failed.request);
+    deps.failures.note(failed.request);
     publish(failed, () => undefined);
     assert.equal(ended.spans.length, 0);
     publish(message('/open'), () => undefined);
@@ -204,15 +168,7 @@ describe("fastify: spans from the handler channel (fastify 5's tracing:fastify.r
 });
 
 describe('fastify: living with @fastify/otel', () => {
-  const manager = new AsyncLocalStorageContextManager();
-  before(() => {
-    manager.enable();
-    context.setGlobalContextManager(manager);
-  });
-  after(() => {
-    context.disable();
-    manager.disable();
-  });
+  useContextManager();
 
   it('recognises its plugin by the onRoute hook it adds where request.opentelemetry is decorated', () => {
     const decorated = (yes: boolean) => ({ addHook: () => undefined, hasRequestDecorator: (name: string) => yes && name === 'opentelemetry' }) as FastifyInstance;

@@ -1,32 +1,15 @@
 import assert from 'node:assert/strict';
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
-import { consumeFailure, type FastifyDeps } from '../../instrumentations/fastify/hook-call';
+import { HookFailures, type FastifyDeps } from '../../instrumentations/fastify/hook-call';
 import { functionName, handlerInfo, instanceHookInfo, routeHookInfo } from '../../instrumentations/fastify/hook-info';
 import type { FastifyInstance } from '../../instrumentations/fastify/types';
 import { wrapHandler, wrapHook } from '../../instrumentations/fastify/wrappers';
 import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
 import { DEFAULTS } from '../../src/config/defaults';
 import type { HttpInstrumentationConfig } from '../../src/config/types';
-import { AsyncLocalStorageContextManager } from '../../src/context/als-context-manager';
 import { InstrumentationState, isWrapped } from '../../src/instrument';
-import type { SpanProcessor } from '../../src/sdk/processor';
-import { TracerProvider } from '../../src/sdk/provider';
-import { createResource } from '../../src/sdk/resource';
-import { AlwaysOnSampler } from '../../src/sdk/sampler';
 import type { SpanData } from '../../src/sdk/span-data';
-
-class EndedSpans implements SpanProcessor {
-  readonly spans: SpanData[] = [];
-  onEnd(span: SpanData): void {
-    this.spans.push(span);
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { EndedSpans, recordingProvider, useContextManager } from '../kit/recording';
 
 const instance = { pluginName: 'fastify', addHook: () => undefined } as FastifyInstance;
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -34,30 +17,18 @@ const attribute = (span: SpanData, key: string) => span.attributeValues[span.att
 const activeName = () => (trace.getActiveSpan() as unknown as SpanData | undefined)?.name;
 
 describe('fastify: hook and handler wrappers', () => {
-  const manager = new AsyncLocalStorageContextManager();
+  useContextManager();
   let ended: EndedSpans;
   let deps: FastifyDeps;
   let server: Span;
   let serverContext: Context;
   let request: { raw: object };
 
-  before(() => {
-    manager.enable();
-    context.setGlobalContextManager(manager);
-  });
-  after(() => {
-    context.disable();
-    manager.disable();
-  });
   beforeEach(() => {
-    ended = new EndedSpans();
-    const provider = new TracerProvider({
-      resource: createResource({ serviceName: 'unit', attributes: {} }),
-      sampler: new AlwaysOnSampler(),
-      limits: { ...DEFAULTS.limits },
-      processor: ended,
-    });
-    deps = { tracer: provider.getTracer('otelite/fastify'), config: structuredClone(DEFAULTS.http) as HttpInstrumentationConfig, state: new InstrumentationState('fastify-test') };
+    const recording = recordingProvider();
+    ended = recording.ended;
+    const provider = recording.provider;
+    deps = { tracer: provider.getTracer('otelite/fastify'), config: structuredClone(DEFAULTS.http) as HttpInstrumentationConfig, state: new InstrumentationState('fastify-test'), failures: new HookFailures() };
     server = deps.tracer.startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
     serverContext = trace.setSpan(ROOT_CONTEXT, server);
     request = { raw: { method: 'GET', [SERVER_CONTEXT]: serverContext } };
@@ -119,8 +90,8 @@ describe('fastify: hook and handler wrappers', () => {
     assert.equal(attribute(span, 'error.type'), 'URIError');
     assert.equal(attribute(span, 'http.route'), '/x');
     assert.equal(attribute(span, 'fastify.type'), 'route-hook');
-    assert.equal(consumeFailure(request), true, 'the handler channel learns that this request failed');
-    assert.equal(consumeFailure(request), false);
+    assert.equal(deps.failures.consume(request), true, 'the handler channel learns that this request failed');
+    assert.equal(deps.failures.consume(request), false);
   });
 
   it('ends an async hook when its promise settles, and returns that same promise', async () => {
@@ -150,7 +121,7 @@ describe('fastify: hook and handler wrappers', () => {
     assert.equal(span.status.code, SpanStatusCode.ERROR);
     assert.equal(attribute(span, 'error.type'), 'SyntaxError');
     assert.equal(span.events[0].attributes?.['exception.message'], 'thrown');
-    assert.equal(consumeFailure(request), true, 'the handler channel learns that this request failed');
+    assert.equal(deps.failures.consume(request), true, 'the handler channel learns that this request failed');
   });
 
   it('records a throw of a handler, which fastify then sends as the error', () => {
