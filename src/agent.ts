@@ -1,6 +1,6 @@
 import { context, diag, propagation, trace } from '@opentelemetry/api';
 import { readConfig } from './config';
-import { maskUrl } from './config/parse';
+import { maskUrl } from './secrets';
 import type { Config } from './config/types';
 import { AsyncLocalStorageContextManager } from './context/als-context-manager';
 import { installDiagLogger } from './diag';

@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { readConfig } from '../config/index';
-import { maskUrl } from '../config/parse';
+import { maskSecrets, maskUrl, secretsOf } from '../secrets';
 import type { Config, OtlpConfig } from '../config/types';
 import { VERSION } from '../version';
 
@@ -37,14 +37,14 @@ export async function doctor(env: NodeJS.ProcessEnv, write: (s: string) => void 
   write('\nWarnings\n');
   if (warnings.length === 0) write('  (none)\n');
   const secrets = secretValues(env, config);
-  for (const w of warnings) write(`  - ${redact(w, secrets)}\n`);
+  for (const w of warnings) write(`  - ${maskSecrets(w, secrets)}\n`);
 
   write('\nOTLP endpoint check\n');
   let endpointOk = true;
   if (!config.tracesExporters.includes('otlp')) {
     write(`  skipped: the traces exporters (${list(config.tracesExporters)}) do not include otlp\n`);
   } else {
-    write(`  ${config.otlp.protocol} ${safeUrl(config.otlp.endpoint)}\n`);
+    write(`  ${config.otlp.protocol} ${maskUrl(config.otlp.endpoint)}\n`);
     const check = await checkEndpoint(config.otlp);
     endpointOk = check.ok;
     write(`  ${check.message}\n`);
@@ -77,19 +77,7 @@ function secretValues(env: NodeJS.ProcessEnv, config: Config): string[] {
       }
     }
   }
-  // Longest first, so a value containing another is masked whole. Values shorter than 4
-  // characters are not secrets worth garbling every warning for (`x=y` would mask every `y`).
-  return [...out].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
-}
-
-function redact(text: string, secrets: readonly string[]): string {
-  for (const secret of secrets) text = text.split(secret).join('***');
-  return text;
-}
-
-/** The URL with its user info and query parameter values masked (an API key may sit there too). */
-function safeUrl(endpoint: string): string {
-  return maskUrl(endpoint);
+  return secretsOf(out);
 }
 
 function list(items: readonly string[] | undefined, empty = '(none)'): string {
@@ -134,7 +122,7 @@ export function describeConfig(config: Config): string {
     [
       'OTLP',
       [
-        ['endpoint', safeUrl(config.otlp.endpoint)],
+        ['endpoint', maskUrl(config.otlp.endpoint)],
         ['protocol', config.otlp.protocol],
         ['timeout', num(config.otlp.timeoutMs, 'ms')],
         ['compression', config.otlp.compression],

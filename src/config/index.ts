@@ -1,3 +1,4 @@
+import { maskUrl } from '../secrets';
 import { DEFAULTS, DEFAULT_GRPC_ENDPOINT } from './defaults';
 import { keyValueList } from './key-value';
 import {
@@ -6,7 +7,6 @@ import {
   httpUrl,
   integer,
   list,
-  maskUrl,
   names,
   oneOf,
   ratio,

@@ -22,15 +22,6 @@ export function quote(value: string): string {
 }
 
 /**
- * A URL as it may be printed: user info and query parameter values masked (`***`), the rest
- * kept. Works on malformed URLs too (it is used for warnings about them): an endpoint may carry
- * a password or an API key, and printing it would leak the secret into logs.
- */
-export function maskUrl(raw: string): string {
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1***@').replace(/([?&][^=&#]*)=[^&#]*/g, '$1=***');
-}
-
-/**
  * At most `max` items of a list for a warning, each through `format`, then how many more: a
  * warning stays one short line whatever the value.
  */

@@ -6,7 +6,8 @@ import type { SpanData } from '../../sdk/span-data';
 import type { ExportResult, SpanExporter } from '../exporter';
 import { decodePartialSuccessJson, encodeTraceRequestJson } from './encode-json';
 import { decodePartialSuccess, encodeTraceRequestPooled } from './encode-protobuf';
-import { HttpTransport, printable, readTlsMaterial, type OtlpTransport } from './http-transport';
+import { maskSecrets, printable, printableEndpoint, secretsOf } from '../../secrets';
+import { HttpTransport, readTlsMaterial, type OtlpTransport } from './http-transport';
 import { DEFAULT_RETRY_POLICY, systemClock, withRetry, type RetryClock, type RetryPolicy } from './retry';
 
 const gzipAsync = promisify(gzip) as (buf: InputType, options: ZlibOptions) => Promise<Buffer>;
@@ -30,16 +31,6 @@ const TOO_LARGE: ReadonlySet<string> = new Set(['http-413', 'grpc-http-413', 'gr
 /** How many of `n` spans an export result lost. */
 function lost(result: ExportResult, n: number): number {
   return result.ok ? 0 : Math.min(n, result.dropped ?? n);
-}
-
-/** The endpoint as it may be printed: no user info, no query string. */
-function printableEndpoint(endpoint: string): string {
-  try {
-    const u = new URL(endpoint);
-    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
-  } catch {
-    return '(invalid endpoint)';
-  }
 }
 
 /**
@@ -69,9 +60,7 @@ export class OtlpTraceExporter implements SpanExporter {
 
   constructor(config: OtlpConfig, options: OtlpExporterOptions = {}) {
     this.where = printableEndpoint(config.endpoint);
-    this.secrets = Object.values(config.headers)
-      .filter((v) => typeof v === 'string' && v.length >= 3)
-      .sort((a, b) => b.length - a.length);
+    this.secrets = secretsOf(Object.values(config.headers));
     this.json = config.protocol === 'http/json';
     this.gzip = config.compression === 'gzip';
     this.timeoutMs = config.timeoutMs > 0 ? config.timeoutMs : 10_000;
@@ -221,9 +210,7 @@ export class OtlpTraceExporter implements SpanExporter {
 
   /** Removes header values from text that may echo them (server messages). */
   private redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join('***');
-    return out;
+    return maskSecrets(text, this.secrets);
   }
 
   async forceFlush(): Promise<void> {

@@ -3,7 +3,8 @@ import { gunzipSync } from 'node:zlib';
 import { context } from '@opentelemetry/api';
 import { VERSION } from '../../version';
 import { suppressTracing } from '../../context/suppress';
-import { headerSecrets, printable, type OtlpTransport, type TlsMaterial } from './http-transport';
+import { printable, secretsOf } from '../../secrets';
+import type { OtlpTransport, TlsMaterial } from './http-transport';
 import { GrpcStatus, grpcStatusName, isRetryableGrpcStatus, networkFailure, type AttemptOutcome } from './retry';
 
 /**
@@ -137,7 +138,7 @@ export class GrpcTransport implements OtlpTransport {
     this.secure = url.protocol === 'https:';
     this.authority = `${url.protocol}//${url.host}`;
     this.tls = tls;
-    this.secrets = headerSecrets(headers);
+    this.secrets = secretsOf(Object.values(headers));
     for (const [name, value] of Object.entries(headers)) {
       const lower = name.toLowerCase();
       if (lower.startsWith(':') || RESERVED.has(lower)) continue;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { printable, secretsOf } from '../../secrets';
 import { context } from '@opentelemetry/api';
 import type { OtlpConfig } from '../../config/types';
 import { VERSION } from '../../version';
@@ -47,13 +48,6 @@ export function readTlsMaterial(config: OtlpConfig): TlsMaterial {
 /** Most of a response body that is kept (for partial success and error messages). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-/** The header values to keep out of diagnostics (longest first, so one containing another goes whole). */
-export function headerSecrets(headers: Record<string, string>): string[] {
-  return Object.values(headers)
-    .filter((v) => typeof v === 'string' && v.length >= 3)
-    .sort((a, b) => b.length - a.length);
-}
-
 /** A short, printable piece of an error response body, header values masked. */
 export function bodySnippet(body: Uint8Array, contentType: string | undefined, secrets: readonly string[] = []): string {
   if (body.length === 0) return '';
@@ -76,19 +70,6 @@ export function bodySnippet(body: Uint8Array, contentType: string | undefined, s
   return printable(text, secrets);
 }
 
-/**
- * Text a server sent (an error body, a grpc-message, a partial success message) made fit for one
- * diagnostic line: header values it echoes masked first (before the cut, which could otherwise
- * leave part of one), control characters (a newline would let the server forge log lines)
- * turned into spaces, and cut at 200 characters.
- */
-export function printable(text: string, secrets: readonly string[] = []): string {
-  for (const secret of secrets) if (text.includes(secret)) text = text.split(secret).join('***');
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
-  return clean.length > 200 ? clean.slice(0, 200) + '…' : clean;
-}
-
 /** OTLP/HTTP (protobuf or JSON) over node:http / node:https with a keep-alive agent. */
 export class HttpTransport implements OtlpTransport {
   private readonly url: URL;
@@ -108,7 +89,7 @@ export class HttpTransport implements OtlpTransport {
     this.agent = this.secure
       ? new https.Agent({ keepAlive: true, ...tls })
       : new http.Agent({ keepAlive: true });
-    this.secrets = headerSecrets(headers);
+    this.secrets = secretsOf(Object.values(headers));
     this.baseHeaders = { 'user-agent': `otelite/${VERSION}` };
     for (const [name, value] of Object.entries(headers)) {
       const lower = name.toLowerCase();

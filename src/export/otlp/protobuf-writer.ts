@@ -32,11 +32,6 @@ export function varintSize(v: number): number {
   return 8;
 }
 
-/** Varint size of a signed (safe) integer written as int64: negatives always take 10 bytes. */
-export function int64Size(v: number): number {
-  return v < 0 ? 10 : varintSize(v);
-}
-
 /** UTF-8 byte length; a JS loop for short ASCII strings, the native count otherwise. */
 export function utf8Length(s: string): number {
   const n = s.length;
