@@ -37,6 +37,7 @@ export function appApiIsNewer(appVersion: string | undefined, bundled: string = 
 }
 
 /** Where the app's own packages are looked up: beside its main script, else the working directory. */
+/** @public (register.ts calls it through a lazy require) */
 export function appDirectory(): string {
   const main = process.argv[1];
   return typeof main === 'string' && main.length > 0 ? dirname(main) : process.cwd();

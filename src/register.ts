@@ -19,7 +19,6 @@ function isSupportedNode(): boolean {
  * loads as separate files on the API npm resolves.
  */
 function loadAgent(): typeof import('./agent') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const choice = require('./bundle-choice') as typeof import('./bundle-choice');
   if (!choice.appApiIsNewer(choice.appApiVersion(choice.appDirectory()))) {
     try {

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
 
 /**
- * The agent's one AsyncLocalStorage (PERFORMANCE.md: several ALS instances holding stores cost
+ * The agent's one AsyncLocalStorage (measured: several ALS instances holding stores cost
  * more on Node 24, and `run` once per span is the cheap pattern). It is created in `enable`,
  * so a process with the agent disabled never pays the ALS cost on its awaits.
  */

@@ -34,7 +34,6 @@ export const X_B3_TRACE_ID = 'x-b3-traceid';
 export const X_B3_SPAN_ID = 'x-b3-spanid';
 export const X_B3_SAMPLED = 'x-b3-sampled';
 export const X_B3_FLAGS = 'x-b3-flags';
-export const X_B3_PARENT_SPAN_ID = 'x-b3-parentspanid';
 
 /** Set to `true` on an extracted context whose B3 headers carried the debug flag, read on inject. */
 export const B3_DEBUG_FLAG_KEY = createContextKey('otelite.propagation.b3.debug');

@@ -4,7 +4,7 @@ import { W3CBaggagePropagator } from './baggage';
 import { W3CTraceContextPropagator } from './tracecontext';
 
 /** The OTEL_PROPAGATORS values this agent implements. */
-export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi';
+import type { PropagatorName } from '../config/types';
 
 /**
  * Runs its propagators in order: inject writes every format; extract feeds each propagator the

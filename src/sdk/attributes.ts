@@ -11,45 +11,6 @@ import type { AttributeValue, Attributes } from '@opentelemetry/api';
  * object pushed later would otherwise reach the encoder).
  */
 
-function isPrimitive(value: unknown): value is string | number | boolean {
-  const t = typeof value;
-  return t === 'string' || t === 'number' || t === 'boolean';
-}
-
-export function isValidAttributeValue(value: unknown): value is AttributeValue {
-  if (isPrimitive(value)) return true;
-  try {
-    if (!Array.isArray(value)) return false;
-    let elementType: string | undefined;
-    for (const element of value) {
-      if (element === null || element === undefined) continue;
-      if (!isPrimitive(element)) return false;
-      const t = typeof element;
-      if (elementType === undefined) elementType = t;
-      else if (t !== elementType) return false;
-    }
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function truncateValue(value: AttributeValue, lengthLimit: number): AttributeValue {
-  if (typeof value === 'string') return value.length > lengthLimit ? value.slice(0, lengthLimit) : value;
-  if (Array.isArray(value)) {
-    let changed = false;
-    const out = (value as unknown[]).map((element) => {
-      if (typeof element === 'string' && element.length > lengthLimit) {
-        changed = true;
-        return element.slice(0, lengthLimit);
-      }
-      return element;
-    });
-    return (changed ? out : value) as AttributeValue;
-  }
-  return value;
-}
-
 /**
  * `value` cut to `lengthLimit` UTF-16 code units; a surrogate pair cut in two loses its first half
  * too, so that the result is still well-formed (encoders would turn a lone half into U+FFFD).

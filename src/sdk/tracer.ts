@@ -12,14 +12,13 @@ import {
   type TraceState,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '../context/suppress';
+import { TRACE_FLAG_RANDOM } from '../propagation/tracecontext';
 import { safeString } from './attributes';
 import { toEpochMillis } from './clock';
 import { newSpanId, newTraceId } from './ids';
 import { Span, type SpanOwner } from './span';
 import type { InstrumentationScope, ResourceData } from './span-data';
 
-/** W3C Trace Context Level 2: the trace id's right-most 7 bytes are random. */
-export const TRACE_FLAG_RANDOM = 0x02;
 
 const NO_ATTRIBUTES = Object.freeze({});
 const NO_LINKS: never[] = [];

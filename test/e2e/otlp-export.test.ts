@@ -4,7 +4,6 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as dc from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
 import * as http2 from 'node:http2';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +13,6 @@ import {
   DiagLogLevel,
   ROOT_CONTEXT,
   SpanKind,
-  SpanStatusCode,
   type Context,
   type ContextManager,
   type DiagLogger,
@@ -24,6 +22,8 @@ import { OtlpTraceExporter } from '../../src/export/otlp/exporter';
 import { isTracingSuppressed } from '../../src/context/suppress';
 import type { InstrumentationScope, ResourceData, SpanData } from '../../src/sdk/span-data';
 import { startReceiver, type Receiver, type ReceiverOptions } from '../kit/otlp-receiver';
+import { spanData } from '../kit/recording';
+import { closedPort } from '../kit/servers';
 
 const execFileAsync = promisify(execFile);
 const SECRET = 'super-secret-token-value';
@@ -35,28 +35,20 @@ function makeSpans(n: number, prefix = 'span'): SpanData[] {
   const out: SpanData[] = [];
   const t = Date.now();
   for (let i = 0; i < n; i++) {
-    out.push({
-      name: `${prefix}-${i}`,
-      kind: SpanKind.SERVER,
-      traceId: 'a'.repeat(24) + (0x10000000 + i).toString(16),
-      spanId: (0x10000000 + i).toString(16).padStart(16, '0'),
-      parentSpanId: undefined,
-      parentIsRemote: false,
-      traceFlags: 1,
-      traceState: undefined,
-      startTime: t + i,
-      endTime: t + i + 1.5,
-      attributeKeys: ['i', 'http.route'],
-      attributeValues: [i, '/x/:id'],
-      droppedAttributesCount: 0,
-      events: [],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: { code: SpanStatusCode.UNSET },
-      scope,
-      resource,
-    });
+    out.push(
+      spanData({
+        name: `${prefix}-${i}`,
+        kind: SpanKind.SERVER,
+        traceId: 'a'.repeat(24) + (0x10000000 + i).toString(16),
+        spanId: (0x10000000 + i).toString(16).padStart(16, '0'),
+        startTime: t + i,
+        endTime: t + i + 1.5,
+        attributeKeys: ['i', 'http.route'],
+        attributeValues: [i, '/x/:id'],
+        scope,
+        resource,
+      }),
+    );
   }
   return out;
 }
@@ -90,15 +82,6 @@ const linesFor = (endpoint: string): string[] => {
   const origin = new URL(endpoint).origin;
   return lines.filter((l) => l.includes(origin));
 };
-
-/** A port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const PROTOCOLS: OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
 
@@ -353,6 +336,8 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
 
     it('makes its gRPC calls in a suppressed context', async () => {
       const seen: boolean[] = [];
+      // The module object itself (not an import binding), so that its `connect` can be replaced.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require('node:http2') as typeof http2;
       const original = mod.connect;
       mod.connect = ((...args: Parameters<typeof http2.connect>) => {

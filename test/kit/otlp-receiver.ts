@@ -171,7 +171,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
             return;
           }
           if (reply.reset) {
-            req.socket.resetAndDestroy?.() ?? req.socket.destroy();
+            if (req.socket.resetAndDestroy !== undefined) req.socket.resetAndDestroy();
+            else req.socket.destroy();
             return;
           }
           const status = reply.status ?? (rec.error ? 400 : 200);
@@ -247,7 +248,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
               // the session's socket is a proxy that refuses destroy(): find the real one
               const remotePort = stream.session?.socket?.remotePort;
               const raw = [...sockets].find((sock) => sock.remotePort === remotePort);
-              if (raw !== undefined) raw.resetAndDestroy?.() ?? raw.destroy();
+              if (raw?.resetAndDestroy !== undefined) raw.resetAndDestroy();
+              else if (raw !== undefined) raw.destroy();
               else stream.session?.destroy();
             }
             return;

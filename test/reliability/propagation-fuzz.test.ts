@@ -6,7 +6,8 @@ import { context, defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_
 import { AsyncLocalStorageContextManager } from '../../src/context/als-context-manager';
 import { InMemorySpanExporter } from '../../src/export/memory-exporter';
 import { SimpleSpanProcessor } from '../../src/export/simple-processor';
-import { createPropagator, type PropagatorName } from '../../src/propagation';
+import type { PropagatorName } from '../../src/config/types';
+import { createPropagator } from '../../src/propagation';
 import { DEFAULTS } from '../../src/config';
 import { TracerProvider } from '../../src/sdk/provider';
 import { createResource } from '../../src/sdk/resource';

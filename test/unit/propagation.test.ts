@@ -10,6 +10,7 @@ import {
   type Context,
   type TextMapPropagator,
 } from '@opentelemetry/api';
+import type { PropagatorName } from '../../src/config/types';
 import {
   B3SinglePropagator,
   CompositePropagator,
@@ -17,7 +18,6 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
   createPropagator,
-  type PropagatorName,
 } from '../../src/propagation';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';

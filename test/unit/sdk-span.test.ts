@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { context, diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
+import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
 import type { SpanLimits } from '../../src/config/types';
-import { AsyncLocalStorageContextManager } from '../../src/context/als-context-manager';
 import { suppressTracing } from '../../src/context/suppress';
 import { InMemorySpanExporter } from '../../src/export/memory-exporter';
 import { SimpleSpanProcessor } from '../../src/export/simple-processor';
@@ -9,7 +8,8 @@ import { TracerProvider } from '../../src/sdk/provider';
 import { createResource } from '../../src/sdk/resource';
 import { AlwaysOnSampler } from '../../src/sdk/sampler';
 import { Span } from '../../src/sdk/span';
-import { TRACE_FLAG_RANDOM } from '../../src/sdk/tracer';
+import { TRACE_FLAG_RANDOM } from '../../src/propagation/tracecontext';
+import { useContextManager } from '../kit/recording';
 
 const LIMITS: SpanLimits = {
   attributeValueLengthLimit: Infinity,
@@ -32,15 +32,7 @@ function setup(limits: Partial<SpanLimits> = {}) {
 }
 
 describe('sdk: spans', () => {
-  const manager = new AsyncLocalStorageContextManager();
-  before(() => {
-    manager.enable();
-    context.setGlobalContextManager(manager);
-  });
-  after(() => {
-    context.disable();
-    manager.disable();
-  });
+  useContextManager();
 
   it('creates a root span with fresh ids, the random flag and sampled flag, and its resource and scope', async () => {
     const { exporter, provider, tracer } = setup();
