@@ -17,10 +17,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import type { InstrumentationScope, ResourceData, SpanData } from '../../src/sdk/span-data';
 import { encodeTraceRequest, encodeTraceRequestPooled } from '../../src/export/otlp/encode-protobuf';
 import { encodeTraceRequestJson } from '../../src/export/otlp/encode-json';
+import { spanData } from '../../test/kit/recording';
 import { runCase, runMain, type Case } from './harness';
 import { NOOP_OFFICIAL_PROCESSOR, officialApi, officialProtobufSerializer, officialResource, officialSdk } from './official';
 
@@ -43,54 +44,48 @@ export function makeSpans(n: number): SpanData[] {
   const now = Date.now();
   for (let i = 0; i < n; i++) {
     const start = now + i * 0.731 + 0.000123;
-    spans.push({
-      name: 'GET /api/users/:id',
-      kind: SpanKind.SERVER,
-      traceId: randomBytes(16).toString('hex'),
-      spanId: randomBytes(8).toString('hex'),
-      parentSpanId: i % 2 === 0 ? randomBytes(8).toString('hex') : undefined,
-      parentIsRemote: i % 2 === 0,
-      traceFlags: 1,
-      traceState: undefined,
-      startTime: start,
-      endTime: start + 3.456789,
-      attributeKeys: [
-        'http.request.method',
-        'url.scheme',
-        'url.path',
-        'url.query',
-        'http.route',
-        'http.response.status_code',
-        'server.address',
-        'server.port',
-        'network.protocol.version',
-        'client.address',
-        'user_agent.original',
-        'http.request.body.size',
-      ],
-      attributeValues: [
-        'GET',
-        'http',
-        '/api/users/' + (1000 + i),
-        'expand=orders&limit=20',
-        '/api/users/:id',
-        200,
-        'checkout.internal',
-        8080,
-        '1.1',
-        '10.0.3.' + (i % 250),
-        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
-        0,
-      ],
-      droppedAttributesCount: 0,
-      events: [],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: { code: SpanStatusCode.UNSET },
-      scope,
-      resource,
-    });
+    spans.push(
+      spanData({
+        name: 'GET /api/users/:id',
+        kind: SpanKind.SERVER,
+        traceId: randomBytes(16).toString('hex'),
+        spanId: randomBytes(8).toString('hex'),
+        parentSpanId: i % 2 === 0 ? randomBytes(8).toString('hex') : undefined,
+        parentIsRemote: i % 2 === 0,
+        startTime: start,
+        endTime: start + 3.456789,
+        attributeKeys: [
+          'http.request.method',
+          'url.scheme',
+          'url.path',
+          'url.query',
+          'http.route',
+          'http.response.status_code',
+          'server.address',
+          'server.port',
+          'network.protocol.version',
+          'client.address',
+          'user_agent.original',
+          'http.request.body.size',
+        ],
+        attributeValues: [
+          'GET',
+          'http',
+          '/api/users/' + (1000 + i),
+          'expand=orders&limit=20',
+          '/api/users/:id',
+          200,
+          'checkout.internal',
+          8080,
+          '1.1',
+          '10.0.3.' + (i % 250),
+          'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+          0,
+        ],
+        scope,
+        resource,
+      }),
+    );
   }
   return spans;
 }

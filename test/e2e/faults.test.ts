@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { startReceiver, type Receiver } from '../kit/otlp-receiver';
 import { FIXTURES } from '../kit/paths';
 import { runApp, startApp } from '../kit/process';
+import { closedPort } from '../kit/servers';
 
 const API_APP = path.join(FIXTURES, 'api-app.cjs');
 const PUMP = path.join(FIXTURES, 'span-pump.cjs');
-
-/** A port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function exporterEnv(receiver: Receiver | string): Record<string, string> {
   return {

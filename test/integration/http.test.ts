@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { DecodedSpan } from '../kit/otlp-decoder';
 import { startReceiver, type Receiver } from '../kit/otlp-receiver';
 import { FIXTURES } from '../kit/paths';
 import { runApp, startApp, type RunningApp } from '../kit/process';
+import { STATUS_UNSET, STATUS_ERROR } from '../kit/otlp-decoder';
+import { closedPort } from '../kit/servers';
 
 /**
  * node:http / node:https instrumentation, across real processes and sockets: service A (ES
@@ -17,8 +18,6 @@ import { runApp, startApp, type RunningApp } from '../kit/process';
 const DIR = path.join(FIXTURES, 'http');
 const SPAN_KIND_SERVER = 2;
 const SPAN_KIND_CLIENT = 3;
-const STATUS_UNSET = 0;
-const STATUS_ERROR = 2;
 
 interface Reply {
   status: number;
@@ -38,15 +37,6 @@ function send(port: number, target: string, options: { method?: string; headers?
     req.on('error', reject);
     req.end(options.body);
   });
-}
-
-/** A port nobody listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function hex(bytes: number): string {

@@ -6,6 +6,7 @@ import { FIXTURES } from '../kit/paths';
 import { startApp } from '../kit/process';
 import type { RunningPostgres } from '../kit/servers';
 import { versionSetDir, type VersionSet } from '../kit/versions';
+export { KIND_SERVER, KIND_CLIENT, STATUS_UNSET, STATUS_ERROR } from '../kit/otlp-decoder';
 
 /**
  * Runs the pg fixture apps (test/fixtures/pg) against a test's PostgreSQL and reads back what
@@ -13,11 +14,6 @@ import { versionSetDir, type VersionSet } from '../kit/versions';
  */
 
 // OTLP enum values.
-export const KIND_INTERNAL = 1;
-export const KIND_SERVER = 2;
-export const KIND_CLIENT = 3;
-export const STATUS_UNSET = 0;
-export const STATUS_ERROR = 2;
 
 export const PG_SCOPE = 'otelite/pg';
 /** Planted by the fixture: only ever a literal in SQL text / only ever a bound value. */

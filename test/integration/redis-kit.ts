@@ -5,6 +5,7 @@ import { startReceiver } from '../kit/otlp-receiver';
 import { FIXTURES } from '../kit/paths';
 import { startApp } from '../kit/process';
 import { versionSetDir, type VersionSet } from '../kit/versions';
+export { KIND_SERVER, KIND_CLIENT, STATUS_UNSET, STATUS_ERROR } from '../kit/otlp-decoder';
 
 /**
  * Runs the Redis fixture apps (test/fixtures/redis, test/fixtures/ioredis) with the agent
@@ -13,11 +14,6 @@ import { versionSetDir, type VersionSet } from '../kit/versions';
  */
 
 // OTLP enum values.
-export const KIND_INTERNAL = 1;
-export const KIND_SERVER = 2;
-export const KIND_CLIENT = 3;
-export const STATUS_UNSET = 0;
-export const STATUS_ERROR = 2;
 
 /** Every value the fixtures store starts with this; none may ever be exported. */
 export const PLANTED = 's3cr3t';

@@ -79,11 +79,3 @@ export async function startTargetServer(): Promise<TargetServer> {
   };
 }
 
-/** A port on 127.0.0.1 that was free a moment ago and has no listener now. */
-export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -6,13 +6,11 @@ import type { DecodedSpan } from '../kit/otlp-decoder';
 import { startReceiver } from '../kit/otlp-receiver';
 import { FIXTURES, REPO_ROOT } from '../kit/paths';
 import { startApp } from '../kit/process';
-import { closedPort, startTargetServer, type TargetServer } from './undici-target';
+import { closedPort } from '../kit/servers';
+import { startTargetServer, type TargetServer } from './undici-target';
+import { KIND_INTERNAL, KIND_CLIENT, STATUS_UNSET, STATUS_ERROR } from '../kit/otlp-decoder';
 
 // OTLP enum values.
-const KIND_INTERNAL = 1;
-const KIND_CLIENT = 3;
-const STATUS_UNSET = 0;
-const STATUS_ERROR = 2;
 
 const EXISTING_TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const SECRETS = ['SIGSECRET', 'TOKSECRET', 'PWSECRET'];

@@ -5,6 +5,9 @@ import { startReceiver } from '../kit/otlp-receiver';
 import { FIXTURES } from '../kit/paths';
 import { startApp } from '../kit/process';
 import { versionSetDir, type VersionSet } from '../kit/versions';
+import { KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, STATUS_ERROR, STATUS_UNSET } from '../kit/otlp-decoder';
+
+export { KIND_CLIENT, KIND_INTERNAL, KIND_SERVER, STATUS_ERROR, STATUS_UNSET };
 
 /**
  * What the express and fastify integration tests share: running a framework fixture app with the
@@ -12,11 +15,6 @@ import { versionSetDir, type VersionSet } from '../kit/versions';
  */
 
 // OTLP enum values.
-export const KIND_INTERNAL = 1;
-export const KIND_SERVER = 2;
-export const KIND_CLIENT = 3;
-export const STATUS_UNSET = 0;
-export const STATUS_ERROR = 2;
 
 export type Flavour = 'cjs' | 'esm';
 

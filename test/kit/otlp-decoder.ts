@@ -20,6 +20,13 @@
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 
+/** OTLP's span kinds and status codes as the decoder reports them (the proto's enum numbers). */
+export const KIND_INTERNAL = 1;
+export const KIND_SERVER = 2;
+export const KIND_CLIENT = 3;
+export const STATUS_UNSET = 0;
+export const STATUS_ERROR = 2;
+
 export type AnyValueType = 'string' | 'bool' | 'int' | 'double' | 'array' | 'kvlist' | 'bytes' | 'empty';
 
 export interface DecodedEvent {

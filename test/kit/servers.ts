@@ -61,6 +61,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** A port on 127.0.0.1 with no listener (free a moment ago), for connection-refused cases. */
+export function closedPort(): Promise<number> {
+  return freePort();
+}
+
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number, log: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { diag, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
 import type { OtlpProtocol } from '../../src/config/types';
 import { OtlpTraceExporter } from '../../src/export/otlp/exporter';
 import type { SpanData } from '../../src/sdk/span-data';
 import { startReceiver, type Reply } from '../kit/otlp-receiver';
+import { spanData } from '../kit/recording';
 
 /**
  * What a collector (or a proxy in front of it) answers ends up in the agent's diagnostics: an
@@ -16,28 +17,7 @@ const SECRET = 'zq-echoed-header-value-5c81e2d7';
 /** The secret at the 200-character cut, then a forged log line and a lot more. */
 const HOSTILE = `${'x'.repeat(185)}${SECRET}\notelite error: forged line\r\n${'y'.repeat(5000)}`;
 
-const span: SpanData = {
-  name: 'one',
-  kind: SpanKind.INTERNAL,
-  traceId: 'a'.repeat(32),
-  spanId: 'b'.repeat(16),
-  parentSpanId: undefined,
-  parentIsRemote: false,
-  traceFlags: 1,
-  traceState: undefined,
-  startTime: Date.now(),
-  endTime: Date.now() + 1,
-  attributeKeys: [],
-  attributeValues: [],
-  droppedAttributesCount: 0,
-  events: [],
-  droppedEventsCount: 0,
-  links: [],
-  droppedLinksCount: 0,
-  status: { code: SpanStatusCode.UNSET },
-  scope: { name: 's', version: undefined, schemaUrl: undefined },
-  resource: { attributes: {}, schemaUrl: undefined },
-};
+const span: SpanData = spanData({ name: 'one', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), scope: { name: 's', version: undefined, schemaUrl: undefined } });
 
 const CASES: Array<{ name: string; protocol: OtlpProtocol; reply: Reply }> = [
   { name: 'an HTTP error body (text)', protocol: 'http/protobuf', reply: { status: 400, body: HOSTILE, contentType: 'text/plain' } },

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { diag, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
 import type { OtlpProtocol } from '../../src/config/types';
 import { OtlpTraceExporter } from '../../src/export/otlp/exporter';
 import type { InstrumentationScope, ResourceData, SpanData } from '../../src/sdk/span-data';
 import { startReceiver, type ReceivedRequest, type Reply } from '../kit/otlp-receiver';
+import { spanData } from '../kit/recording';
 
 /**
  * A batch too large for the collector (HTTP 413, or gRPC RESOURCE_EXHAUSTED "received message
@@ -19,28 +20,18 @@ const LIMIT = 20_000;
 
 function spans(n: number, padBytes: number, huge: number[] = []): SpanData[] {
   const t = Date.now();
-  return Array.from({ length: n }, (_, i) => ({
-    name: `span-${i}`,
-    kind: SpanKind.INTERNAL,
-    traceId: (0x10000000 + i).toString(16).padStart(32, 'a'),
-    spanId: (0x10000000 + i).toString(16).padStart(16, '0'),
-    parentSpanId: undefined,
-    parentIsRemote: false,
-    traceFlags: 1,
-    traceState: undefined,
-    startTime: t,
-    endTime: t + 1,
-    attributeKeys: ['pad'],
-    attributeValues: [(huge.includes(i) ? 'h' : String(i % 10)).repeat(huge.includes(i) ? LIMIT * 2 : padBytes)],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: SpanStatusCode.UNSET },
-    scope,
-    resource,
-  }));
+  return Array.from({ length: n }, (_, i) =>
+    spanData({
+      name: `span-${i}`,
+      traceId: (0x10000000 + i).toString(16).padStart(32, 'a'),
+      spanId: (0x10000000 + i).toString(16).padStart(16, '0'),
+      startTime: t,
+      attributeKeys: ['pad'],
+      attributeValues: [(huge.includes(i) ? 'h' : String(i % 10)).repeat(huge.includes(i) ? LIMIT * 2 : padBytes)],
+      scope,
+      resource,
+    }),
+  );
 }
 
 describe('reliability: batches too large for the collector are split', function () {

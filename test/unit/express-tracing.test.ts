@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { patchLayer, type LayerPrototype } from '../../instrumentations/express/handle';
 import { patchRegistration } from '../../instrumentations/express/registration';
 import { REQUEST_STATE } from '../../instrumentations/express/request-state';
 import { ExpressTracing } from '../../instrumentations/express/tracing';
-import type { AnyFunction, ExpressLayer, RouterLike } from '../../instrumentations/express/types';
+import type { ExpressLayer, RouterLike } from '../../instrumentations/express/types';
 import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
 import { DEFAULTS } from '../../src/config/defaults';
 import type { HttpInstrumentationConfig } from '../../src/config/types';
-import { AsyncLocalStorageContextManager } from '../../src/context/als-context-manager';
-import { InstrumentationState } from '../../src/instrument';
-import type { SpanProcessor } from '../../src/sdk/processor';
-import { TracerProvider } from '../../src/sdk/provider';
-import { createResource } from '../../src/sdk/resource';
-import { AlwaysOnSampler } from '../../src/sdk/sampler';
+import { InstrumentationState, type AnyFunction } from '../../src/instrument';
 import type { SpanData } from '../../src/sdk/span-data';
+import { EndedSpans, recordingProvider, useContextManager } from '../kit/recording';
 
 /**
  * A miniature of express 4's router (`lib/router/layer.js` and the dispatch loop of
@@ -102,24 +98,6 @@ function miniExpress(tracing: ExpressTracing, state: InstrumentationState): () =
   };
 }
 
-class EndedSpans implements SpanProcessor {
-  readonly spans: SpanData[] = [];
-  onEnd(span: SpanData): void {
-    this.spans.push(span);
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  named(name: string): SpanData {
-    const found = this.spans.filter((s) => s.name === name);
-    assert.equal(found.length, 1, `one span ${name}; got ${this.spans.map((s) => s.name).join(', ')}`);
-    return found[0];
-  }
-}
-
 function attributes(span: SpanData): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   span.attributeKeys.forEach((key, i) => (out[key] = span.attributeValues[i]));
@@ -130,25 +108,16 @@ type FakeRequest = { method: string; [SERVER_CONTEXT]?: Context; [REQUEST_STATE]
 type FakeResponse = EventEmitter & { req: FakeRequest; end(): void };
 
 describe('express: layer spans (express 4 contract, in process)', () => {
-  const manager = new AsyncLocalStorageContextManager();
-  const provider = () =>
-    new TracerProvider({ resource: createResource({ serviceName: 'unit', attributes: {} }), sampler: new AlwaysOnSampler(), limits: { ...DEFAULTS.limits }, processor: ended });
+  useContextManager();
   let ended: EndedSpans;
   let tracer: Tracer;
   let state: InstrumentationState;
   let createRouter: () => MiniRouter;
 
-  before(() => {
-    manager.enable();
-    context.setGlobalContextManager(manager);
-  });
-  after(() => {
-    context.disable();
-    manager.disable();
-  });
   beforeEach(() => {
-    ended = new EndedSpans();
-    const real = provider().getTracer('otelite/express');
+    const recording = recordingProvider();
+    ended = recording.ended;
+    const real = recording.provider.getTracer('otelite/express');
     tracer = real;
     state = new InstrumentationState('express-test');
     // The tracer is read through this object so that a test can break it.

@@ -11,6 +11,7 @@ import {
   reencodeWithProtobufjs,
   type DecodedSpan,
 } from '../kit/otlp-decoder';
+import { spanData } from '../kit/recording';
 
 /** Exact nanoseconds of a float64 of milliseconds, from its bits (rounded half up). */
 function exactNanos(ms: number): bigint {
@@ -46,26 +47,7 @@ const scope2: InstrumentationScope = { name: 'otelite/pg', version: undefined, s
 const T0 = 1_700_000_000_123.4567;
 
 function span(over: Partial<SpanData> & Pick<SpanData, 'name' | 'resource' | 'scope'>): SpanData {
-  return {
-    kind: SpanKind.INTERNAL,
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    spanId: 'b7ad6b7169203331',
-    parentSpanId: undefined,
-    parentIsRemote: false,
-    traceFlags: 1,
-    traceState: undefined,
-    startTime: T0,
-    endTime: T0 + 12.345678,
-    attributeKeys: [],
-    attributeValues: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: SpanStatusCode.UNSET },
-    ...over,
-  };
+  return spanData({ startTime: T0, endTime: T0 + 12.345678, ...over });
 }
 
 const longString = 'L'.repeat(300);

@@ -8,13 +8,10 @@ import {
   operationName,
   RedisSpans,
 } from '../../instrumentations/shared/redis-semantics';
-import { DEFAULTS } from '../../src/config/defaults';
 import { suppressTracing } from '../../src/context/suppress';
-import type { SpanProcessor } from '../../src/sdk/processor';
-import { TracerProvider } from '../../src/sdk/provider';
-import { createResource } from '../../src/sdk/resource';
-import { AlwaysOffSampler, AlwaysOnSampler } from '../../src/sdk/sampler';
+import { AlwaysOffSampler } from '../../src/sdk/sampler';
 import type { SpanData } from '../../src/sdk/span-data';
+import { recordingProvider } from '../kit/recording';
 
 /** db.query.text of a node-redis style argument list (command first). */
 const text = (...args: unknown[]): string => maskedQueryText(operationName(args[0]), args, 1);
@@ -110,27 +107,8 @@ describe('redis semantics: errors', () => {
 });
 
 /** Collects spans as they end. */
-class EndedSpans implements SpanProcessor {
-  readonly spans: SpanData[] = [];
-  onEnd(span: SpanData): void {
-    this.spans.push(span);
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 function setup(options: { requireParentSpan?: boolean; maxOpen?: number; sampler?: Sampler } = {}) {
-  const ended = new EndedSpans();
-  const provider = new TracerProvider({
-    resource: createResource({ serviceName: 'unit', attributes: {} }),
-    sampler: options.sampler ?? new AlwaysOnSampler(),
-    limits: { ...DEFAULTS.limits },
-    processor: ended,
-  });
+  const { provider, ended } = recordingProvider(options.sampler);
   const spans = new RedisSpans(provider.getTracer('otelite/redis'), { requireParentSpan: options.requireParentSpan ?? false }, 'redis', options.maxOpen);
   return { ended, spans, provider };
 }

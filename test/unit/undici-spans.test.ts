@@ -8,11 +8,9 @@ import type { HttpInstrumentationConfig } from '../../src/config/types';
 import { AsyncLocalStorageContextManager } from '../../src/context/als-context-manager';
 import { suppressTracing } from '../../src/context/suppress';
 import { W3CTraceContextPropagator } from '../../src/propagation';
-import type { SpanProcessor } from '../../src/sdk/processor';
-import { TracerProvider } from '../../src/sdk/provider';
-import { createResource } from '../../src/sdk/resource';
 import { AlwaysOffSampler, AlwaysOnSampler } from '../../src/sdk/sampler';
 import type { SpanData } from '../../src/sdk/span-data';
+import { recordingProvider } from '../kit/recording';
 
 /** undici's Request as the channels publish it (undici 6+ shape), with addHeader. */
 class FakeRequest implements UndiciRequest {
@@ -41,27 +39,8 @@ const ORIGIN = 'http://127.0.0.1:8080';
 const raw = (...pairs: string[]): Buffer[] => pairs.map((p) => Buffer.from(p));
 
 /** Collects spans synchronously as they end: the tests check what ended when. */
-class EndedSpans implements SpanProcessor {
-  readonly spans: SpanData[] = [];
-  onEnd(span: SpanData): void {
-    this.spans.push(span);
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 function setup(http: Partial<HttpInstrumentationConfig> = {}, sampler: Sampler = new AlwaysOnSampler()) {
-  const exporter = new EndedSpans();
-  const provider = new TracerProvider({
-    resource: createResource({ serviceName: 'unit', attributes: {} }),
-    sampler,
-    limits: { ...DEFAULTS.limits },
-    processor: exporter,
-  });
+  const { provider, ended: exporter } = recordingProvider(sampler);
   // A mutable copy of the defaults, so a field added to the config later needs no change here.
   const config: HttpInstrumentationConfig = { ...(structuredClone(DEFAULTS.http) as HttpInstrumentationConfig), ...http };
   const spans = new UndiciSpans(provider.getTracer('otelite/undici'), createHttpSemantics(config));
