@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { ArgReader } from './lib/argv';
 import { agents, serverEnv, type AgentId, type ServerId } from './lib/agents';
 import { ensureBenchDeps, ensureBuild, ensurePerf, ensureWrk } from './lib/deps';
-import { BENCH_DIR, REPO_ROOT } from './lib/paths';
+import { BENCH_DIR, BENCH_OUT_DIR, REPO_ROOT } from './lib/paths';
 import { analyze, BUCKETS, BundleMap, type Profile } from './lib/perf-profile';
 import { cpuTimes, killAll, spawnTracked, TICKS_PER_SECOND } from './lib/procs';
 import { startServer, startSink } from './lib/services';
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   const wrk = ensureWrk();
   const perf = ensurePerf();
   const sink = await startSink((o.seconds * 2 + 120) * 1000);
-  const outDir = path.join(BENCH_DIR, 'results');
+  const outDir = BENCH_OUT_DIR;
   mkdirSync(outDir, { recursive: true });
   const cpuProfDir = o.cpuProf ? path.join(outDir, `cpu-prof-${o.server}-${o.agent}`) : undefined;
   try {

@@ -12,7 +12,8 @@
  *   --servers a,b        among http, express, fastify, realistic (all)
  *   --agents a,b         among none, otelite, otelite-off, official, official-http-express, dd-trace (all)
  *   --no-load | --no-startup | --no-micro   skip a part
- *   --out DIR            where latest.md / latest.json go (bench/results)
+ *   --out DIR            where latest.md / latest.json go (.cache/bench, not committed; copy
+ *                        the figures worth keeping into bench/results/ and bench/RESULTS.md)
  *   --plan               print the plan and its time budget, run nothing
  *
  * See bench/README.md for what is measured and how.
@@ -25,7 +26,7 @@ import { AGENT_IDS, agents, commandLine, SERVER_IDS, type AgentId, type ServerId
 import { collectVersions, ensureBenchDeps, ensureBuild, ensureDbServers, ensureWrk } from './lib/deps';
 import { runLoad, summarize, type Cell } from './lib/load';
 import { MICRO_FILES, microCommand, runMicro } from './lib/micro';
-import { BENCH_DIR, rel } from './lib/paths';
+import { BENCH_OUT_DIR, rel } from './lib/paths';
 import { killAll, liveCount } from './lib/procs';
 import { markdown, type Report } from './lib/report';
 import { startSink } from './lib/services';
@@ -68,7 +69,7 @@ function parseArgs(argv: string[]): Options {
     load: true,
     startup: true,
     micro: true,
-    out: path.join(BENCH_DIR, 'results'),
+    out: BENCH_OUT_DIR,
     custom: false,
     plan: false,
   };
@@ -137,7 +138,6 @@ function parseArgs(argv: string[]): Options {
         console.log('       [--servers http,express,fastify,realistic] [--agents none,otelite,otelite-off,official,official-http-express,dd-trace]');
         console.log('       [--no-load] [--no-startup] [--no-micro] [--out DIR] [--plan]');
         process.exit(0);
-      // eslint-disable-next-line no-fallthrough
       default:
         throw new Error(`unknown option ${arg} (see --help)`);
     }

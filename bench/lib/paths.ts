@@ -4,6 +4,8 @@ import * as path from 'node:path';
 /** The repository root, from build/bench/lib. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const BENCH_DIR = path.join(REPO_ROOT, 'bench');
+/** Where runs write their reports: ignored by git; curated figures go to bench/results/ by hand. */
+export const BENCH_OUT_DIR = path.join(REPO_ROOT, '.cache', 'bench');
 export const BUILD_BENCH_DIR = path.join(REPO_ROOT, 'build', 'bench');
 export const OTELITE_REGISTER = path.join(REPO_ROOT, 'build', 'src', 'register.js');
 
