@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { readConfig } from '../config/index';
+import { readTlsMaterial } from '../export/otlp/transport';
 import { maskSecrets, maskUrl, secretsOf } from '../secrets';
 import type { Config, OtlpConfig } from '../config/types';
 import { VERSION } from '../version';
@@ -255,11 +255,8 @@ function postEmptyExport(url: URL, otlp: OtlpConfig): Promise<HttpAnswer> {
     },
     timeout: CHECK_TIMEOUT_MS,
   };
-  if (url.protocol === 'https:') {
-    if (otlp.certificateFile) options.ca = fs.readFileSync(otlp.certificateFile);
-    if (otlp.clientCertificateFile) options.cert = fs.readFileSync(otlp.clientCertificateFile);
-    if (otlp.clientKeyFile) options.key = fs.readFileSync(otlp.clientKeyFile);
-  }
+  // The exporter's own reading of the certificate variables (an unreadable file is named).
+  if (url.protocol === 'https:') Object.assign(options, readTlsMaterial(otlp));
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = transport.request(url, options, (res) => {

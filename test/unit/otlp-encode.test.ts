@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { SpanKind, SpanStatusCode, type AttributeValue } from '@opentelemetry/api';
 import type { InstrumentationScope, ResourceData, SpanData } from '../../src/sdk/span-data';
-import { decodePartialSuccess, decodeRpcStatusMessage, encodeTraceRequest } from '../../src/export/otlp/encode-protobuf';
-import { decodePartialSuccessJson, encodeTraceRequestJson } from '../../src/export/otlp/encode-json';
+import { encodeTraceRequest } from '../../src/export/otlp/encode-protobuf';
+import { encodeTraceRequestJson } from '../../src/export/otlp/encode-json';
+import { decodePartialSuccess, decodePartialSuccessJson, decodeRpcStatusMessage } from '../../src/export/otlp/response';
 import { msToNanosBigInt, ProtoWriter } from '../../src/export/otlp/protobuf-writer';
 import {
   decodeTraceRequest,

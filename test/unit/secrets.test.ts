@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { bodySnippet } from '../../src/export/otlp/http-transport';
+import { bodySnippet } from '../../src/export/otlp/response';
 import { maskSecrets, maskUrl, printable, printableEndpoint, secretsOf } from '../../src/secrets';
 
 const TOKEN = 'tok-PLANTED-5f1c';

@@ -167,17 +167,3 @@ export function toJsonRequest(spans: readonly SpanData[]): { resourceSpans: Reco
 export function encodeTraceRequestJson(spans: readonly SpanData[]): Uint8Array {
   return Buffer.from(JSON.stringify(toJsonRequest(spans)), 'utf8');
 }
-
-/** `partialSuccess` of an OTLP/JSON ExportTraceServiceResponse body, when it has one. */
-export function decodePartialSuccessJson(body: Uint8Array): { rejectedSpans: number; errorMessage: string } | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as {
-      partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string };
-    };
-    const ps = parsed?.partialSuccess;
-    if (ps === undefined || ps === null || typeof ps !== 'object') return undefined;
-    return { rejectedSpans: Number(ps.rejectedSpans ?? 0) || 0, errorMessage: String(ps.errorMessage ?? '') };
-  } catch {
-    return undefined;
-  }
-}

@@ -4,10 +4,12 @@ import type { OtlpConfig } from '../../config/types';
 import { diagOnce } from '../../diag';
 import type { SpanData } from '../../sdk/span-data';
 import type { ExportResult, SpanExporter } from '../exporter';
-import { decodePartialSuccessJson, encodeTraceRequestJson } from './encode-json';
-import { decodePartialSuccess, encodeTraceRequestPooled } from './encode-protobuf';
 import { maskSecrets, printable, printableEndpoint, secretsOf } from '../../secrets';
-import { HttpTransport, readTlsMaterial, type OtlpTransport } from './http-transport';
+import { encodeTraceRequestJson } from './encode-json';
+import { encodeTraceRequestPooled } from './encode-protobuf';
+import { HttpTransport } from './http-transport';
+import { decodePartialSuccess, decodePartialSuccessJson } from './response';
+import { readTlsMaterial, type OtlpTransport } from './transport';
 import { DEFAULT_RETRY_POLICY, systemClock, withRetry, type RetryClock, type RetryPolicy } from './retry';
 
 const gzipAsync = promisify(gzip) as (buf: InputType, options: ZlibOptions) => Promise<Buffer>;

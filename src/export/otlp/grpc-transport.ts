@@ -4,7 +4,7 @@ import { context } from '@opentelemetry/api';
 import { VERSION } from '../../version';
 import { suppressTracing } from '../../context/suppress';
 import { printable, secretsOf } from '../../secrets';
-import type { OtlpTransport, TlsMaterial } from './http-transport';
+import type { OtlpTransport, TlsMaterial } from './transport';
 import { GrpcStatus, grpcStatusName, isRetryableGrpcStatus, networkFailure, type AttemptOutcome } from './retry';
 
 /**

@@ -1,74 +1,15 @@
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { printable, secretsOf } from '../../secrets';
 import { context } from '@opentelemetry/api';
-import type { OtlpConfig } from '../../config/types';
-import { VERSION } from '../../version';
 import { suppressTracing } from '../../context/suppress';
-import { decodeRpcStatusMessage } from './encode-protobuf';
+import { secretsOf } from '../../secrets';
+import { VERSION } from '../../version';
+import { bodySnippet } from './response';
+import type { OtlpTransport, TlsMaterial } from './transport';
 import { isRetryableHttpStatus, networkFailure, parseRetryAfter, type AttemptOutcome } from './retry';
-
-/** One way of delivering an encoded request; `send` never rejects. */
-export interface OtlpTransport {
-  send(body: Uint8Array, options: { timeoutMs: number; compressed: boolean }): Promise<AttemptOutcome>;
-  shutdown(): void;
-}
-
-export interface TlsMaterial {
-  ca?: Buffer;
-  key?: Buffer;
-  cert?: Buffer;
-}
-
-/**
- * Reads the PEM files named by the config, once. Throws an Error naming the variable and the path
- * (never a header value) when a file cannot be read.
- */
-export function readTlsMaterial(config: OtlpConfig): TlsMaterial {
-  const out: TlsMaterial = {};
-  const read = (file: string | undefined, variable: string): Buffer | undefined => {
-    if (file === undefined || file === '') return undefined;
-    try {
-      return fs.readFileSync(file);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      throw new Error(`cannot read ${variable} file ${JSON.stringify(file)}${code ? ` (${code})` : ''}`);
-    }
-  };
-  const ca = read(config.certificateFile, 'OTEL_EXPORTER_OTLP_CERTIFICATE');
-  const key = read(config.clientKeyFile, 'OTEL_EXPORTER_OTLP_CLIENT_KEY');
-  const cert = read(config.clientCertificateFile, 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE');
-  if (ca !== undefined) out.ca = ca;
-  if (key !== undefined) out.key = key;
-  if (cert !== undefined) out.cert = cert;
-  return out;
-}
 
 /** Most of a response body that is kept (for partial success and error messages). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
-
-/** A short, printable piece of an error response body, header values masked. */
-export function bodySnippet(body: Uint8Array, contentType: string | undefined, secrets: readonly string[] = []): string {
-  if (body.length === 0) return '';
-  const ct = (contentType ?? '').toLowerCase();
-  let text: string | undefined;
-  if (ct.includes('protobuf')) {
-    text = decodeRpcStatusMessage(body);
-  } else if (ct.includes('json')) {
-    const raw = Buffer.from(body).toString('utf8');
-    try {
-      const parsed = JSON.parse(raw) as { message?: unknown };
-      text = typeof parsed?.message === 'string' ? parsed.message : raw;
-    } catch {
-      text = raw;
-    }
-  } else if (ct === '' || ct.startsWith('text/')) {
-    text = Buffer.from(body).toString('utf8');
-  }
-  if (text === undefined) return '';
-  return printable(text, secrets);
-}
 
 /** OTLP/HTTP (protobuf or JSON) over node:http / node:https with a keep-alive agent. */
 export class HttpTransport implements OtlpTransport {
