@@ -14,7 +14,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '../../src/semconv';
 import { captureHeaders, recordError, REDACTED, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
-import { protocolVersion } from './attributes';
+import { protocolVersion } from './server-attributes';
 import {
   callArguments,
   copyHeaders,
@@ -26,7 +26,7 @@ import {
   type RequestCall,
 } from './client-args';
 import { clientTarget, type ClientTarget } from './client-target';
-import { CLIENT_SPAN, SPAN, TIMED_OUT, type HttpDeps, type Tagged } from './shared';
+import { CLIENT_SPAN, SPAN, TIMED_OUT, type HttpDeps, type Tagged } from './deps';
 
 /**
  * CLIENT spans for `http.request`, `http.get`, `https.request`, `https.get`.

@@ -3,7 +3,7 @@ import { createHttpSemantics } from '../shared/http-semantics';
 import { wrapClientCall, wrapClientRequestEmit } from './client';
 import { wrapIncomingMessageEmit } from './message';
 import { ListenerErrors, wrapServerEmit, wrapServerResponseEmit } from './server';
-import type { HttpDeps } from './shared';
+import type { HttpDeps } from './deps';
 
 /**
  * node:http and node:https, server and client, by patching (the builtins' diagnostics channels

@@ -2,7 +2,7 @@ import type { AnyFunction } from '../../src/instrument';
 import type { IncomingMessage } from 'node:http';
 import { onResponseEvent } from './client';
 import { emitInContext } from './server';
-import { CONTEXT, type HttpDeps, type Tagged } from './shared';
+import { CONTEXT, type HttpDeps, type Tagged } from './deps';
 
 /**
  * `IncomingMessage.prototype.emit`. An IncomingMessage is either a server's request (tagged with

@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { callInContext, invoke, isTracingSuppressed, suppressTracing, type AnyFunction, type InstrumentationState } from '../../src/instrument';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_HEADER_PREFIX, ATTR_HTTP_RESPONSE_STATUS_CODE, ERROR_TYPE_OTHER } from '../../src/semconv';
 import { captureHeaders, recordError, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
-import { requestPath, setServerAttributes } from './attributes';
-import { CONTEXT, SERVER_SPAN, SPAN, type HttpDeps, type Tagged } from './shared';
+import { requestPath, setServerAttributes } from './server-attributes';
+import { CONTEXT, SERVER_SPAN, SPAN, type HttpDeps, type Tagged } from './deps';
 
 /**
  * SERVER spans, from `Server.prototype.emit('request', req, res)` of node:http and node:https.

@@ -1,5 +1,5 @@
 import { defineInstrumentation, type DbInstrumentationConfig, type Instrumentation } from '../../src/instrument';
-import { RedisSpans } from '../shared/redis-semantics';
+import { RedisSpans } from '../shared/redis-spans';
 import { ioredisTargets } from './patch';
 import { IoredisSpans } from './spans';
 

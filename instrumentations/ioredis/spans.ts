@@ -7,8 +7,8 @@ import {
   setCommandAttributes,
   type BatchMode,
   type RedisEndpoint,
-  type RedisSpans,
 } from '../shared/redis-semantics';
+import type { RedisSpans } from '../shared/redis-spans';
 import type { IoredisClient, IoredisCommand, IoredisPipeline, PipelineStream } from './types';
 
 /**

@@ -1,5 +1,5 @@
 import { defineInstrumentation, type DbInstrumentationConfig, type Instrumentation } from '../../src/instrument';
-import { RedisSpans } from '../shared/redis-semantics';
+import { RedisSpans } from '../shared/redis-spans';
 import { subscribeNodeRedisChannels } from './channels';
 import { client1Targets } from './patch-client1';
 import { client5Targets } from './patch-client5';

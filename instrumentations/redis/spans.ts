@@ -8,8 +8,8 @@ import {
   setEndpointAttributes,
   type BatchMode,
   type RedisEndpoint,
-  type RedisSpans,
 } from '../shared/redis-semantics';
+import type { RedisSpans } from '../shared/redis-spans';
 import type {
   BatchEvent,
   ClientOptions,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MAX_OPEN_SPANS } from '../../instrumentations/shared/redis-semantics';
+import { MAX_OPEN_SPANS } from '../../instrumentations/shared/redis-spans';
 import type { DecodedSpan } from '../kit/otlp-decoder';
 import { startRedis, type RunningServer } from '../kit/servers';
 import type { VersionSet } from '../kit/versions';

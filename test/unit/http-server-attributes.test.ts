@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AttributeValue, Span } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
-import { protocolVersion, requestPath, setServerAttributes } from '../../instrumentations/http/attributes';
+import { protocolVersion, requestPath, setServerAttributes } from '../../instrumentations/http/server-attributes';
 import { createHttpSemantics } from '../../instrumentations/shared/http-semantics';
 import { readConfig } from '../../src/config';
 

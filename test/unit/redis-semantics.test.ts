@@ -6,8 +6,8 @@ import {
   MAX_QUERY_TEXT_LENGTH,
   maskedQueryText,
   operationName,
-  RedisSpans,
 } from '../../instrumentations/shared/redis-semantics';
+import { RedisSpans } from '../../instrumentations/shared/redis-spans';
 import { suppressTracing } from '../../src/context/suppress';
 import { AlwaysOffSampler } from '../../src/sdk/sampler';
 import type { SpanData } from '../../src/sdk/span-data';
