@@ -4,7 +4,7 @@ import { context } from '@opentelemetry/api';
 import { VERSION } from '../../version';
 import { suppressTracing } from '../../context/suppress';
 import { printable, secretsOf } from '../../secrets';
-import type { OtlpTransport, TlsMaterial } from './transport';
+import { settleOnce, type OtlpTransport, type TlsMaterial } from './transport';
 import { GrpcStatus, grpcStatusName, isRetryableGrpcStatus, networkFailure, type AttemptOutcome } from './retry';
 
 /**
@@ -166,15 +166,7 @@ export class GrpcTransport implements OtlpTransport {
   }
 
   send(body: Uint8Array, options: { timeoutMs: number; compressed: boolean }): Promise<AttemptOutcome> {
-    return new Promise<AttemptOutcome>((resolve) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (outcome: AttemptOutcome): void => {
-        if (settled) return;
-        settled = true;
-        if (timer !== undefined) clearTimeout(timer);
-        resolve(outcome);
-      };
+    return settleOnce((finish, deadline, settled) => {
       if (this.closed) {
         finish({ ok: false, retryable: false, kind: 'shutdown', error: new Error('transport is shut down') });
         return;
@@ -240,7 +232,7 @@ export class GrpcTransport implements OtlpTransport {
           }
         });
         stream.on('close', () => {
-          if (settled) return;
+          if (settled()) return;
           if (grpcStatus === undefined) {
             if (httpStatus !== undefined && httpStatus !== 200) {
               const code = grpcCodeForHttpStatus(httpStatus);
@@ -272,16 +264,7 @@ export class GrpcTransport implements OtlpTransport {
           });
         });
 
-        timer = setTimeout(() => {
-          finish({
-            ok: false,
-            retryable: true,
-            kind: 'timeout',
-            error: new Error(`no response within ${timeoutMs} ms (DEADLINE_EXCEEDED)`),
-          });
-          stream.close(http2.constants.NGHTTP2_CANCEL);
-        }, timeoutMs);
-        timer.unref();
+        deadline(timeoutMs, `no response within ${timeoutMs} ms (DEADLINE_EXCEEDED)`, () => stream.close(http2.constants.NGHTTP2_CANCEL));
 
         const prefix = Buffer.allocUnsafe(5);
         prefix[0] = options.compressed ? 1 : 0;

@@ -5,7 +5,7 @@ import { suppressTracing } from '../../context/suppress';
 import { secretsOf } from '../../secrets';
 import { VERSION } from '../../version';
 import { bodySnippet } from './response';
-import type { OtlpTransport, TlsMaterial } from './transport';
+import { settleOnce, type OtlpTransport, type TlsMaterial } from './transport';
 import { isRetryableHttpStatus, networkFailure, parseRetryAfter, type AttemptOutcome } from './retry';
 
 /** Most of a response body that is kept (for partial success and error messages). */
@@ -42,15 +42,7 @@ export class HttpTransport implements OtlpTransport {
   }
 
   send(body: Uint8Array, options: { timeoutMs: number; compressed: boolean }): Promise<AttemptOutcome> {
-    return new Promise<AttemptOutcome>((resolve) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (outcome: AttemptOutcome): void => {
-        if (settled) return;
-        settled = true;
-        if (timer !== undefined) clearTimeout(timer);
-        resolve(outcome);
-      };
+    return settleOnce((finish, deadline) => {
       const url = this.url;
       const headers = { ...(options.compressed ? this.compressedHeaders : this.baseHeaders), 'content-length': String(body.length) };
       // The agent's own requests are never traced by its http instrumentation.
@@ -107,16 +99,7 @@ export class HttpTransport implements OtlpTransport {
         }
         req.on('socket', (socket) => socket.unref());
         req.on('error', (err) => finish(networkFailure(err)));
-        timer = setTimeout(() => {
-          finish({
-            ok: false,
-            retryable: true,
-            kind: 'timeout',
-            error: new Error(`no response within ${Math.round(options.timeoutMs)} ms`),
-          });
-          req.destroy();
-        }, options.timeoutMs);
-        timer.unref();
+        deadline(options.timeoutMs, `no response within ${Math.round(options.timeoutMs)} ms`, () => req.destroy());
         req.end(body);
       });
     });

@@ -42,3 +42,33 @@ export function readTlsMaterial(config: OtlpConfig): TlsMaterial {
   if (cert !== undefined) out.cert = cert;
   return out;
 }
+
+type Finish = (outcome: AttemptOutcome) => void;
+type Deadline = (timeoutMs: number, message: string, cancel: () => void) => void;
+
+/**
+ * One attempt of a transport, settled once: `finish` gives its outcome (later calls are
+ * ignored), and `deadline` makes it a retryable timeout when nothing else settled it in time,
+ * then cancels the request; `settled` says whether the outcome is already given. The timer never
+ * keeps the process alive.
+ */
+export function settleOnce(run: (finish: Finish, deadline: Deadline, settled: () => boolean) => void): Promise<AttemptOutcome> {
+  return new Promise<AttemptOutcome>((resolve) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish: Finish = (outcome) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      resolve(outcome);
+    };
+    const deadline: Deadline = (timeoutMs, message, cancel) => {
+      timer = setTimeout(() => {
+        finish({ ok: false, retryable: true, kind: 'timeout', error: new Error(message) });
+        cancel();
+      }, timeoutMs);
+      timer.unref();
+    };
+    run(finish, deadline, () => settled);
+  });
+}
