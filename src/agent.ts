@@ -1,7 +1,7 @@
 import { context, diag, propagation, trace } from '@opentelemetry/api';
 import { readConfig } from './config';
 import { maskUrl } from './secrets';
-import type { Config } from './config/types';
+import type { Config, HttpInstrumentationConfig } from './config/types';
 import { AsyncLocalStorageContextManager } from './context/als-context-manager';
 import { installDiagLogger } from './diag';
 import { enableChannels, installHooks } from './instrument/hooks';
@@ -14,7 +14,7 @@ import { createPropagator } from './propagation';
 import { MultiSpanProcessor, NOOP_PROCESSOR, type SpanProcessor } from './sdk/processor';
 import { TracerProvider } from './sdk/provider';
 import { createResource } from './sdk/resource';
-import { createSampler } from './sdk/sampler';
+import { createSampler, dropsEveryNewTrace } from './sdk/sampler';
 import { VERSION } from './version';
 
 /**
@@ -66,9 +66,9 @@ export function selectInstrumentations(all: readonly Instrumentation[], config: 
   );
 }
 
-function startInstrumentations(config: Config): void {
+function startInstrumentations(config: Config, http: HttpInstrumentationConfig): void {
   try {
-    const selected = selectInstrumentations(createInstrumentations(config), config);
+    const selected = selectInstrumentations(createInstrumentations({ http, db: config.db }), config);
     installHooks(selected);
     enableChannels(selected);
     diag.debug(`instrumentations on: ${selected.map((i) => i.name).join(', ') || 'none'}`);
@@ -106,14 +106,11 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefi
     trace.setGlobalTracerProvider(provider),
     propagation.setGlobalPropagator(createPropagator(config.propagators)),
   ];
-  let instrumented = config;
-  if (registered.includes(false)) {
-    diag.warn('another OpenTelemetry SDK was registered first; spans from the API may not reach otelite');
-    // Its sampler decides, not ours: the instrumentations may not assume new traces are dropped.
-    instrumented = { ...config, http: { ...config.http, newTracesDropped: false } };
-  }
-
-  startInstrumentations(instrumented);
+  const ours = !registered.includes(false);
+  if (!ours) diag.warn('another OpenTelemetry SDK was registered first; spans from the API may not reach otelite');
+  // When another SDK was registered first, its sampler decides, not ours: the instrumentations
+  // may not assume new traces are dropped.
+  startInstrumentations(config, { ...config.http, newTracesDropped: ours && dropsEveryNewTrace(config.sampler) });
   const removeExitHooks = installExitHooks(provider);
   const agent: Agent = {
     config,

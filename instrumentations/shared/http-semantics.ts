@@ -1,5 +1,5 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import type { HttpInstrumentationConfig } from '../../src/instrument';
+import type { HttpConfig } from '../../src/instrument';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -24,7 +24,7 @@ export interface HttpSemantics {
   redactQuery(query: string): string;
   /** OTEL_NODE_EXCLUDED_URLS: patterns beginning with `/` match the path, others the full URL. */
   isExcluded(path: string, fullUrl: string | undefined): boolean;
-  readonly config: HttpInstrumentationConfig;
+  readonly config: HttpConfig;
 }
 
 function globToRegExp(pattern: string): RegExp {
@@ -32,7 +32,7 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-export function createHttpSemantics(config: HttpInstrumentationConfig): HttpSemantics {
+export function createHttpSemantics(config: HttpConfig): HttpSemantics {
   const known = new Set(config.knownMethods);
   const sensitive = new Set(config.redactedQueryParams);
   const pathPatterns = config.excludedUrls.filter((p) => p.startsWith('/')).map(globToRegExp);
@@ -234,6 +234,6 @@ export function forwardedNodeAddress(node: string | undefined): string | undefin
  * The span name's `{method}` part: the method when it is known, `HTTP` otherwise (the
  * conventions' rule for `_OTHER`).
  */
-export function spanNameMethod(config: HttpInstrumentationConfig, method: string): string {
+export function spanNameMethod(config: HttpConfig, method: string): string {
   return config.knownMethods.includes(method) ? method : 'HTTP';
 }

@@ -66,7 +66,6 @@ export const DEFAULTS: DeepReadonly<Config> = deepFreeze<Config>({
     // RFC 9110 methods, PATCH (RFC 5789) and QUERY, as the HTTP semantic conventions define "known".
     knownMethods: ['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY'],
     // The semantic conventions' list (first four), plus common signed-URL and token parameters.
-    newTracesDropped: false,
     redactedQueryParams: [
       'AWSAccessKeyId',
       'Signature',

@@ -55,20 +55,6 @@ const sampler: Parser<SamplerName> = (raw) =>
     ? { ok: false, problem: 'is not supported by otelite' }
     : oneOf(SAMPLERS)(raw);
 
-/** Whether the sampler drops every trace that starts in this process, whatever its trace id. */
-function dropsNewTraces(config: SamplerConfig): boolean {
-  switch (config.name) {
-    case 'always_off':
-    case 'parentbased_always_off':
-      return true;
-    case 'traceidratio':
-    case 'parentbased_traceidratio':
-      return config.ratio === 0;
-    default:
-      return false;
-  }
-}
-
 /** OTEL_EXPORTER_OTLP_ENDPOINT is a base URL: http exporters append `v1/traces` with one `/`. */
 const appendTracesPath = (base: string): string => base.replace(/\/+$/, '') + '/v1/traces';
 
@@ -190,7 +176,6 @@ function build(r: EnvReader): Config {
       clientResponseHeaders: capture('CLIENT_CAPTURE_RESPONSE_HEADERS'),
       knownMethods: r.get('OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS', tokens(upper), [...D.http.knownMethods]),
       redactedQueryParams: [...new Set([...D.http.redactedQueryParams, ...extraRedacted])],
-      newTracesDropped: dropsNewTraces(samplerConfig),
     },
     db: {
       requireParentSpan: r.get('OTEL_NODE_DB_REQUIRE_PARENT_SPAN', boolean, D.db.requireParentSpan),

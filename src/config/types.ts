@@ -50,7 +50,8 @@ export interface SamplerConfig {
   ratio: number;
 }
 
-export interface HttpInstrumentationConfig {
+/** The OTEL_* settings of the HTTP instrumentations, as read from the environment. */
+export interface HttpConfig {
   /** OTEL_NODE_EXCLUDED_URLS: patterns matched against the request path (server) or URL (client). */
   excludedUrls: string[];
   /** Lower-cased header names to capture as span attributes. */
@@ -62,10 +63,15 @@ export interface HttpInstrumentationConfig {
   knownMethods: string[];
   /** Query parameter names whose values are replaced by `REDACTED` (case-sensitive, as the spec lists them). */
   redactedQueryParams: string[];
+}
+
+/** What the HTTP instrumentations are given: the settings, and one fact the agent adds. */
+export interface HttpInstrumentationConfig extends HttpConfig {
   /**
    * The sampler drops every trace that starts here (always_off, parentbased_always_off, a ratio
    * of 0). A request that brings no trace context then gets no span and no context at all: with
-   * nothing to record and nothing to propagate, it runs as if there were no agent.
+   * nothing to record and nothing to propagate, it runs as if there were no agent. Computed by
+   * the agent from its sampler, and false when another SDK was registered first.
    */
   newTracesDropped: boolean;
 }
@@ -96,7 +102,7 @@ export interface Config {
   /** undefined = all instrumentations enabled (subject to `disabledInstrumentations`). */
   enabledInstrumentations: string[] | undefined;
   disabledInstrumentations: string[];
-  http: HttpInstrumentationConfig;
+  http: HttpConfig;
   db: DbInstrumentationConfig;
 }
 

@@ -10,4 +10,4 @@ export { callInContext, invoke } from './in-context';
 export { storeContractHolds, subscribeGuarded } from './channels';
 export { callAround, isThenable, observeThenCall, whenSettled } from './call-around';
 export { isTracingSuppressed, suppressTracing } from '../context/suppress';
-export type { DbInstrumentationConfig, HttpInstrumentationConfig } from '../config/types';
+export type { DbInstrumentationConfig, HttpConfig, HttpInstrumentationConfig } from '../config/types';

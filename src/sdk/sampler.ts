@@ -71,6 +71,20 @@ export interface ParentBasedOptions {
   localParentNotSampled?: Sampler;
 }
 
+/** Whether the sampler drops every trace that starts in this process, whatever its trace id. */
+export function dropsEveryNewTrace(config: SamplerConfig): boolean {
+  switch (config.name) {
+    case 'always_off':
+    case 'parentbased_always_off':
+      return true;
+    case 'traceidratio':
+    case 'parentbased_traceidratio':
+      return config.ratio === 0;
+    default:
+      return false;
+  }
+}
+
 /** Follows the parent's sampled flag when there is a parent, asks `root` otherwise. */
 export class ParentBasedSampler implements Sampler {
   private readonly root: Sampler;

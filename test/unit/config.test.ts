@@ -475,23 +475,6 @@ describe('config: readConfig', () => {
       assert.deepEqual(clean({}).sampler, { name: 'parentbased_always_on', ratio: 1 });
     });
 
-    it('tells the instrumentations when every new trace would be dropped (http.newTracesDropped)', () => {
-      const cases: [Env, boolean][] = [
-        [{}, false],
-        [{ OTEL_TRACES_SAMPLER: 'always_on' }, false],
-        [{ OTEL_TRACES_SAMPLER: 'always_off' }, true],
-        [{ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, false],
-        [{ OTEL_TRACES_SAMPLER: 'parentbased_always_off' }, true],
-        [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }, true],
-        [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }, true],
-        [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.0001' }, false],
-        [{ OTEL_TRACES_SAMPLER: 'traceidratio' }, false],
-      ];
-      for (const [env, dropped] of cases) assert.equal(clean(env).http.newTracesDropped, dropped, JSON.stringify(env));
-      // A malformed ratio falls back to 1: nothing is dropped.
-      assert.equal(readConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: 'none' }).config.http.newTracesDropped, false);
-    });
-
     it('warns that jaeger_remote, parentbased_jaeger_remote and xray are unsupported', () => {
       for (const name of ['jaeger_remote', 'parentbased_jaeger_remote', 'xray']) {
         const { config, warning } = warnedOnce({ OTEL_TRACES_SAMPLER: name }, 'OTEL_TRACES_SAMPLER');

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { ROOT_CONTEXT, SamplingDecision, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { newSpanId, newTraceId } from '../../src/sdk/ids';
-import { createSampler, ParentBasedSampler, TraceIdRatioBasedSampler, AlwaysOffSampler } from '../../src/sdk/sampler';
+import { readConfig } from '../../src/config';
+import type { Env } from '../../src/config/parse';
+import { AlwaysOffSampler, createSampler, dropsEveryNewTrace, ParentBasedSampler, TraceIdRatioBasedSampler } from '../../src/sdk/sampler';
 
 function decide(sampler: ReturnType<typeof createSampler>, traceId: string, ctx = ROOT_CONTEXT) {
   return sampler.shouldSample(ctx, traceId, 'n', SpanKind.INTERNAL, {}, []).decision;
@@ -64,6 +66,23 @@ describe('sdk: samplers', () => {
     const custom = new ParentBasedSampler({ root: new AlwaysOffSampler(), remoteParentNotSampled: createSampler({ name: 'always_on', ratio: 1 }) });
     assert.equal(decide(custom, newTraceId(), parentContext(false, true)), SamplingDecision.RECORD_AND_SAMPLED);
     assert.equal(decide(custom, newTraceId(), parentContext(false, false)), SamplingDecision.NOT_RECORD);
+  });
+
+  it('tells when every new trace would be dropped (the http instrumentation then leaves such requests alone)', () => {
+    const cases: [Env, boolean][] = [
+      [{}, false],
+      [{ OTEL_TRACES_SAMPLER: 'always_on' }, false],
+      [{ OTEL_TRACES_SAMPLER: 'always_off' }, true],
+      [{ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, false],
+      [{ OTEL_TRACES_SAMPLER: 'parentbased_always_off' }, true],
+      [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }, true],
+      [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }, true],
+      [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.0001' }, false],
+      [{ OTEL_TRACES_SAMPLER: 'traceidratio' }, false],
+    ];
+    for (const [env, dropped] of cases) assert.equal(dropsEveryNewTrace(readConfig(env).config.sampler), dropped, JSON.stringify(env));
+    // A malformed ratio falls back to 1: nothing is dropped.
+    assert.equal(dropsEveryNewTrace(readConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: 'none' }).config.sampler), false);
   });
 });
 
