@@ -1,5 +1,5 @@
 import type { InstrumentationScope, ResourceData, SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
-import { ProtoWriter, utf8Length, varintSize } from './protobuf-writer';
+import { ProtoWriter, putAscii, putVarint, utf8Length, varintSize } from './protobuf-writer';
 
 /**
  * OTLP/protobuf encoding of an `ExportTraceServiceRequest`
@@ -56,32 +56,11 @@ function keyBytes(key: string): Uint8Array {
     const ls = varintSize(n);
     const b = Buffer.allocUnsafeSlow(1 + ls + n);
     b[0] = 0x0a;
-    let v = n;
-    let p = 1;
-    while (v >= 0x80) {
-      b[p++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    b[p++] = v;
-    b.write(key, p, n, 'utf8');
+    b.write(key, putVarint(b, 1, n), n, 'utf8');
     kb = b;
     if (keyCache.size < KEY_CACHE_MAX) keyCache.set(key, kb);
   }
   return kb;
-}
-
-/** Writes a varint (below 2^53) at `pos` and returns the position after it. Room is the caller's. */
-function putVarint(buf: Buffer, pos: number, v: number): number {
-  while (v >= 0x80000000) {
-    buf[pos++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  while (v >= 0x80) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[pos++] = v;
-  return pos;
 }
 
 /** Copies the cached key field (tag, length, bytes) at `pos`. */
@@ -133,14 +112,9 @@ function writeKeyValue(w: ProtoWriter, tag: number, kb: Uint8Array, value: unkno
         buf[pos++] = 2 + len;
         buf[pos++] = 0x0a;
         buf[pos++] = len;
-        let bits = 0;
-        for (let i = 0; i < len; i++) {
-          const c = value.charCodeAt(i);
-          bits |= c;
-          buf[pos++] = c;
-        }
-        if (bits < 0x80) {
-          w.pos = pos;
+        const end = putAscii(buf, pos, value);
+        if (end >= 0) {
+          w.pos = end;
           return;
         }
       }

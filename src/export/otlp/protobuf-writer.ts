@@ -79,6 +79,35 @@ export function msToNanosParts(ms: number, out: Uint32Array): void {
   out[1] = xh + carry;
 }
 
+/** Writes a varint (below 2^53) at `pos` and returns the position after it. Room is the caller's. */
+export function putVarint(buf: Uint8Array, pos: number, v: number): number {
+  while (v >= 0x80000000) {
+    buf[pos++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  while (v >= 0x80) {
+    buf[pos++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[pos++] = v;
+  return pos;
+}
+
+/**
+ * The optimistic single pass for short strings: writes `s` one byte per character at `pos` and
+ * returns the position after it, or -1 when `s` was not ASCII (the caller then writes it again as
+ * UTF-8 over the same bytes). Room is the caller's.
+ */
+export function putAscii(buf: Uint8Array, pos: number, s: string): number {
+  let bits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    bits |= c;
+    buf[pos++] = c;
+  }
+  return bits < 0x80 ? pos : -1;
+}
+
 /** The same conversion as a bigint (for JSON and tests; off the hot path). */
 export function msToNanosBigInt(ms: number): bigint {
   const parts = new Uint32Array(2);
@@ -127,18 +156,7 @@ export class ProtoWriter {
   /** Varint of a non-negative integer below 2^53. */
   varint(v: number): void {
     this.ensure(10);
-    const buf = this.buf;
-    let pos = this.pos;
-    while (v >= 0x80000000) {
-      buf[pos++] = (v % 128) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    while (v >= 0x80) {
-      buf[pos++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    buf[pos++] = v;
-    this.pos = pos;
+    this.pos = putVarint(this.buf, this.pos, v);
   }
 
   /** A signed safe integer as int64 (negatives as 10-byte two's complement). */
@@ -228,17 +246,10 @@ export class ProtoWriter {
     if (len < 128) {
       // optimistic single pass, taken as ASCII; redone below if it was not
       this.ensure(len + 1);
-      const buf = this.buf;
-      let pos = this.pos;
-      buf[pos++] = len;
-      let bits = 0;
-      for (let i = 0; i < len; i++) {
-        const c = s.charCodeAt(i);
-        bits |= c;
-        buf[pos++] = c;
-      }
-      if (bits < 0x80) {
-        this.pos = pos;
+      this.buf[this.pos] = len;
+      const end = putAscii(this.buf, this.pos + 1, s);
+      if (end >= 0) {
+        this.pos = end;
         return;
       }
     }
