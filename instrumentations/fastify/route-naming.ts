@@ -37,8 +37,12 @@ export function patchRouter(proto: RouterPrototype | undefined, deps: FastifyDep
   if (proto === undefined || proto === null) return;
   wrapMethod(proto, 'on', (original) =>
     function on(this: unknown, method: unknown, path: unknown, opts: unknown, handler: unknown, store: unknown): unknown {
-      if (deps.state.active && typeof handler === 'function' && routeUrlOf(store) !== undefined) {
-        arguments[3] = namingHandler(handler as AnyFunction, deps);
+      if (deps.state.active && typeof handler === 'function') {
+        try {
+          if (routeUrlOf(store) !== undefined) arguments[3] = namingHandler(handler as AnyFunction, deps);
+        } catch (error) {
+          deps.state.fail(error);
+        }
       }
       return Reflect.apply(original, this, arguments);
     },
