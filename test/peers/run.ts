@@ -7,7 +7,7 @@ import { startReceiver, type Receiver } from '../kit/otlp-receiver';
 import { REGISTER } from '../kit/paths';
 import { startPostgres, startRedis, type RunningServer } from '../kit/servers';
 import { officialRegister } from './agents';
-import { OUTCOMES_ENV } from './outcome-file';
+import { appendOutcome, OUTCOMES_ENV } from './outcome-file';
 import { compareRuns, countOutcomes, readOutcomes, type RunCounts, type TestOutcome } from './results';
 import { detectSuite, readPackage, type Suite, type SuiteKind } from './suites';
 
@@ -199,7 +199,7 @@ async function runSuite(label: string, tree: string, suite: Suite, logDir: strin
   if (suite.kind === 'per-file') {
     for (const file of suite.files) {
       const code = await runCommand(tree, commandOf(suite, file), env, log, limitMs);
-      writeFileSync(outcomesFile, `${JSON.stringify({ id: file, outcome: code === 0 ? 'passed' : 'failed', ...(code === 0 ? {} : { error: `exit code ${code}` }) })}\n`, { flag: 'a' });
+      appendOutcome(outcomesFile, { id: file, outcome: code === 0 ? 'passed' : 'failed', ...(code === 0 ? {} : { error: `exit code ${code}` }) });
       if (code !== 0) exitCode = code;
     }
   } else {
