@@ -76,7 +76,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: '--console-format',
     env: 'OTELITE_CONSOLE_FORMAT',
     metavar: 'FMT',
-    description: 'console exporter output: tree or json',
+    description: 'console exporter output: tree, tree-verbose or json',
   },
   {
     flag: '--log-level',

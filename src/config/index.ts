@@ -34,7 +34,7 @@ export type * from './types';
 
 const LOG_LEVELS: readonly LogLevel[] = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
 const EXPORTERS: readonly ExporterName[] = ['otlp', 'console'];
-const CONSOLE_FORMATS: readonly ConsoleFormat[] = ['tree', 'json'];
+const CONSOLE_FORMATS: readonly ConsoleFormat[] = ['tree', 'tree-verbose', 'json'];
 const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
 const COMPRESSIONS: readonly OtlpConfig['compression'][] = ['gzip', 'none'];
 const PROPAGATORS: readonly PropagatorName[] = ['tracecontext', 'baggage', 'b3', 'b3multi'];

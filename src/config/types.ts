@@ -3,7 +3,8 @@
 export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 export type ExporterName = 'otlp' | 'console';
-export type ConsoleFormat = 'tree' | 'json';
+/** `tree-verbose`: the tree with every attribute, ids, ports and peer addresses included. */
+export type ConsoleFormat = 'tree' | 'tree-verbose' | 'json';
 export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi';
 export type SamplerName =
   | 'always_on'

@@ -267,6 +267,7 @@ describe('config: readConfig', () => {
     it('reads the console format', () => {
       assert.equal(clean({ OTELITE_CONSOLE_FORMAT: 'JSON' }).consoleFormat, 'json');
       assert.equal(clean({ OTELITE_CONSOLE_FORMAT: 'tree' }).consoleFormat, 'tree');
+      assert.equal(clean({ OTELITE_CONSOLE_FORMAT: 'Tree-Verbose' }).consoleFormat, 'tree-verbose');
       const { config } = warnedOnce({ OTELITE_CONSOLE_FORMAT: 'xml' }, 'OTELITE_CONSOLE_FORMAT');
       assert.equal(config.consoleFormat, 'tree');
     });
