@@ -2,21 +2,27 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
- * The version of @opentelemetry/api inside the agent's bundle (package.json `bundle`): the one
- * package-lock.json installs. A unit test keeps the two equal.
+ * The version of @opentelemetry/api bundled as build/src/api-bundle.js: the one package-lock.json
+ * installs. A unit test keeps the two equal.
  */
 export const BUNDLED_API_VERSION = '1.9.1';
 
 const API_ENTRY_TAIL = join('@opentelemetry', 'api');
 
-/** The version of the @opentelemetry/api an app in `appDir` resolves, if it has one. */
-export function appApiVersion(appDir: string): string | undefined {
+export interface AppApi {
+  version: string;
+  /** The file `require('@opentelemetry/api')` loads from the app's directory. */
+  entry: string;
+}
+
+/** The @opentelemetry/api an app in `appDir` resolves, if it has one. */
+export function appApi(appDir: string): AppApi | undefined {
   try {
     const entry = require.resolve('@opentelemetry/api', { paths: [appDir] });
     const at = entry.lastIndexOf(API_ENTRY_TAIL);
     if (at < 0) return undefined;
     const pkg = JSON.parse(readFileSync(join(entry.slice(0, at + API_ENTRY_TAIL.length), 'package.json'), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : undefined;
+    return typeof pkg.version === 'string' ? { version: pkg.version, entry } : undefined;
   } catch {
     return undefined;
   }
@@ -26,7 +32,7 @@ export function appApiVersion(appDir: string): string | undefined {
  * Whether the app's API is a newer 1.x than the bundled one. The API accepts the global tracer
  * provider, context manager and propagator only from a copy of the same major and at least its
  * own minor: an app on a newer minor would see no-ops if the agent registered through the
- * bundled copy, so the agent then loads as separate files, on the API npm resolves.
+ * bundled copy, so the agent then registers through the app's own copy.
  */
 export function appApiIsNewer(appVersion: string | undefined, bundled: string = BUNDLED_API_VERSION): boolean {
   if (appVersion === undefined) return false;
@@ -37,7 +43,6 @@ export function appApiIsNewer(appVersion: string | undefined, bundled: string = 
 }
 
 /** Where the app's own packages are looked up: beside its main script, else the working directory. */
-/** @public (register.ts calls it through a lazy require) */
 export function appDirectory(): string {
   const main = process.argv[1];
   return typeof main === 'string' && main.length > 0 ? dirname(main) : process.cwd();

@@ -12,21 +12,17 @@ function isSupportedNode(): boolean {
 }
 
 /**
- * The agent as one file, @opentelemetry/api included (`npm run build` bundles it with esbuild):
- * loading it costs ~30 ms less start-up than its ~150 separate files. The bundled API copy and an
- * app's own copy work together through the API's global registry, unless the app's is a newer
- * minor (bundle-choice.ts): then, and when the bundle was not built (a plain `tsc`), the agent
- * loads as separate files on the API npm resolves.
+ * The agent as one file (`npm run build` bundles it with esbuild): loading it costs ~30 ms less
+ * start-up than its ~150 separate files. The bundle's @opentelemetry/api is chosen at load time
+ * by api-choice.ts (the bundled copy, or the app's when it is a newer minor). When the bundle was
+ * not built (a plain `tsc`), the agent loads as separate files.
  */
 function loadAgent(): typeof import('./agent') {
-  const choice = require('./bundle-choice') as typeof import('./bundle-choice');
-  if (!choice.appApiIsNewer(choice.appApiVersion(choice.appDirectory()))) {
-    try {
-      return require('./agent-bundle') as typeof import('./agent');
-    } catch (error) {
-      const missing = (error as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes('agent-bundle');
-      if (!missing) throw error;
-    }
+  try {
+    return require('./agent-bundle') as typeof import('./agent');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes('agent-bundle');
+    if (!missing) throw error;
   }
   return require('./agent') as typeof import('./agent');
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { DecodedSpan } from '../kit/otlp-decoder';
 import { startReceiver, type Receiver } from '../kit/otlp-receiver';
-import { FIXTURES } from '../kit/paths';
+import { FIXTURES, REPO_ROOT } from '../kit/paths';
 import { runApp } from '../kit/process';
 
 /** OTLP kinds are the API's plus one. */
@@ -213,35 +213,44 @@ describe('agent end to end: an API-only app, started with the agent, exports ove
   });
 });
 
-describe('agent end to end: the register entry loads the bundle, or the separate files for a newer API', function () {
+describe('agent end to end: the register entry loads the bundle, with the API copy the app needs', function () {
   this.timeout(30_000);
   const fixture = path.join(FIXTURES, 'which-agent.cjs');
 
-  function parse(stdout: string): { bundle: boolean; files: boolean; traced: boolean } {
+  interface WhichAgent {
+    bundle: boolean;
+    files: boolean;
+    bundledApi: boolean;
+    traced: boolean;
+    appApiSeesAgent: boolean | null;
+  }
+
+  function parse(stdout: string): WhichAgent {
     const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
     assert.ok(line !== undefined, stdout);
-    return JSON.parse(line.slice('RESULT '.length)) as { bundle: boolean; files: boolean; traced: boolean };
+    return JSON.parse(line.slice('RESULT '.length)) as WhichAgent;
   }
 
   for (const preload of ['--require', '--import'] as const) {
-    it(`${preload}: an app on the bundled API version (or none) gets the one-file agent`, async () => {
+    it(`${preload}: an app on the bundled API version (or none) gets the one-file agent and API`, async () => {
       const run = await runApp({ file: fixture, preload, env: { OTEL_TRACES_EXPORTER: 'none' } });
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(parse(run.stdout), { bundle: true, files: false, traced: true });
+      assert.deepEqual(parse(run.stdout), { bundle: true, files: false, bundledApi: true, traced: true, appApiSeesAgent: true });
     });
   }
 
-  it('an app whose @opentelemetry/api is a newer minor gets the agent as separate files', async () => {
+  it("an app whose @opentelemetry/api is a newer minor gets the bundle, registered through the app's API copy", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'otelite-newer-api-'));
     try {
+      // The real API files under a newer version number: what decides is the version the app resolves.
       const api = path.join(dir, 'node_modules', '@opentelemetry', 'api');
-      mkdirSync(api, { recursive: true });
-      writeFileSync(path.join(api, 'package.json'), JSON.stringify({ name: '@opentelemetry/api', version: '1.99.0', main: 'index.js' }));
-      writeFileSync(path.join(api, 'index.js'), '');
+      cpSync(path.join(REPO_ROOT, 'node_modules', '@opentelemetry', 'api'), api, { recursive: true });
+      const pkg = JSON.parse(readFileSync(path.join(api, 'package.json'), 'utf8')) as { version: string };
+      writeFileSync(path.join(api, 'package.json'), JSON.stringify({ ...pkg, version: '1.99.0' }));
       copyFileSync(fixture, path.join(dir, 'app.cjs'));
       const run = await runApp({ file: path.join(dir, 'app.cjs'), preload: '--require', env: { OTEL_TRACES_EXPORTER: 'none' } });
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(parse(run.stdout), { bundle: false, files: true, traced: true });
+      assert.deepEqual(parse(run.stdout), { bundle: true, files: false, bundledApi: false, traced: true, appApiSeesAgent: true });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { appApiIsNewer, appApiVersion, BUNDLED_API_VERSION } from '../../src/bundle-choice';
+import { appApi, appApiIsNewer, BUNDLED_API_VERSION } from '../../src/bundle-choice';
 
 /** A directory with node_modules/@opentelemetry/api of `version` in it (a package.json and an entry file). */
 function appWithApi(version: string): string {
@@ -17,10 +17,10 @@ function appWithApi(version: string): string {
 describe('bundle choice: the bundled @opentelemetry/api against the app\'s', () => {
   it('BUNDLED_API_VERSION is the version package-lock.json installs (the one esbuild bundles)', () => {
     // This repository resolves the API the bundle is built from.
-    assert.equal(appApiVersion(__dirname), BUNDLED_API_VERSION);
+    assert.equal(appApi(__dirname)?.version, BUNDLED_API_VERSION);
   });
 
-  it('only a newer minor of the same major needs the separate files', () => {
+  it("only a newer minor of the same major needs the app's API copy", () => {
     assert.equal(appApiIsNewer(undefined, '1.9.1'), false);
     assert.equal(appApiIsNewer('1.9.1', '1.9.1'), false);
     assert.equal(appApiIsNewer('1.9.7', '1.9.1'), false);
@@ -34,10 +34,11 @@ describe('bundle choice: the bundled @opentelemetry/api against the app\'s', () 
     const dir = appWithApi('1.42.0');
     const empty = mkdtempSync(path.join(tmpdir(), 'otelite-noapi-'));
     try {
-      assert.equal(appApiVersion(dir), '1.42.0');
-      assert.equal(appApiVersion(path.join(dir, 'node_modules')), '1.42.0');
+      assert.equal(appApi(dir)?.version, '1.42.0');
+      assert.equal(appApi(dir)?.entry, path.join(dir, 'node_modules', '@opentelemetry', 'api', 'build', 'src', 'index.js'));
+      assert.equal(appApi(path.join(dir, 'node_modules'))?.version, '1.42.0');
       // No API anywhere up from a fresh temp directory (the system's tmpdir has no node_modules).
-      assert.equal(appApiVersion(empty), undefined);
+      assert.equal(appApi(empty), undefined);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(empty, { recursive: true, force: true });
