@@ -75,7 +75,7 @@ export class HttpTransport implements OtlpTransport {
                 const responseBody = Buffer.concat(chunks);
                 const contentType = res.headers['content-type'];
                 if (status >= 200 && status < 300) {
-                  finish({ ok: true, retryable: false, kind: 'ok', body: responseBody, ...(contentType ? { contentType } : {}) });
+                  finish({ ok: true, retryable: false, kind: 'ok', status, body: responseBody, ...(contentType ? { contentType } : {}) });
                   return;
                 }
                 const snippet = bodySnippet(responseBody, contentType, this.secrets);
@@ -84,6 +84,7 @@ export class HttpTransport implements OtlpTransport {
                   ok: false,
                   retryable: isRetryableHttpStatus(status),
                   kind: `http-${status}`,
+                  status,
                   error: new Error(`HTTP ${status}${res.statusMessage ? ' ' + res.statusMessage : ''}${snippet ? ': ' + snippet : ''}`),
                   body: responseBody,
                   ...(contentType ? { contentType } : {}),

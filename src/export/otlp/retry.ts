@@ -62,6 +62,8 @@ export interface AttemptOutcome {
   error?: Error;
   /** The response body, when there was one. */
   body?: Uint8Array;
+  /** The HTTP status of the response, when there was one (OTLP/HTTP). */
+  status?: number;
   contentType?: string;
 }
 
@@ -215,11 +217,12 @@ const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_SSL|ERR_TLS|HOSTNA
 /**
  * An error message fit for one diagnostic line: OpenSSL's raw error strings
  * ("80AC…:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:
- * ../deps/openssl/…/rec_layer_s3.c:1601:SSL alert number 116\n") become their reason
- * ("tlsv13 alert certificate required"), and line breaks become spaces.
+ * ../deps/openssl/…/rec_layer_s3.c:1601:SSL alert number 116\n"), alone or after a prefix such as
+ * "write EPROTO ", become their reason ("tlsv13 alert certificate required"), and line breaks
+ * become spaces.
  */
 function oneLine(message: string): string {
-  const openssl = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:\n]+)/.exec(message);
+  const openssl = /(?:^|\s)[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:\n]+)/.exec(message);
   const text = openssl !== null ? openssl[1]! : message;
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
