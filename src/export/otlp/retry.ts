@@ -13,6 +13,8 @@
  * The clock, sleep and randomness are injectable for tests.
  */
 
+import { sleepUnlessExiting } from '../../exiting';
+
 export interface RetryClock {
   now(): number;
   sleep(ms: number): Promise<void>;
@@ -22,11 +24,8 @@ export interface RetryClock {
 
 export const systemClock: RetryClock = {
   now: () => Date.now(),
-  sleep: (ms) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      t.unref();
-    }),
+  // A back-off ends early when the process starts exiting: the exit flush should not wait it out.
+  sleep: sleepUnlessExiting,
   random: () => Math.random(),
 };
 
