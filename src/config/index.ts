@@ -4,6 +4,7 @@ import { keyValueList } from './key-value';
 import {
   EnvReader,
   boolean,
+  formatWarning,
   httpUrl,
   integer,
   list,
@@ -70,14 +71,17 @@ const upper = (s: string) => s.toUpperCase();
  */
 export function readConfig(env: Env): ConfigResult {
   const reader = new EnvReader(env ?? {});
+  const warnings = () => reader.issues.map(formatWarning);
   try {
-    return { config: build(reader), warnings: reader.warnings };
+    const config = build(reader);
+    return { config, warnings: warnings(), issues: reader.issues };
   } catch (err) {
     // Unreachable with a plain object; guards against exotic inputs (throwing getters, proxies).
     const why = err instanceof Error ? err.message : 'unknown error';
     return {
       config: structuredClone(DEFAULTS) as Config,
-      warnings: [...reader.warnings, `could not read the environment (${why}); using defaults`],
+      warnings: [...warnings(), `could not read the environment (${why}); using defaults`],
+      issues: reader.issues,
     };
   }
 }

@@ -49,6 +49,6 @@ export function keyValueList(kind: 'attributes' | 'headers'): Parser<Record<stri
     const value = Object.fromEntries(pairs);
     if (problems.length === 0) return ok(value);
     const what = headers ? 'header(s)' : 'pair(s)';
-    return ok(value, `has malformed ${what} ${someOf(problems)}; dropped ${problems.length === 1 ? 'it' : 'them'}`);
+    return ok(value, `has malformed ${what} ${someOf(problems)}`, `dropped ${problems.length === 1 ? 'it' : 'them'}`);
   };
 }

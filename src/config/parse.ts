@@ -3,17 +3,22 @@
  * into exactly one warning. Pure: no I/O.
  */
 
+import { didYouMean } from './suggest';
+import type { ConfigIssue } from './types';
+
 export type Env = Record<string, string | undefined>;
 
 /**
- * A parse result. `ok` with a `problem` is a partial success (some list entries were dropped):
- * the problem text then already says what is used instead.
+ * A parse result. `ok` with a `problem` is a partial success (some list entries were dropped);
+ * its `outcome` says what became of them, `using <value>` when not given.
  */
-export type Parsed<T> = { ok: true; value: T; problem?: string } | { ok: false; problem: string };
+export type Parsed<T> = { ok: true; value: T; problem?: string; outcome?: string } | { ok: false; problem: string };
 export type Parser<T> = (raw: string) => Parsed<T>;
 
-export const ok = <T>(value: T, problem?: string): Parsed<T> =>
-  problem === undefined ? { ok: true, value } : { ok: true, value, problem };
+export const ok = <T>(value: T, problem?: string, outcome?: string): Parsed<T> => {
+  if (problem === undefined) return { ok: true, value };
+  return outcome === undefined ? { ok: true, value, problem } : { ok: true, value, problem, outcome };
+};
 export const bad = (problem: string): Parsed<never> => ({ ok: false, problem });
 
 /** Values are quoted as JSON strings (control characters escaped) and cut if very long. */
@@ -70,7 +75,7 @@ export const boolean: Parser<boolean> = (raw) => {
   const v = raw.toLowerCase();
   if (v === 'true') return ok(true);
   if (v === 'false') return ok(false);
-  return bad('is not "true" or "false"');
+  return bad(`is not "true" or "false"${didYouMean(v, ['true', 'false'])}`);
 };
 
 export const text: Parser<string> = (raw) => ok(raw);
@@ -79,7 +84,9 @@ export const text: Parser<string> = (raw) => ok(raw);
 export function oneOf<T extends string>(values: readonly T[]): Parser<T> {
   return (raw) => {
     const v = raw.toLowerCase();
-    return (values as readonly string[]).includes(v) ? ok(v as T) : bad(`is not one of ${values.join(', ')}`);
+    return (values as readonly string[]).includes(v)
+      ? ok(v as T)
+      : bad(`is not one of ${values.join(', ')}${didYouMean(v, values)}`);
   };
 }
 
@@ -121,11 +128,13 @@ export function names<T extends string>(allowed: readonly T[], fallback: readonl
     // A plain name is shown as it is; anything else quoted, so that control characters (a
     // newline forging a log line of its own) never reach the diagnostic output raw.
     // A long value or a long list is cut short: a warning stays one short line.
-    const shown = someOf(ignored, (item) =>
-      /^[\x21-\x7e]{1,64}$/.test(item) && !item.includes('"') ? item : quote(item.length > 64 ? item.slice(0, 64) + '…' : item),
+    const shown = someOf(
+      ignored,
+      (item) =>
+        (/^[\x21-\x7e]{1,64}$/.test(item) && !item.includes('"') ? item : quote(item.length > 64 ? item.slice(0, 64) + '…' : item)) +
+        didYouMean(item, [...allowed, 'none']),
     );
-    const why = `has unsupported value(s) ${shown} (supported: ${allowed.join(', ')}, or none alone)`;
-    return ok(value, `${why}; using ${show(value)}`);
+    return ok(value, `has unsupported value(s) ${shown} (supported: ${allowed.join(', ')}, or none alone)`);
   };
 }
 
@@ -137,7 +146,7 @@ export function tokens(normalize: (item: string) => string): Parser<string[]> {
     const invalid = items.filter((item) => !TOKEN.test(item));
     if (invalid.length === 0) return ok(valid);
     const why = `has invalid name(s) ${someOf(invalid, quote)}`;
-    return valid.length > 0 ? ok(valid, `${why}; using ${show(valid)}`) : bad(why);
+    return valid.length > 0 ? ok(valid, why) : bad(why);
   };
 }
 
@@ -148,9 +157,15 @@ export interface GetOptions {
   display?: (raw: string) => string;
 }
 
-/** Reads variables through parsers, collecting exactly one warning per malformed variable. */
+/** A malformed variable's warning line: `NAME="value" problem; outcome` (the value left out for a secret). */
+export function formatWarning(issue: ConfigIssue): string {
+  const subject = issue.shown === undefined ? issue.variable : `${issue.variable}=${issue.shown}`;
+  return `${subject} ${issue.problem}; ${issue.outcome}`;
+}
+
+/** Reads variables through parsers, collecting exactly one issue per malformed variable. */
 export class EnvReader {
-  readonly warnings: string[] = [];
+  readonly issues: ConfigIssue[] = [];
 
   constructor(private readonly env: Env) {}
 
@@ -171,13 +186,13 @@ export class EnvReader {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;
     const result = parse(raw);
-    const subject = options.secret ? name : `${name}=${quote(options.display ? options.display(raw) : raw)}`;
+    const shown = options.secret ? undefined : quote(options.display ? options.display(raw) : raw);
+    const report = (problem: string, outcome: string) => this.issues.push({ variable: name, shown, problem, outcome });
     if (result.ok) {
-      if (result.problem !== undefined) this.warnings.push(`${subject} ${result.problem}`);
+      if (result.problem !== undefined) report(result.problem, result.outcome ?? `using ${show(result.value)}`);
       return result.value;
     }
-    const used = options.secret ? 'the default' : show(fallback);
-    this.warnings.push(`${subject} ${result.problem}; using ${used}`);
+    report(result.problem, `using ${options.secret ? 'the default' : show(fallback)}`);
     return fallback;
   }
 }

@@ -107,8 +107,21 @@ export interface Config {
   db: DbInstrumentationConfig;
 }
 
+/** A malformed variable, as the warning about it says it. */
+export interface ConfigIssue {
+  variable: string;
+  /** The value as a warning shows it (quoted; an endpoint's credentials masked); undefined for a secret. */
+  shown: string | undefined;
+  /** What is wrong with it, e.g. `is not one of gzip, none (did you mean gzip?)`. */
+  problem: string;
+  /** What is done instead, e.g. `using none`, `dropped it`. */
+  outcome: string;
+}
+
 export interface ConfigResult {
   config: Config;
   /** One human-readable line per malformed value, naming the variable and the value used instead. */
   warnings: string[];
+  /** The same, one record per malformed variable (the CLI names its option instead of the variable). */
+  issues: ConfigIssue[];
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { DEFAULTS, DEFAULT_GRPC_ENDPOINT, readConfig, type Config } from '../../src/config';
+import { closest, didYouMean, editDistance } from '../../src/config/suggest';
 
 type Env = Record<string, string | undefined>;
 
@@ -725,6 +726,138 @@ describe('config: readConfig', () => {
       }
       const config = clean({ OTEL_NODE_REDACTED_QUERY_PARAMS: 'apiKey, sig ,Password' });
       assert.deepEqual(config.http.redactedQueryParams, [...DEFAULTS.http.redactedQueryParams, 'apiKey', 'Password']);
+    });
+  });
+});
+
+describe('config: "did you mean" suggestions', () => {
+  describe('editDistance', () => {
+    it('counts insertions, deletions, substitutions and adjacent swaps as one edit each', () => {
+      assert.equal(editDistance('console', 'console'), 0);
+      assert.equal(editDistance('consle', 'console'), 1); // insertion
+      assert.equal(editDistance('consolee', 'console'), 1); // deletion
+      assert.equal(editDistance('consolo', 'console'), 1); // substitution
+      assert.equal(editDistance('grcp', 'grpc'), 1); // swap
+      assert.equal(editDistance('', 'otlp'), 4);
+      assert.equal(editDistance('kitten', 'sitting'), 3);
+      // Optimal string alignment: a swapped pair is not edited again (true Damerau-Levenshtein says 2).
+      assert.equal(editDistance('ca', 'abc'), 3);
+    });
+  });
+
+  describe('closest', () => {
+    const exporters = ['otlp', 'console', 'none'];
+
+    it('suggests the known value a typo is closest to, case-insensitively', () => {
+      assert.equal(closest('consle', exporters), 'console');
+      assert.equal(closest('CONSLE', exporters), 'console');
+      assert.equal(closest('otpl', exporters), 'otlp');
+      assert.equal(closest('http/protbuf', ['http/protobuf', 'http/json', 'grpc']), 'http/protobuf');
+      assert.equal(closest('parentbased_alwayson', ['always_on', 'parentbased_always_on', 'parentbased_always_off']), 'parentbased_always_on');
+    });
+
+    it('suggests nothing when nothing is close, or when the value is known', () => {
+      assert.equal(closest('zipkin', exporters), undefined);
+      assert.equal(closest('jaeger', exporters), undefined);
+      assert.equal(closest('otlp', exporters), undefined);
+      assert.equal(closest('OTLP', exporters), undefined);
+      assert.equal(closest('', exporters), undefined);
+      assert.equal(closest('x'.repeat(100_000), exporters), undefined);
+    });
+
+    it('allows one edit for short words and about a third of the length for longer ones', () => {
+      assert.equal(closest('b4', ['b3']), 'b3');
+      assert.equal(closest('c4', ['b3']), undefined); // two edits of a two-letter word
+      assert.equal(closest('b3', ['b3multi']), undefined);
+      assert.equal(closest('tracecntxt', ['tracecontext']), 'tracecontext'); // two edits of twelve letters
+      assert.equal(closest('tracexxxxxxx', ['tracecontext']), undefined); // six
+    });
+
+    it('prefers the nearest candidate, and the earlier one on a tie', () => {
+      assert.equal(closest('http/jsn', ['http/protobuf', 'http/json']), 'http/json');
+      assert.equal(closest('ab', ['ax', 'xb']), 'ax');
+    });
+
+    it('didYouMean phrases the suggestion, or says nothing', () => {
+      assert.equal(didYouMean('grcp', ['http/protobuf', 'grpc']), ' (did you mean grpc?)');
+      assert.equal(didYouMean('kafka', ['http/protobuf', 'grpc']), '');
+    });
+  });
+
+  describe('in the warnings of the enumerated variables', () => {
+    const typos: [variable: string, typo: string, suggestion: string][] = [
+      ['OTEL_TRACES_EXPORTER', 'consle', 'console'],
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grcp', 'grpc'],
+      ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'http/protobf', 'http/protobuf'],
+      ['OTEL_EXPORTER_OTLP_COMPRESSION', 'gzp', 'gzip'],
+      ['OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'nnoe', 'none'],
+      ['OTEL_TRACES_SAMPLER', 'parentbased_traceidration', 'parentbased_traceidratio'],
+      ['OTEL_PROPAGATORS', 'b3mutli', 'b3multi'],
+      ['OTEL_LOG_LEVEL', 'debg', 'debug'],
+      ['OTELITE_CONSOLE_FORMAT', 'jsn', 'json'],
+      ['OTEL_SDK_DISABLED', 'ture', 'true'],
+      ['OTEL_NODE_DB_REQUIRE_PARENT_SPAN', 'flase', 'false'],
+    ];
+    for (const [variable, typo, suggestion] of typos) {
+      it(`${variable}=${typo}: did you mean ${suggestion}?`, () => {
+        const { warning } = warnedOnce({ [variable]: typo }, variable);
+        assert.ok(warning.includes(`(did you mean ${suggestion}?)`), warning);
+      });
+    }
+
+    it('says it once per unknown list entry, next to the entry', () => {
+      const { config, warning } = warnedOnce({ OTEL_PROPAGATORS: 'tracecontext,baggag,zipkin,b3mutli' }, 'OTEL_PROPAGATORS');
+      assert.deepEqual(config.propagators, ['tracecontext']);
+      assert.equal(
+        warning,
+        'OTEL_PROPAGATORS="tracecontext,baggag,zipkin,b3mutli" has unsupported value(s) baggag (did you mean baggage?), ' +
+          'zipkin, b3mutli (did you mean b3multi?) (supported: tracecontext, baggage, b3, b3multi, or none alone); using tracecontext',
+      );
+    });
+
+    it('gives the whole warning for the issue\'s example', () => {
+      const { config, warning } = warnedOnce({ OTEL_TRACES_EXPORTER: 'consle' }, 'OTEL_TRACES_EXPORTER');
+      assert.deepEqual(config.tracesExporters, ['otlp']);
+      assert.equal(
+        warning,
+        'OTEL_TRACES_EXPORTER="consle" has unsupported value(s) consle (did you mean console?) ' +
+          '(supported: otlp, console, or none alone); using otlp',
+      );
+    });
+
+    it('suggests nothing for a value close to no known one', () => {
+      for (const [variable, value] of [
+        ['OTEL_TRACES_EXPORTER', 'zipkin'],
+        ['OTEL_EXPORTER_OTLP_PROTOCOL', 'kafka'],
+        ['OTEL_LOG_LEVEL', 'loud'],
+        ['OTEL_SDK_DISABLED', '1'],
+      ]) {
+        const { warning } = warnedOnce({ [variable]: value }, variable);
+        assert.doesNotMatch(warning, /did you mean/, warning);
+      }
+    });
+
+    it('reports each warning also as an issue record: variable, value as shown, problem, outcome', () => {
+      const { warnings, issues } = readConfig({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grcp',
+        OTEL_EXPORTER_OTLP_HEADERS: 'secret-key',
+        OTEL_RESOURCE_ATTRIBUTES: 'a=1,b',
+      });
+      assert.equal(issues.length, 3);
+      const protocol = issues.find((i) => i.variable === 'OTEL_EXPORTER_OTLP_PROTOCOL');
+      assert.deepEqual(protocol, {
+        variable: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+        shown: '"grcp"',
+        problem: 'is not one of http/protobuf, http/json, grpc (did you mean grpc?)',
+        outcome: 'using http/protobuf',
+      });
+      const headers = issues.find((i) => i.variable === 'OTEL_EXPORTER_OTLP_HEADERS');
+      assert.equal(headers?.shown, undefined, 'a secret value is never shown');
+      assert.equal(issues.find((i) => i.variable === 'OTEL_RESOURCE_ATTRIBUTES')?.outcome, 'dropped it');
+      for (const issue of issues) {
+        const subject = issue.shown === undefined ? issue.variable : `${issue.variable}=${issue.shown}`;
+        assert.ok(warnings.includes(`${subject} ${issue.problem}; ${issue.outcome}`), JSON.stringify(issue));
+      }
     });
   });
 });
