@@ -5,6 +5,9 @@
  * for both the parser and the help text.
  */
 
+import { readConfig } from '../config';
+import { didYouMean } from '../config/suggest';
+
 export interface OptionSpec {
   /** Long flag, with the leading `--`. */
   flag: string;
@@ -86,6 +89,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+/** Options that set no variable: they change what otelite itself does. */
+const OWN_FLAGS = ['--help', '--version', '--quiet'];
+
 /** A mistake on the command line: reported as one line plus a hint, exit status 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -102,6 +108,8 @@ export type ParsedArgs =
       args: string[];
       /** True when the command came after `--` (so `otelite -- doctor` runs a program named doctor). */
       afterDoubleDash: boolean;
+      /** `--quiet`: no start-up line. */
+      quiet: boolean;
     };
 
 const BY_FLAG = new Map(OPTIONS.map((o) => [o.flag, o]));
@@ -110,6 +118,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const env: Record<string, string> = {};
   let i = 0;
   let afterDoubleDash = false;
+  let quiet = false;
   while (i < argv.length) {
     const arg = argv[i];
     if (arg === '--') {
@@ -120,11 +129,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (!arg.startsWith('-') || arg === '-') break; // the command
     if (arg === '-h' || arg === '--help') return { kind: 'help' };
     if (arg === '-v' || arg === '--version') return { kind: 'version' };
+    if (arg === '-q' || arg === '--quiet') {
+      quiet = true;
+      i++;
+      continue;
+    }
 
     const eq = arg.indexOf('=');
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     const spec = arg.startsWith('--') ? BY_FLAG.get(flag) : undefined;
-    if (spec === undefined) throw new UsageError(`unknown option: ${flag}`);
+    if (spec === undefined) {
+      throw new UsageError(`unknown option: ${flag}${didYouMean(flag, [...BY_FLAG.keys(), ...OWN_FLAGS])}`);
+    }
 
     let value: string;
     if (eq !== -1) {
@@ -142,7 +158,24 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
 
   if (i >= argv.length) throw new UsageError('no command given');
-  return { kind: 'command', env, command: argv[i], args: argv.slice(i + 1), afterDoubleDash };
+  return { kind: 'command', env, command: argv[i], args: argv.slice(i + 1), afterDoubleDash, quiet };
+}
+
+const BY_VARIABLE = new Map(OPTIONS.map((o) => [o.env, o]));
+
+/**
+ * Option values the agent would warn about, one line each, by the agent's own rules (a typo
+ * gets its "did you mean"), named by the option: a mistake typed on the command line is better
+ * reported before the command starts. `inherited` is the environment the options add to (a
+ * --sampler-arg is read for the sampler it sets, whoever set it).
+ */
+export function optionValueProblems(optionEnv: Record<string, string>, inherited: NodeJS.ProcessEnv): string[] {
+  return readConfig({ ...inherited, ...optionEnv })
+    .issues.filter((issue) => Object.hasOwn(optionEnv, issue.variable))
+    .map((issue) => {
+      const flag = BY_VARIABLE.get(issue.variable)?.flag ?? issue.variable;
+      return issue.shown === undefined ? `${flag} ${issue.problem}` : `${flag} ${issue.shown} ${issue.problem}`;
+    });
 }
 
 export function helpText(): string {
@@ -162,6 +195,7 @@ export function helpText(): string {
   for (const o of OPTIONS) {
     lines.push(row(`${o.flag} ${o.metavar}`, `${o.description} [${o.env}]`));
   }
+  lines.push(row('-q, --quiet', 'no start-up line (it goes to stderr)'));
   lines.push(row('-h, --help', 'show this help'));
   lines.push(row('-v, --version', 'print the otelite version'));
   lines.push('');

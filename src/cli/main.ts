@@ -1,6 +1,7 @@
 import { VERSION } from '../version';
-import { helpText, parseArgs, UsageError, type ParsedArgs } from './args';
+import { helpText, optionValueProblems, parseArgs, UsageError, type ParsedArgs } from './args';
 import { runCommand } from './run';
+import { startLine } from './start-line';
 
 /**
  * Entry point of the `otelite` executable. Sets process.exitCode (or, for a command killed
@@ -43,6 +44,16 @@ export async function main(argv: string[]): Promise<void> {
         const { doctor } = require('./doctor') as typeof import('./doctor');
         process.exitCode = await doctor({ ...process.env, ...parsed.env });
         return;
+      }
+      {
+        const problems = optionValueProblems(parsed.env, process.env);
+        if (problems.length > 0) {
+          process.stderr.write(problems.map((p) => `otelite: ${p}\n`).join('') + `Run 'otelite --help' for usage.\n`);
+          process.exitCode = 2;
+          return;
+        }
+        const line = parsed.quiet ? undefined : startLine(parsed.command, parsed.args, { ...process.env, ...parsed.env });
+        if (line !== undefined) process.stderr.write(line + '\n');
       }
       await runCommand(parsed.command, parsed.args, parsed.env);
       return;
