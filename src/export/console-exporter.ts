@@ -1,128 +1,94 @@
-import { SpanKind, SpanStatusCode, type AttributeValue } from '@opentelemetry/api';
 import type { ConsoleFormat } from '../config/types';
+import { diagOnce } from '../diag';
 import type { SpanData } from '../sdk/span-data';
+import { FoldRun, foldableSystem } from './console/fold';
+import { spanJson } from './console/json';
+import { isLocalRoot } from './console/spans';
+import { renderTrace } from './console/tree';
 import type { ExportResult, SpanExporter } from './exporter';
 
-/** Attributes worth a glance in a development tree, in the order they are shown. */
-const KEY_ATTRIBUTES = [
-  'http.request.method',
-  'http.route',
-  'url.full',
-  'url.path',
-  'http.response.status_code',
-  'db.system.name',
-  'db.namespace',
-  'db.query.summary',
-  'db.query.text',
-  'server.address',
-  'server.port',
-  'error.type',
-];
-const MAX_OTHER_ATTRIBUTES = 4;
-/** Spans waiting for their local root; past this many, the oldest are printed as orphans. */
-const MAX_BUFFERED_SPANS = 10_000;
+/**
+ * How long a trace is held after its local root (or any later span of it) ended: a span that
+ * ends after its root (a fastify hook that answered 401, a response stream finishing late, an
+ * in-process request's CLIENT span) still prints in its trace.
+ */
+const LATE_SPAN_GRACE_MS = 200;
+/** A run of foldable traces (fold.ts) is printed once this long passes without another. */
+const FOLD_QUIET_MS = 500;
+/** Spans held at most; past this, the oldest traces are printed as they are. */
+const MAX_HELD_SPANS = 10_000;
+/** Trace ids remembered after printing, to mark a span that arrives later as a continuation. */
+const MAX_PRINTED_TRACES = 1_000;
 
 type Write = (text: string) => void;
 
-function isLocalRoot(span: SpanData): boolean {
-  return span.parentSpanId === undefined || span.parentIsRemote;
+export interface ConsoleTiming {
+  lateSpanGraceMs: number;
+  foldQuietMs: number;
 }
 
-function formatValue(value: AttributeValue): string {
-  if (typeof value === 'string') return value.length > 80 ? JSON.stringify(value.slice(0, 77) + '...') : JSON.stringify(value);
-  return Array.isArray(value) ? JSON.stringify(value) : String(value);
+interface HeldTrace {
+  spans: SpanData[];
+  /** Set once a local root (or a span of an already printed trace) arrived: printing is due. */
+  timer: NodeJS.Timeout | undefined;
 }
 
-function formatAttributes(span: SpanData): string {
-  const shown: string[] = [];
-  for (const key of KEY_ATTRIBUTES) {
-    const index = span.attributeKeys.indexOf(key);
-    if (index >= 0) shown.push(`${key}=${formatValue(span.attributeValues[index])}`);
+/**
+ * What every console exporter still holds is printed at `process.exit()` (the flush at
+ * beforeExit or a signal never runs then): writing to stdout at 'exit' is synchronous for files,
+ * pipes and terminals on POSIX. One 'exit' listener for all exporters, added on first need.
+ */
+const printAtExit = new Set<() => void>();
+let exitListenerAdded = false;
+
+function holdUntilExit(print: () => void, holding: boolean): void {
+  if (!holding) {
+    printAtExit.delete(print);
+    return;
   }
-  let others = 0;
-  for (let i = 0; i < span.attributeKeys.length && others < MAX_OTHER_ATTRIBUTES; i++) {
-    if (KEY_ATTRIBUTES.includes(span.attributeKeys[i])) continue;
-    shown.push(`${span.attributeKeys[i]}=${formatValue(span.attributeValues[i])}`);
-    others++;
-  }
-  return shown.join(' ');
-}
-
-function formatStatus(span: SpanData): string {
-  if (span.status.code === SpanStatusCode.ERROR) return `ERROR${span.status.message ? ` (${span.status.message})` : ''}`;
-  return span.status.code === SpanStatusCode.OK ? 'OK' : '';
-}
-
-function spanLine(span: SpanData, traceStart: number): string {
-  const duration = (span.endTime - span.startTime).toFixed(2);
-  const offset = (span.startTime - traceStart).toFixed(2);
-  const parts = [span.name, SpanKind[span.kind], `${duration} ms`, `@+${offset} ms`, `id=${span.spanId}`];
-  const status = formatStatus(span);
-  if (status) parts.push(status);
-  const attributes = formatAttributes(span);
-  if (attributes) parts.push(attributes);
-  for (const event of span.events) {
-    if (event.name === 'exception') parts.push(`exception: ${String(event.attributes['exception.message'] ?? '')}`);
-  }
-  return parts.join('  ');
-}
-
-/** Prints a span and its descendants as an indented tree, children in start order. */
-function printTree(root: SpanData, children: Map<string, SpanData[]>, write: Write, orphan: boolean): void {
-  const service = String(root.resource.attributes['service.name'] ?? '');
-  const parentNote = root.parentIsRemote ? ` (continues remote parent ${root.parentSpanId})` : orphan ? ' (parent not seen)' : '';
-  let out = `trace ${root.traceId}  service=${service}${parentNote}\n`;
-  const walk = (span: SpanData, prefix: string, last: boolean): void => {
-    out += `${prefix}${last ? '└─ ' : '├─ '}${spanLine(span, root.startTime)}\n`;
-    const kids = (children.get(span.spanId) ?? []).sort((a, b) => a.startTime - b.startTime);
-    children.delete(span.spanId);
-    kids.forEach((kid, i) => walk(kid, prefix + (last ? '   ' : '│  '), i === kids.length - 1));
-  };
-  walk(root, '', true);
-  write(out);
-}
-
-function toJson(span: SpanData): string {
-  const attributes: Record<string, AttributeValue> = {};
-  span.attributeKeys.forEach((key, i) => (attributes[key] = span.attributeValues[i]));
-  return JSON.stringify({
-    traceId: span.traceId,
-    spanId: span.spanId,
-    parentSpanId: span.parentSpanId,
-    name: span.name,
-    kind: SpanKind[span.kind],
-    startTime: new Date(span.startTime).toISOString(),
-    durationMs: Number((span.endTime - span.startTime).toFixed(3)),
-    attributes,
-    events: span.events.map((e) => ({ name: e.name, time: new Date(e.time).toISOString(), attributes: e.attributes })),
-    links: span.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: l.attributes })),
-    status: { code: SpanStatusCode[span.status.code], message: span.status.message },
-    service: span.resource.attributes['service.name'],
-    scope: span.scope.name,
+  printAtExit.add(print);
+  if (exitListenerAdded) return;
+  exitListenerAdded = true;
+  process.on('exit', () => {
+    for (const printHeld of printAtExit) printHeld();
   });
 }
 
 /**
- * Development exporter. `json` prints one JSON object per span. `tree` buffers a trace's spans
- * until its local root ends (the root usually ends last), then prints the trace as a waterfall;
- * whatever is still buffered at flush is printed as orphan trees, so nothing is lost.
+ * Development exporter. `json` prints one JSON object per span as it ends. `tree` and
+ * `tree-verbose` hold a trace's spans until its local root has ended and no span of it came for
+ * a short grace, then print the trace as a waterfall (console/tree.ts); one-span database traces
+ * outside any request are folded into a summary line (console/fold.ts, not in the verbose form).
+ * Timers are unref'ed: the exporter never keeps the process alive; forceFlush, shutdown and
+ * process exit print whatever is held, so nothing is lost.
  */
 export class ConsoleSpanExporter implements SpanExporter {
-  private buffered: SpanData[] = [];
+  private readonly verbose: boolean;
+  private readonly timing: ConsoleTiming;
+  private readonly held = new Map<string, HeldTrace>();
+  private heldSpans = 0;
+  private readonly printed = new Set<string>();
+  private run: FoldRun | undefined;
+  private runTimer: NodeJS.Timeout | undefined;
+  private readonly printHeld = (): void => this.guarded(() => this.printAll());
 
   constructor(
     private readonly format: ConsoleFormat = 'tree',
     private readonly write: Write = (text) => process.stdout.write(text),
-  ) {}
+    timing: Partial<ConsoleTiming> = {},
+  ) {
+    this.verbose = format === 'tree-verbose';
+    this.timing = { lateSpanGraceMs: LATE_SPAN_GRACE_MS, foldQuietMs: FOLD_QUIET_MS, ...timing };
+  }
 
   export(spans: readonly SpanData[]): Promise<ExportResult> {
     try {
       if (this.format === 'json') {
-        for (const span of spans) this.write(toJson(span) + '\n');
+        for (const span of spans) this.write(spanJson(span) + '\n');
       } else {
-        this.buffered.push(...spans);
-        this.printCompleteTraces(spans.filter(isLocalRoot));
-        if (this.buffered.length > MAX_BUFFERED_SPANS) this.printAll(this.buffered.splice(0, this.buffered.length - MAX_BUFFERED_SPANS));
+        for (const span of spans) this.hold(span);
+        while (this.heldSpans > MAX_HELD_SPANS) this.release(this.held.keys().next().value as string);
+        this.updateExitHold();
       }
       return Promise.resolve({ ok: true });
     } catch (error) {
@@ -131,7 +97,7 @@ export class ConsoleSpanExporter implements SpanExporter {
   }
 
   forceFlush(): Promise<void> {
-    this.printAll(this.buffered.splice(0));
+    this.printAll();
     return Promise.resolve();
   }
 
@@ -139,38 +105,76 @@ export class ConsoleSpanExporter implements SpanExporter {
     return this.forceFlush();
   }
 
-  private printCompleteTraces(roots: SpanData[]): void {
-    for (const root of roots) {
-      const trace = this.buffered.filter((s) => s.traceId === root.traceId);
-      const children = childrenByParent(trace);
-      printTree(root, children, this.write, false);
-      const printed = new Set<SpanData>();
-      collect(root, childrenByParent(trace), printed);
-      this.buffered = this.buffered.filter((s) => !printed.has(s));
+  private hold(span: SpanData): void {
+    let trace = this.held.get(span.traceId);
+    if (trace === undefined) {
+      trace = { spans: [], timer: undefined };
+      this.held.set(span.traceId, trace);
+    }
+    trace.spans.push(span);
+    this.heldSpans++;
+    if (trace.timer !== undefined || isLocalRoot(span) || this.printed.has(span.traceId)) {
+      clearTimeout(trace.timer);
+      const traceId = span.traceId;
+      trace.timer = setTimeout(() => this.guarded(() => this.release(traceId)), this.timing.lateSpanGraceMs).unref();
     }
   }
 
-  private printAll(spans: SpanData[]): void {
-    const ids = new Set(spans.map((s) => s.spanId));
-    const children = childrenByParent(spans);
-    for (const span of spans) {
-      if (isLocalRoot(span) || !ids.has(span.parentSpanId as string)) printTree(span, children, this.write, !isLocalRoot(span));
+  /** Timer callbacks run outside the app's code: a fault here must never reach the app. */
+  private guarded(work: () => void): void {
+    try {
+      work();
+      this.updateExitHold();
+    } catch (error) {
+      diagOnce('console-exporter', 'warn', `console exporter failed to print a trace: ${(error as Error)?.message ?? String(error)}`);
     }
   }
-}
 
-function childrenByParent(spans: readonly SpanData[]): Map<string, SpanData[]> {
-  const children = new Map<string, SpanData[]>();
-  for (const span of spans) {
-    if (span.parentSpanId === undefined || span.parentIsRemote) continue;
-    const list = children.get(span.parentSpanId);
-    if (list === undefined) children.set(span.parentSpanId, [span]);
-    else list.push(span);
+  /** Prints one held trace (or folds it into the current run). */
+  private release(traceId: string): void {
+    const trace = this.held.get(traceId);
+    if (trace === undefined) return;
+    this.held.delete(traceId);
+    this.heldSpans -= trace.spans.length;
+    clearTimeout(trace.timer);
+    const continued = this.printed.has(traceId);
+    this.remember(traceId);
+    const system = this.verbose || continued ? undefined : foldableSystem(trace.spans);
+    if (system === undefined) {
+      this.endRun();
+      this.write(renderTrace(trace.spans, { verbose: this.verbose, continued }));
+      return;
+    }
+    if (this.run !== undefined && this.run.system !== system) this.endRun();
+    this.run ??= new FoldRun(system, String(trace.spans[0].resource.attributes['service.name'] ?? ''));
+    this.run.add(trace.spans);
+    clearTimeout(this.runTimer);
+    this.runTimer = setTimeout(() => this.guarded(() => this.endRun()), this.timing.foldQuietMs).unref();
   }
-  return children;
-}
 
-function collect(span: SpanData, children: Map<string, SpanData[]>, into: Set<SpanData>): void {
-  into.add(span);
-  for (const kid of children.get(span.spanId) ?? []) collect(kid, children, into);
+  private endRun(): void {
+    const run = this.run;
+    if (run === undefined) return;
+    this.run = undefined;
+    clearTimeout(this.runTimer);
+    const trees = run.unfolded();
+    if (trees === undefined) this.write(run.summary());
+    else for (const spans of trees) this.write(renderTrace(spans, { verbose: this.verbose }));
+  }
+
+  private remember(traceId: string): void {
+    this.printed.delete(traceId);
+    this.printed.add(traceId);
+    if (this.printed.size > MAX_PRINTED_TRACES) this.printed.delete(this.printed.values().next().value as string);
+  }
+
+  private printAll(): void {
+    for (const traceId of [...this.held.keys()]) this.release(traceId);
+    this.endRun();
+    this.updateExitHold();
+  }
+
+  private updateExitHold(): void {
+    holdUntilExit(this.printHeld, this.held.size > 0 || this.run !== undefined);
+  }
 }
