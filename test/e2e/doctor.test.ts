@@ -1,90 +1,230 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import * as path from 'node:path';
 import { runCli } from '../kit/cli';
+import { startReceiver, type ReceivedRequest, type Reply } from '../kit/otlp-receiver';
+import { FIXTURES } from '../kit/paths';
 import { closedPort } from '../kit/servers';
 
+/**
+ * `otelite doctor` as users run it (bin/otelite, a clean environment) against real sockets: a
+ * receiver that accepts only a valid non-empty export, as a collector does, and servers that
+ * fail in each way the doctor must name (wrong protocol on the port, refused, hanging, TLS,
+ * rejected, a doubled path).
+ */
+
+/** A collector's answers: 404 off /v1/traces, 400 for an export with nothing in it, else the default success. */
+function likeACollector(request: ReceivedRequest): Reply | undefined {
+  if (request.path !== '/v1/traces' && !request.path.includes('TraceService')) return { status: 404, body: '404 page not found\n', contentType: 'text/plain' };
+  if (request.spans.length === 0) return request.path.includes('TraceService') ? { grpcStatus: 3, grpcMessage: 'empty request' } : { status: 400 };
+  return undefined;
+}
+
+const firstLine = (stdout: string): string => stdout.split('\n')[0] ?? '';
+
+async function listening<T extends net.Server | http2.Http2Server>(server: T): Promise<{ server: T; port: number }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as net.AddressInfo).port };
+}
+
+function close(server: net.Server | http2.Http2Server): Promise<void> {
+  (server as http.Server).closeAllConnections?.();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
 describe('otelite doctor (e2e)', function () {
-  let server: http.Server;
-  let port: number;
-  let requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; bodyLength: number }>;
+  this.timeout(20_000);
 
-  before(async function () {
-    server = http.createServer((req, res) => {
-      let length = 0;
-      req.on('data', (chunk: Buffer) => (length += chunk.length));
-      req.on('end', () => {
-        requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyLength: length });
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' });
-        res.end();
+  for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as const) {
+    it(`${protocol}: sends one synthetic span the receiver decodes, says OK first and exits 0`, async function () {
+      const rx = await startReceiver({ protocol, respond: likeACollector });
+      try {
+        const r = await runCli(['--service-name', 'doc-svc', '--protocol', protocol, '--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], {
+          OTEL_EXPORTER_OTLP_COMPRESSION: protocol === 'grpc' ? 'gzip' : 'none',
+        });
+        const status = protocol === 'grpc' ? 'gRPC OK' : 'HTTP 200';
+        assert.equal(firstLine(r.stdout), `otelite doctor: OK — traces reach ${rx.endpoint} (${status})`, r.stdout);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(rx.requests.length, 1, 'one attempt');
+        assert.equal(rx.spans.length, 1);
+        const span = rx.spans[0]!;
+        assert.equal(span.name, 'otelite doctor probe');
+        assert.equal(span.resource.attributes['service.name'], 'doc-svc');
+        // the user can find it in their backend by the trace id the doctor prints
+        assert.match(r.stdout, new RegExp(`trace id ${span.traceId}`));
+        if (protocol === 'grpc') assert.equal(rx.requests[0]!.compressed, true, 'the configured compression is used');
+      } finally {
+        await rx.close();
+      }
+    });
+  }
+
+  it('authenticates like the exporter, hides header values, and a malformed variable makes it a problem (exit 1)', async function () {
+    const rx = await startReceiver({ protocol: 'http/protobuf', respond: likeACollector });
+    try {
+      const r = await runCli(['--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], {
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cr3t-value',
+        OTEL_BSP_MAX_QUEUE_SIZE: 'abc',
       });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as AddressInfo).port;
-  });
-  beforeEach(function () {
-    requests = [];
-  });
-  after(async function () {
-    await new Promise<void>((r) => server.close(() => r()));
+      const all = r.stdout + r.stderr;
+      assert.match(firstLine(r.stdout), /^otelite doctor: PROBLEM — 1 configuration warning \(see Warnings below\); traces reach /, r.stdout);
+      assert.match(r.stdout, /headers:\s+authorization=\*\*\*/);
+      assert.ok(!all.includes('s3cr3t-value') && !all.includes('Bearer'), 'secret printed');
+      assert.ok(r.stdout.split('\n').some((line) => line.includes('OTEL_BSP_MAX_QUEUE_SIZE')), 'no line names OTEL_BSP_MAX_QUEUE_SIZE');
+      assert.equal(r.code, 1);
+      assert.equal(rx.requests[0]!.headers.authorization, 'Bearer s3cr3t-value');
+    } finally {
+      await rx.close();
+    }
   });
 
-  it('hides header values, reports malformed variables and exits 1', async function () {
-    const r = await runCli(['--endpoint', `http://127.0.0.1:${port}`, 'doctor'], {
-      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cr3t-value',
-      OTEL_BSP_MAX_QUEUE_SIZE: 'abc',
-    });
-    const all = r.stdout + r.stderr;
-    assert.match(r.stdout, /authorization/);
-    assert.ok(!all.includes('s3cr3t-value'), 'secret printed');
-    assert.ok(!all.includes('Bearer'), 'secret printed');
-    assert.ok(
-      r.stdout.split('\n').some((line) => line.includes('OTEL_BSP_MAX_QUEUE_SIZE')),
-      'no line names OTEL_BSP_MAX_QUEUE_SIZE',
+  it('gRPC against an HTTP/1.1 port: does not speak gRPC, OTLP/gRPC usually on 4317 (exit 1)', async function () {
+    const { server, port } = await listening(
+      http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(404).end('404 page not found\n'));
+      }),
+    );
+    try {
+      const r = await runCli(['--protocol', 'grpc', '--endpoint', `http://127.0.0.1:${port}`, 'doctor']);
+      assert.equal(
+        firstLine(r.stdout),
+        `otelite doctor: PROBLEM — traces: http://127.0.0.1:${port} does not speak gRPC (it answered like an HTTP/1.1 server); ` +
+          'OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318: point the endpoint at the collector\'s OTLP/gRPC port, or set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf',
+      );
+      assert.doesNotMatch(r.stdout, /ERR_HTTP2|reachable|\bok\b/i);
+      assert.equal(r.code, 1);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('OTLP/HTTP against an h2c (gRPC) port: does not speak OTLP/HTTP, and which port does (exit 1)', async function () {
+    const h2c = http2.createServer();
+    h2c.on('stream', (stream) => stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12' }, { endStream: true }));
+    const { server, port } = await listening(h2c);
+    try {
+      const r = await runCli(['--protocol', 'http/protobuf', '--endpoint', `http://127.0.0.1:${port}`, 'doctor']);
+      assert.match(firstLine(r.stdout), new RegExp(`^otelite doctor: PROBLEM — traces: http://127\\.0\\.0\\.1:${port}/v1/traces does not speak OTLP/HTTP \\(.*\\); OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318`), r.stdout);
+      assert.match(firstLine(r.stdout), /OTEL_EXPORTER_OTLP_PROTOCOL=grpc/);
+      assert.doesNotMatch(r.stdout, /HPE_/);
+      assert.equal(r.code, 1);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('a refused port: nothing listens there (exit 1)', async function () {
+    const port = await closedPort();
+    const r = await runCli(['--endpoint', `http://127.0.0.1:${port}`, 'doctor']);
+    assert.equal(
+      firstLine(r.stdout),
+      `otelite doctor: PROBLEM — traces: nothing listens on 127.0.0.1:${port}: is the collector running (OTLP/HTTP usually listens on 4318)?`,
     );
     assert.equal(r.code, 1);
-    // The probe did authenticate like the exporter would.
-    assert.equal(requests.length, 1);
-    assert.equal(requests[0].headers.authorization, 'Bearer s3cr3t-value');
   });
 
-  it('reports a live endpoint as reachable and exits 0', async function () {
-    const r = await runCli(['--service-name', 'doc-svc', '--endpoint', `http://127.0.0.1:${port}`, 'doctor']);
-    assert.match(r.stdout, /^\s*reachable\b/m, r.stdout);
-    assert.doesNotMatch(r.stdout, /unreachable/);
-    assert.match(r.stdout, /doc-svc/);
-    assert.match(r.stdout, /HTTP 200/);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(requests.length, 1);
-    assert.equal(requests[0].method, 'POST');
-    assert.equal(requests[0].url, '/v1/traces');
-    assert.equal(requests[0].bodyLength, 0);
-    assert.equal(requests[0].headers['content-type'], 'application/x-protobuf');
+  it('a port that accepts and never answers: no answer within 2 s, said in about 2 s (exit 1)', async function () {
+    const sockets = new Set<net.Socket>();
+    const { server, port } = await listening(net.createServer((s) => sockets.add(s)));
+    try {
+      const started = Date.now();
+      const r = await runCli(['--endpoint', `http://127.0.0.1:${port}`, 'doctor']);
+      const took = Date.now() - started;
+      assert.match(firstLine(r.stdout), new RegExp(`^otelite doctor: PROBLEM — traces: http://127\\.0\\.0\\.1:${port}/v1/traces did not answer within 2000 ms`), r.stdout);
+      assert.equal(r.code, 1);
+      assert.ok(took >= 2000 && took < 5000, `took ${took} ms`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await close(server);
+    }
   });
 
-  it('reports a closed port as unreachable and exits 1', async function () {
-    const closed = await closedPort();
-    const r = await runCli(['--endpoint', `http://127.0.0.1:${closed}`, 'doctor']);
-    assert.match(r.stdout, /^\s*unreachable: .*ECONNREFUSED/m, r.stdout);
-    assert.equal(r.code, 1);
+  it('TLS: a certificate the doctor does not trust is named, with the variable that fixes it; trusted, it is OK', async function () {
+    const cert = path.join(FIXTURES, 'http', 'tls-cert.pem'); // self-signed, for 127.0.0.1
+    const rx = await startReceiver({
+      protocol: 'http/protobuf',
+      tls: { key: fs.readFileSync(path.join(FIXTURES, 'http', 'tls-key.pem')), cert: fs.readFileSync(cert) },
+      respond: likeACollector,
+    });
+    try {
+      const untrusted = await runCli(['--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor']);
+      assert.equal(
+        firstLine(untrusted.stdout),
+        `otelite doctor: PROBLEM — traces: the TLS certificate of 127.0.0.1:${rx.port} is not trusted (self-signed certificate): ` +
+          'set OTEL_EXPORTER_OTLP_CERTIFICATE to the PEM file of the CA that signed it',
+      );
+      assert.equal(untrusted.code, 1);
+      const trusted = await runCli(['--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], { OTEL_EXPORTER_OTLP_CERTIFICATE: cert });
+      assert.equal(firstLine(trusted.stdout), `otelite doctor: OK — traces reach ${rx.endpoint} (HTTP 200)`, trusted.stdout);
+      assert.equal(trusted.code, 0);
+    } finally {
+      await rx.close();
+    }
   });
 
-  it('prints every section of the configuration', async function () {
-    const r = await runCli(['--protocol', 'grpc', '--endpoint', `http://127.0.0.1:${port}`, '--disable', 'dns', 'doctor']);
-    for (const section of ['Service', 'Exporters', 'OTLP', 'Sampler', 'Propagation', 'Batch', 'Span limits', 'Instrumentations', 'HTTP', 'Warnings']) {
+  it('a rejecting receiver: the status and the body, and what to check (exit 1)', async function () {
+    const rx = await startReceiver({
+      protocol: 'http/protobuf',
+      respond: () => ({ status: 401, body: 'invalid API key', contentType: 'text/plain' }),
+    });
+    try {
+      const r = await runCli(['--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor']);
+      assert.equal(
+        firstLine(r.stdout),
+        `otelite doctor: PROBLEM — traces: ${rx.endpoint} rejected the export with HTTP 401 Unauthorized: invalid API key: ` +
+          'check the credentials in OTEL_EXPORTER_OTLP_HEADERS',
+      );
+      assert.equal(r.code, 1);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('OTEL_EXPORTER_OTLP_ENDPOINT ending in /v1/traces: the doubled path and the variable to use instead (exit 1)', async function () {
+    const rx = await startReceiver({ protocol: 'http/protobuf', respond: likeACollector });
+    try {
+      const r = await runCli(['doctor'], { OTEL_EXPORTER_OTLP_ENDPOINT: rx.endpoint });
+      assert.match(firstLine(r.stdout), new RegExp(`^otelite doctor: PROBLEM — traces: ${rx.endpoint}/v1/traces has /v1/traces twice: `), r.stdout);
+      assert.match(firstLine(r.stdout), /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/);
+      assert.equal(rx.requests[0]!.path, '/v1/traces/v1/traces', 'the probe went where the agent would send');
+      assert.equal(r.code, 1);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('OTEL_SDK_DISABLED=true: nothing will be sent, nothing is probed, exit 0', async function () {
+    const rx = await startReceiver({ protocol: 'http/protobuf', respond: likeACollector });
+    try {
+      const r = await runCli(['--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], { OTEL_SDK_DISABLED: 'true' });
+      assert.match(firstLine(r.stdout), /^otelite doctor: DISABLED — .*nothing will be sent/, r.stdout);
+      assert.match(r.stdout, /traces: skipped/);
+      assert.equal(rx.requests.length, 0);
+      assert.equal(r.code, 0);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('--exporter console: the check is skipped, never called ok', async function () {
+    const r = await runCli(['--exporter', 'console', 'doctor']);
+    assert.match(firstLine(r.stdout), /^otelite doctor: NOTHING CHECKED — traces not checked: the traces exporters \(console\) do not include otlp$/, r.stdout);
+    assert.match(r.stdout, /^ {2}traces: skipped: /m);
+    assert.doesNotMatch(r.stdout, /\bOK\b|reachable|accepted/);
+    assert.equal(r.code, 0, r.stdout);
+  });
+
+  it('prints every section of the configuration after the checks', async function () {
+    const r = await runCli(['--exporter', 'console', '--protocol', 'grpc', '--disable', 'dns', 'doctor']);
+    for (const section of ['Checks', 'Service', 'Exporters', 'OTLP', 'Sampler', 'Propagation', 'Batch', 'Span limits', 'Instrumentations', 'HTTP', 'Warnings']) {
       assert.match(r.stdout, new RegExp(`^${section}`, 'm'), `missing section ${section}`);
     }
+    assert.ok(r.stdout.indexOf('Checks') < r.stdout.indexOf('Service'), 'the checks come before the configuration');
     assert.match(r.stdout, /protocol:\s+grpc/);
     assert.match(r.stdout, /disabled:\s+dns/);
-    // grpc: TCP only, no HTTP request.
-    assert.match(r.stdout, /^\s*reachable/m);
-    assert.equal(requests.length, 0);
-  });
-
-  it('skips the endpoint check when otlp is not an exporter', async function () {
-    const r = await runCli(['--exporter', 'console', 'doctor']);
-    assert.match(r.stdout, /skipped/);
-    assert.doesNotMatch(r.stdout, /reachable/);
-    assert.equal(r.code, 0, r.stdout);
   });
 });

@@ -28,7 +28,7 @@ const USUAL_PORTS = `OTLP/gRPC usually listens on ${GRPC_PORT}, OTLP/HTTP on ${H
 
 /** What the sentences need to know about the target. */
 interface Where {
-  /** As printed: the URL for OTLP/HTTP, scheme://host:port for gRPC (which ignores the path). */
+  /** As printed (printableTarget). */
   url: string;
   host: string;
   hostPort: string;
@@ -39,6 +39,15 @@ interface Where {
   speaks: string;
   signal: Signal;
   path: string;
+}
+
+/**
+ * The endpoint as the sentences print it: the URL for OTLP/HTTP, scheme://host:port for gRPC
+ * (which ignores the path); never credentials or a query.
+ */
+export function printableTarget(target: ExportTarget): string {
+  const printed = printableEndpoint(target.endpoint);
+  return target.protocol === 'grpc' ? printed.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/]+).*$/i, '$1') : printed;
 }
 
 function whereOf(target: ExportTarget): Where {
@@ -54,7 +63,7 @@ function whereOf(target: ExportTarget): Where {
   const host = u === undefined ? '(invalid endpoint)' : u.hostname;
   const port = u === undefined ? 0 : u.port !== '' ? Number(u.port) : tls ? 443 : 80;
   return {
-    url: grpc && u !== undefined ? `${u.protocol}//${u.host}` : printableEndpoint(target.endpoint),
+    url: printableTarget(target),
     host,
     hostPort: `${host}:${port}`,
     port,
@@ -218,7 +227,8 @@ export function explainFailure(outcome: AttemptOutcome, target: ExportTarget): s
   const kind = outcome.kind;
   const message = outcome.error?.message ?? kind;
   const doubled = doubledPath(w);
-  if (doubled !== undefined && (kind === 'http-404' || kind === 'http-405')) return doubled;
+  // Whatever 4xx the receiver gives a path it does not know (404 from the collector), the doubled suffix is the cause.
+  if (doubled !== undefined && /^http-4\d\d$/.test(kind)) return doubled;
 
   if (kind === 'timeout') {
     const ms = /(\d+) ms/.exec(message);

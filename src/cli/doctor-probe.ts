@@ -1,0 +1,170 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { gzipSync } from 'node:zlib';
+import type { Config, ExporterName, OtlpConfig } from '../config/types';
+import { encodeTraceRequestJson } from '../export/otlp/encode-json';
+import { encodeTraceRequest } from '../export/otlp/encode-protobuf';
+import { explainFailure, printableTarget, type Signal } from '../export/otlp/explain';
+import { GrpcTransport } from '../export/otlp/grpc-transport';
+import { HttpTransport } from '../export/otlp/http-transport';
+import { decodePartialSuccess, decodePartialSuccessJson } from '../export/otlp/response';
+import type { AttemptOutcome } from '../export/otlp/retry';
+import { readTlsMaterial, type OtlpTransport } from '../export/otlp/transport';
+import { newSpanId, newTraceId } from '../sdk/ids';
+import { createResource } from '../sdk/resource';
+import type { SpanData } from '../sdk/span-data';
+import { printable, secretsOf } from '../secrets';
+import { VERSION } from '../version';
+
+/**
+ * The doctor's endpoint checks: for each signal exported over OTLP, what the agent would send (a
+ * valid export request carrying one synthetic item, encoded, compressed and sent by the
+ * exporter's own encoders and transports, with its headers and TLS material), one attempt within
+ * a short timeout, no retry, and what came back in the agent's words (`explainFailure`).
+ */
+
+const PROBE_TIMEOUT_MS = 2000;
+export const PROBE_SPAN_NAME = 'otelite doctor probe';
+
+interface ProbeRequest {
+  bytes: Uint8Array;
+  /** How a user finds the synthetic item in their backend. */
+  identity: string;
+  /** What the request carries, for a partial success ("1 of 1 spans"). */
+  unit: string;
+}
+
+/** One signal the agent may export: adding metrics or logs is one more entry in SIGNALS. */
+interface SignalEntry {
+  signal: Signal;
+  exporters(config: Config): readonly ExporterName[];
+  otlp(config: Config): OtlpConfig;
+  request(config: Config, json: boolean): ProbeRequest;
+}
+
+function probeSpan(config: Config): SpanData {
+  const now = Date.now();
+  return {
+    name: PROBE_SPAN_NAME,
+    kind: SpanKind.INTERNAL,
+    traceId: newTraceId(),
+    spanId: newSpanId(),
+    parentSpanId: undefined,
+    parentIsRemote: false,
+    traceFlags: 1,
+    traceState: undefined,
+    startTime: now,
+    endTime: now + 1,
+    attributeKeys: [],
+    attributeValues: [],
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: SpanStatusCode.UNSET },
+    scope: { name: 'otelite/doctor', version: VERSION, schemaUrl: undefined },
+    resource: createResource({ serviceName: config.serviceName, attributes: config.resourceAttributes }),
+  };
+}
+
+const SIGNALS: readonly SignalEntry[] = [
+  {
+    signal: 'traces',
+    exporters: (config) => config.tracesExporters,
+    otlp: (config) => config.otlp,
+    request: (config, json) => {
+      const span = probeSpan(config);
+      return {
+        bytes: json ? encodeTraceRequestJson([span]) : encodeTraceRequest([span]),
+        identity: `span "${PROBE_SPAN_NAME}" of service "${config.serviceName}", trace id ${span.traceId}`,
+        unit: 'spans',
+      };
+    },
+  },
+];
+
+export interface CheckResult {
+  signal: Signal;
+  state: 'accepted' | 'failed' | 'skipped';
+  /** One line: what happened, in the agent's words. */
+  summary: string;
+  /** For the verdict line: `traces reach <url> (HTTP 200)`, or the problem. */
+  headline: string;
+}
+
+/** The transport the exporter would use for this configuration. */
+function transportFor(otlp: OtlpConfig): OtlpTransport {
+  const tls = readTlsMaterial(otlp);
+  return otlp.protocol === 'grpc'
+    ? new GrpcTransport(otlp.endpoint, otlp.headers, tls)
+    : new HttpTransport(otlp.endpoint, otlp.headers, otlp.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf', tls);
+}
+
+function accepted(outcome: AttemptOutcome, otlp: OtlpConfig): string {
+  return otlp.protocol === 'grpc' ? 'gRPC OK' : `HTTP ${outcome.status ?? '2xx'}`;
+}
+
+/** Rejected items of a successful response (OTLP partial success), if any. */
+function partialRejection(outcome: AttemptOutcome, otlp: OtlpConfig, unit: string): string | undefined {
+  const body = outcome.body;
+  if (body === undefined || body.length === 0) return undefined;
+  const ps = otlp.protocol === 'http/json' ? decodePartialSuccessJson(body) : decodePartialSuccess(body);
+  if (ps === undefined || !(ps.rejectedSpans > 0)) return undefined;
+  const why = ps.errorMessage ? `: ${printable(ps.errorMessage, secretsOf(Object.values(otlp.headers)))}` : '';
+  return `rejected ${ps.rejectedSpans} of 1 ${unit}${why}`;
+}
+
+async function probe(entry: SignalEntry, config: Config): Promise<CheckResult> {
+  const signal = entry.signal;
+  const otlp = entry.otlp(config);
+  const target = { endpoint: otlp.endpoint, protocol: otlp.protocol, signal };
+  const where = printableTarget(target);
+  const over = `over ${otlp.protocol}`;
+  const fail = (problem: string): CheckResult => ({ signal, state: 'failed', summary: `FAILED ${over}: ${problem}`, headline: `${signal}: ${problem}` });
+
+  let transport: OtlpTransport;
+  try {
+    transport = transportFor(otlp);
+  } catch (err) {
+    return fail(`the exporter cannot start: ${(err as Error).message}; nothing would be sent`);
+  }
+  // The transports unref their sockets and timers (the agent must never hold an app open); the
+  // doctor has nothing else to wait for, so this timer keeps the process alive until the answer.
+  const keepAlive = setTimeout(() => {}, PROBE_TIMEOUT_MS + 1000);
+  try {
+    const request = entry.request(config, otlp.protocol === 'http/json');
+    const compressed = otlp.compression === 'gzip';
+    const body = compressed ? gzipSync(request.bytes, { level: 1 }) : request.bytes;
+    const outcome = await transport.send(body, { timeoutMs: PROBE_TIMEOUT_MS, compressed });
+    if (!outcome.ok) return fail(explainFailure(outcome, target));
+    const status = accepted(outcome, otlp);
+    const rejection = partialRejection(outcome, otlp, request.unit);
+    if (rejection !== undefined) return fail(`${where} answered ${status} but ${rejection}`);
+    return {
+      signal,
+      state: 'accepted',
+      summary: `accepted ${over} by ${where} (${status}): ${request.identity}`,
+      headline: `${signal} reach ${where} (${status})`,
+    };
+  } finally {
+    clearTimeout(keepAlive);
+    transport.shutdown();
+  }
+}
+
+function skipped(signal: Signal, why: string): CheckResult {
+  return { signal, state: 'skipped', summary: `skipped: ${why}`, headline: `${signal} not checked: ${why}` };
+}
+
+/** Every signal's check, in order; skipped when the agent is disabled or the signal is not exported over OTLP. */
+export async function checkSignals(config: Config): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const entry of SIGNALS) {
+    const exporters = entry.exporters(config);
+    if (config.disabled) results.push(skipped(entry.signal, 'the agent is disabled (OTEL_SDK_DISABLED=true)'));
+    else if (!exporters.includes('otlp')) {
+      results.push(skipped(entry.signal, `the ${entry.signal} exporters (${exporters.join(', ') || 'none'}) do not include otlp`));
+    } else results.push(await probe(entry, config));
+  }
+  return results;
+}
