@@ -161,6 +161,25 @@ describe('otelite doctor (e2e)', function () {
       const trusted = await runCli(['--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], { OTEL_EXPORTER_OTLP_CERTIFICATE: cert });
       assert.equal(firstLine(trusted.stdout), `otelite doctor: OK — traces reach ${rx.endpoint} (HTTP 200)`, trusted.stdout);
       assert.equal(trusted.code, 0);
+      // plain HTTP against the TLS port
+      const plain = await runCli(['--endpoint', `http://127.0.0.1:${rx.port}`, 'doctor']);
+      assert.match(firstLine(plain.stdout), new RegExp(`^otelite doctor: PROBLEM — traces: 127\\.0\\.0\\.1:${rx.port} closed the connection without answering; if the collector expects TLS there, use https://`), plain.stdout);
+      assert.equal(plain.code, 1);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('TLS against a plain HTTP port: it does not speak TLS, use http:// (exit 1)', async function () {
+    const rx = await startReceiver({ protocol: 'http/protobuf', respond: likeACollector });
+    try {
+      const r = await runCli(['--endpoint', `https://127.0.0.1:${rx.port}`, 'doctor']);
+      assert.equal(
+        firstLine(r.stdout),
+        `otelite doctor: PROBLEM — traces: 127.0.0.1:${rx.port} does not speak TLS (it answered in plain text): use http:// instead of https:// in the endpoint`,
+      );
+      assert.doesNotMatch(r.stdout, /SSL routines|EPROTO/);
+      assert.equal(r.code, 1);
     } finally {
       await rx.close();
     }
