@@ -9,7 +9,7 @@ import type { Instrumentation } from './instrument/types';
 import { createInstrumentations } from '../instrumentations';
 import { BatchSpanProcessor } from './export/batch-processor';
 import { SimpleSpanProcessor } from './export/simple-processor';
-import { installExitHooks } from './lifecycle';
+import { installExitHooks, SHUTDOWN_DEADLINE_MS } from './lifecycle';
 import { createPropagator } from './propagation';
 import { MultiSpanProcessor, NOOP_PROCESSOR, type SpanProcessor } from './sdk/processor';
 import { TracerProvider } from './sdk/provider';
@@ -91,7 +91,10 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefi
 
   const { config, warnings } = readConfig(env);
   if (config.disabled) return undefined;
-  installDiagLogger(config.logLevel);
+  // Unset, the level is warn: the agent speaks up only when something is wrong. Set to info (or
+  // more), it also says that it started and that the first spans left.
+  const asked = (env.OTEL_LOG_LEVEL ?? '').trim() !== '';
+  installDiagLogger(asked ? config.logLevel : 'warn');
   for (const warning of warnings) diag.warn(warning);
 
   const provider = new TracerProvider({
@@ -111,7 +114,7 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefi
   // When another SDK was registered first, its sampler decides, not ours: the instrumentations
   // may not assume new traces are dropped.
   startInstrumentations(config, { ...config.http, newTracesDropped: ours && dropsEveryNewTrace(config.sampler) });
-  const removeExitHooks = installExitHooks(provider);
+  const removeExitHooks = installExitHooks(provider, Math.min(SHUTDOWN_DEADLINE_MS, config.batch.exportTimeoutMs));
   const agent: Agent = {
     config,
     provider,
@@ -122,10 +125,6 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefi
   };
   (globalThis as AgentGlobal)[AGENT_KEY] = agent;
 
-  // The start-up line only when asked for: the default level is info, and an agent that
-  // prints on every start of every app would be noise.
-  const asked = (env.OTEL_LOG_LEVEL ?? '').trim() !== '';
-  if (asked) diag.info(describe(config));
-  else diag.debug(describe(config));
+  diag.info(describe(config));
   return agent;
 }

@@ -1,6 +1,10 @@
 import { diag } from '@opentelemetry/api';
+import { setExiting } from './exiting';
 
-/** How long the agent may hold the process at exit to flush queued spans. */
+/**
+ * How long the agent may hold the process at exit to flush queued spans (at most; the agent uses
+ * the batch export timeout when it is shorter).
+ */
 export const SHUTDOWN_DEADLINE_MS = 5_000;
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -8,6 +12,8 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 export interface Flushable {
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+  /** What would be lost if the process ended now, for the line said when the deadline passes. */
+  unexported?(): string | undefined;
 }
 
 /** When an exit flush last ran out of time (0: never). */
@@ -19,15 +25,20 @@ let lastTimeout = 0;
  * a second time (a signal's flush, then the app's graceful end at beforeExit, would otherwise
  * wait for the same hung export twice); the flush is still started, unheld.
  */
-function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+function withDeadline(target: Flushable, ms: number): Promise<void> {
+  // Exiting: retry back-offs end now, and a refused connection is not retried (src/exiting.ts).
+  setExiting(true);
+  const work = target.forceFlush();
   if (lastTimeout !== 0 && Date.now() - lastTimeout < ms) {
     work.catch(() => undefined);
+    setExiting(false);
     return Promise.resolve();
   }
-  return new Promise((resolve) => {
+  return new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       lastTimeout = Date.now();
-      diag.warn(`flush did not finish within ${ms} ms; continuing without it`);
+      const lost = target.unexported?.();
+      diag.warn(`exit flush stopped after ${ms} ms without an answer${lost === undefined ? '' : `: ${lost} not exported`}`);
       resolve();
     }, ms);
     work.then(
@@ -41,7 +52,7 @@ function withDeadline(work: Promise<void>, ms: number): Promise<void> {
         resolve();
       },
     );
-  });
+  }).finally(() => setExiting(false));
 }
 
 /**
@@ -65,7 +76,7 @@ export function installExitHooks(target: Flushable, deadlineMs = SHUTDOWN_DEADLI
   const onBeforeExit = (): void => {
     if (flushingAtExit) return;
     flushingAtExit = true;
-    void withDeadline(target.forceFlush(), deadlineMs).then(() => {
+    void withDeadline(target, deadlineMs).then(() => {
       // A later beforeExit (after the app scheduled more work) flushes again.
       setImmediate(() => (flushingAtExit = false)).unref();
     });
@@ -82,7 +93,7 @@ export function installExitHooks(target: Flushable, deadlineMs = SHUTDOWN_DEADLI
         return;
       }
       flushing = true;
-      void withDeadline(target.forceFlush(), deadlineMs).then(() => {
+      void withDeadline(target, deadlineMs).then(() => {
         flushing = false;
         if (!appHandlesIt && process.listenerCount(signal) === 1) reraise(signal, handler);
       });

@@ -24,6 +24,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   private droppedTotal = 0;
   private droppedUnreported = 0;
   private lastDropReport = 0;
+  /** Spans in the export running now. */
+  private inFlight = 0;
 
   constructor(
     private readonly exporter: SpanExporter,
@@ -119,11 +121,13 @@ export class BatchSpanProcessor implements SpanProcessor {
   private async exportOneBatch(): Promise<void> {
     const batch = this.queue.splice(0, this.config.maxExportBatchSize);
     if (batch.length === 0) return;
+    this.inFlight = batch.length;
     const result = await this.exportWithTimeout(batch);
+    this.inFlight = 0;
     if (!result.ok) {
       // A split batch may have lost only some of its spans.
       const lost = Math.min(batch.length, Math.max(0, result.dropped ?? batch.length));
-      if (lost > 0) this.drop(lost, `export failed (${result.error?.message ?? 'unknown error'})`);
+      if (lost > 0) this.drop(lost, `export failed (${result.error?.message ?? 'unknown error'})`, result.reported === true);
     } else {
       // Export works again: what an outage cost is said now (still at most once per interval),
       // not only at the next drop or at exit.
@@ -134,7 +138,13 @@ export class BatchSpanProcessor implements SpanProcessor {
   private exportWithTimeout(batch: SpanData[]): Promise<ExportResult> {
     return new Promise<ExportResult>((resolve) => {
       const timeout = setTimeout(
-        () => resolve({ ok: false, error: new Error(`export timed out after ${this.config.exportTimeoutMs} ms`) }),
+        () =>
+          resolve({
+            ok: false,
+            error: new Error(
+              `export to ${this.exporter.target ?? 'the exporter'} got no answer within ${this.config.exportTimeoutMs} ms (OTEL_BSP_EXPORT_TIMEOUT)`,
+            ),
+          }),
         this.config.exportTimeoutMs,
       );
       timeout.unref();
@@ -167,13 +177,20 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.immediate = undefined;
   }
 
-  private drop(count: number, reason: string): void {
+  /**
+   * Counts lost spans. The first loss is said at once, unless the exporter already said it (it
+   * says each kind of failure once, with the count); later ones are summed into one line at most
+   * every interval, and at a flush.
+   */
+  private drop(count: number, reason: string, alreadySaid = false): void {
     this.droppedTotal += count;
     this.droppedUnreported += count;
     if (this.lastDropReport === 0) {
-      diag.warn(
-        `${reason}: dropping spans (${count} so far); the count is reported at most every ${DROP_REPORT_INTERVAL_MS / 1000} s`,
-      );
+      if (!alreadySaid) {
+        diag.warn(
+          `${reason}: dropping spans (${count} so far); the count is reported at most every ${DROP_REPORT_INTERVAL_MS / 1000} s`,
+        );
+      }
       this.lastDropReport = Date.now();
       this.droppedUnreported = 0;
       return;
@@ -181,11 +198,18 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.reportDrops(false);
   }
 
+  /** What an exit that cannot wait any longer loses: the spans queued and in flight, if any. */
+  unexported(): string | undefined {
+    const spans = this.queue.length + this.inFlight;
+    if (spans === 0) return undefined;
+    return `${spans} span${spans === 1 ? '' : 's'} for ${this.exporter.target ?? 'the exporter'}`;
+  }
+
   private reportDrops(force: boolean): void {
     if (this.droppedUnreported === 0) return;
     const nowMs = Date.now();
     if (!force && nowMs - this.lastDropReport < DROP_REPORT_INTERVAL_MS) return;
-    diag.warn(`${this.droppedUnreported} spans dropped since the last report (${this.droppedTotal} in total)`);
+    diag.warn(`${this.droppedUnreported} more spans dropped since the last report (${this.droppedTotal} in total)`);
     this.droppedUnreported = 0;
     this.lastDropReport = nowMs;
   }

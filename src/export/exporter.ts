@@ -9,6 +9,8 @@ export interface ExportResult {
    * receiver refused as too large is sent in parts, and only some parts may fail).
    */
   dropped?: number;
+  /** The exporter has already said why (once per kind of failure): the processor only counts. */
+  reported?: boolean;
 }
 
 /**
@@ -16,6 +18,8 @@ export interface ExportResult {
  * after the exporter has done its own retries within its timeout.
  */
 export interface SpanExporter {
+  /** Where the spans go, as printed in diagnostics (an endpoint without credentials). */
+  readonly target?: string;
   export(spans: readonly SpanData[]): Promise<ExportResult>;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;

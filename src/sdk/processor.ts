@@ -8,6 +8,8 @@ export interface SpanProcessor {
   onEnd(span: SpanData): void;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+  /** What would be lost if the process ended now (for the exit line), or undefined if nothing. */
+  unexported?(): string | undefined;
 }
 
 /** Fans out to several processors (one per configured exporter). */
@@ -24,6 +26,11 @@ export class MultiSpanProcessor implements SpanProcessor {
 
   async shutdown(): Promise<void> {
     await Promise.all(this.processors.map((p) => p.shutdown()));
+  }
+
+  unexported(): string | undefined {
+    const parts = this.processors.map((p) => p.unexported?.()).filter((part) => part !== undefined);
+    return parts.length === 0 ? undefined : parts.join(', ');
   }
 }
 

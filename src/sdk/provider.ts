@@ -50,6 +50,11 @@ export class TracerProvider implements ApiTracerProvider, TracerOwner {
     return this.processor.forceFlush();
   }
 
+  /** What would be lost if the process ended now, for the exit line. */
+  unexported(): string | undefined {
+    return this.processor.unexported?.();
+  }
+
   async shutdown(): Promise<void> {
     if (this.isShutdown) return;
     await this.processor.forceFlush();

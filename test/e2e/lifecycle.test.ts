@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { startReceiver, type Receiver } from '../kit/otlp-receiver';
 import { FIXTURES } from '../kit/paths';
 import { startApp } from '../kit/process';
+import { closedPort } from '../kit/servers';
 
 const APP = path.join(FIXTURES, 'long-running.cjs');
 
@@ -53,7 +54,46 @@ describe('lifecycle: flush at exit without changing how the app exits', function
     assert.equal(result.signal, 'SIGTERM');
     const took = Date.now() - signalled;
     assert.ok(took < 7_000, `took ${took} ms`);
-    assert.match(result.stderr, /flush did not finish within 5000 ms/);
+    assert.match(result.stderr, /exit flush stopped after 5000 ms without an answer: 1 span for http:\/\/127\.0\.0\.1:\d+\/v1\/traces not exported/);
+  });
+
+  it('a hanging collector holds the exit no longer than OTEL_BSP_EXPORT_TIMEOUT when it is shorter than the deadline', async () => {
+    receiver = await startReceiver({ protocol: 'http/protobuf', respond: () => ({ hang: true }) });
+    const app = start(receiver, { OTEL_EXPORTER_OTLP_TIMEOUT: '60000', OTEL_BSP_EXPORT_TIMEOUT: '1000' });
+    await app.waitForOutput(/READY/);
+    const signalled = Date.now();
+    app.kill('SIGTERM');
+    const result = await app.exited;
+    const took = Date.now() - signalled;
+    assert.equal(result.signal, 'SIGTERM');
+    assert.ok(took >= 900 && took < 3_000, `took ${took} ms`);
+    // The batch's own export timeout (equal to the exit deadline here) or the deadline says it: one line, endpoint and loss.
+    const lines = result.stderr.split('\n').filter((l) => l.startsWith('otelite'));
+    assert.equal(lines.length, 1, result.stderr);
+    assert.ok(lines[0].includes(receiver.endpoint), lines[0]);
+    assert.match(lines[0], /no answer within 1000 ms.*\(1 so far\)|after 1000 ms without an answer: 1 span for/);
+  });
+
+  it('SIGINT while a failed export waits to retry a refused connection: the exit does not wait the back-off out', async () => {
+    const port = await closedPort();
+    const app = startApp({
+      file: APP,
+      preload: '--require',
+      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TIMEOUT: '60000' },
+    });
+    await app.waitForOutput(/READY/);
+    // The first attempt was refused at once; the exporter now waits about 1 s before the second.
+    await new Promise((r) => setTimeout(r, 400));
+    const signalled = Date.now();
+    app.kill('SIGINT');
+    const result = await app.exited;
+    const took = Date.now() - signalled;
+    assert.equal(result.signal, 'SIGINT');
+    assert.ok(took < 700, `took ${took} ms`);
+    const lines = result.stderr.split('\n').filter((l) => l.startsWith('otelite'));
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0], /refused|ECONNREFUSED/);
+    assert.match(lines[0], /\b1 span\b/);
   });
 
   it('process.exit() is never delayed by the agent, even with a hanging collector', async () => {

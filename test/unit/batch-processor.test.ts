@@ -11,6 +11,7 @@ function fakeSpan(i: number, sampled = true): SpanData {
 
 /** An exporter whose answers the test controls; it records how many exports ran at once. */
 class ScriptedExporter implements SpanExporter {
+  readonly target = 'http://collector:4318/v1/traces';
   batches: string[][] = [];
   running = 0;
   maxRunning = 0;
@@ -75,7 +76,7 @@ describe('batch span processor', () => {
     await bsp.shutdown();
     assert.equal(exporter.batches.flat().length, 10);
     assert.ok(warnings.some((w) => w.includes('OTEL_BSP_MAX_QUEUE_SIZE=10')), warnings.join('\n'));
-    assert.ok(warnings.some((w) => w.includes('14 spans dropped') && w.includes('15 in total')), warnings.join('\n'));
+    assert.ok(warnings.some((w) => w.includes('14 more spans dropped') && w.includes('15 in total')), warnings.join('\n'));
   });
 
   it('runs one export at a time and flushes everything on forceFlush', async () => {
@@ -97,6 +98,38 @@ describe('batch span processor', () => {
     await bsp.forceFlush();
     assert.equal(bsp.droppedSpans, 3);
     assert.ok(warnings.some((w) => w.includes('collector said 400')));
+  });
+
+  it('only counts the spans of a failed export the exporter has already reported: one line per failure, not two', async () => {
+    const exporter = new ScriptedExporter();
+    exporter.result = { ok: false, reported: true, error: new Error('collector said 400') };
+    const bsp = new BatchSpanProcessor(exporter, CONFIG);
+    for (let i = 0; i < 3; i++) bsp.onEnd(fakeSpan(i));
+    await bsp.forceFlush();
+    assert.equal(bsp.droppedSpans, 3);
+    assert.equal(warnings.length, 0, warnings.join('\n'));
+    // Later losses are still said, as a count.
+    for (let i = 0; i < 2; i++) bsp.onEnd(fakeSpan(i));
+    await bsp.forceFlush();
+    assert.equal(bsp.droppedSpans, 5);
+    assert.ok(warnings.some((w) => w.includes('2 more spans dropped') && w.includes('5 in total')), warnings.join('\n'));
+  });
+
+  it('names what an exit that cannot wait would lose: the queued and in-flight spans, and where they were going', async () => {
+    const exporter = new ScriptedExporter();
+    let release: (r: ExportResult) => void = () => {};
+    exporter.export = () => new Promise<ExportResult>((resolve) => (release = resolve));
+    const bsp = new BatchSpanProcessor(exporter, CONFIG);
+    assert.equal(bsp.unexported(), undefined);
+    for (let i = 0; i < 6; i++) bsp.onEnd(fakeSpan(i));
+    const flushed = bsp.forceFlush();
+    // One batch of 4 in flight, 2 queued.
+    assert.equal(bsp.unexported(), '6 spans for http://collector:4318/v1/traces');
+    release({ ok: true });
+    await new Promise((r) => setImmediate(r));
+    release({ ok: true });
+    await flushed;
+    assert.equal(bsp.unexported(), undefined);
   });
 
   it('gives up on an export that outlives the export timeout', async () => {

@@ -1,7 +1,9 @@
 import { promisify } from 'node:util';
 import { gzip, type InputType, type ZlibOptions } from 'node:zlib';
 import type { OtlpConfig } from '../../config/types';
+import { diag } from '@opentelemetry/api';
 import { diagOnce } from '../../diag';
+import { isExiting } from '../../exiting';
 import type { SpanData } from '../../sdk/span-data';
 import type { ExportResult, SpanExporter } from '../exporter';
 import { maskSecrets, printable, printableEndpoint, secretsOf } from '../../secrets';
@@ -10,7 +12,7 @@ import { encodeTraceRequestPooled } from './encode-protobuf';
 import { HttpTransport } from './http-transport';
 import { decodePartialSuccess, decodePartialSuccessJson } from './response';
 import { readTlsMaterial, type OtlpTransport } from './transport';
-import { DEFAULT_RETRY_POLICY, systemClock, withRetry, type RetryClock, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY_POLICY, systemClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from './retry';
 
 const gzipAsync = promisify(gzip) as (buf: InputType, options: ZlibOptions) => Promise<Buffer>;
 
@@ -29,6 +31,19 @@ const noop = (): void => {};
 
 /** Failure kinds meaning "this request is too large": the batch is split, not retried or dropped whole. */
 const TOO_LARGE: ReadonlySet<string> = new Set(['http-413', 'grpc-http-413', 'grpc-too-large']);
+
+/**
+ * At exit, a refused connection is final: nothing listens, and a retry would only hold the
+ * process (the usual developer machine has no collector).
+ */
+function notRetriedAtExit(outcome: AttemptOutcome): AttemptOutcome {
+  return outcome.retryable && outcome.kind === 'network-ECONNREFUSED' && isExiting() ? { ...outcome, retryable: false } : outcome;
+}
+
+/** "1 span", "3 spans". */
+function spansText(n: number): string {
+  return `${n} span${n === 1 ? '' : 's'}`;
+}
 
 /** How many of `n` spans an export result lost. */
 function lost(result: ExportResult, n: number): number {
@@ -89,10 +104,15 @@ export class OtlpTraceExporter implements SpanExporter {
     this.disabled = disabled;
   }
 
+  get target(): string {
+    return this.where;
+  }
+
   export(spans: readonly SpanData[]): Promise<ExportResult> {
     if (this.isShutdown) return Promise.resolve({ ok: false, error: new Error('OTLP exporter is shut down') });
     if (this.disabled !== undefined || this.transport === undefined) {
-      return Promise.resolve({ ok: false, error: this.disabled ?? new Error('OTLP exporter disabled') });
+      // Said once when the exporter was built.
+      return Promise.resolve({ ok: false, reported: true, error: this.disabled ?? new Error('OTLP exporter disabled') });
     }
     if (spans.length === 0) return Promise.resolve({ ok: true });
     const deadline = this.clock.now() + this.timeoutMs;
@@ -112,7 +132,7 @@ export class OtlpTraceExporter implements SpanExporter {
     } catch (err) {
       const message = `OTLP export to ${this.where}: cannot encode spans: ${(err as Error).message}`;
       diagOnce(`otlp:${this.where}:encode`, 'error', message);
-      return { ok: false, error: new Error(message) };
+      return { ok: false, reported: true, error: new Error(message) };
     }
     let body = encoded.bytes;
     if (this.gzip) {
@@ -123,13 +143,14 @@ export class OtlpTraceExporter implements SpanExporter {
       }
     }
     const bytes = body.length;
+    const startedAt = this.clock.now();
     let result;
     try {
-      const remainingMs = deadline - this.clock.now();
+      const remainingMs = deadline - startedAt;
       result =
         remainingMs > 0
           ? await withRetry(
-              (remaining) => transport.send(body, { timeoutMs: remaining, compressed: this.gzip }),
+              (remaining) => transport.send(body, { timeoutMs: remaining, compressed: this.gzip }).then(notRetriedAtExit),
               remainingMs,
               this.clock,
               this.policy,
@@ -145,7 +166,10 @@ export class OtlpTraceExporter implements SpanExporter {
       if (!this.gzip) encoded.release();
     }
 
+    const ms = Math.round(this.clock.now() - startedAt);
+    diag.debug(`export traces: ${spansText(spans.length)}, ${bytes} bytes to ${this.where}: ${result.ok ? 'ok' : result.kind}, ${ms} ms`);
     if (result.ok) {
+      diagOnce(`otlp:${this.where}:first-ok`, 'info', `first traces export succeeded: ${spansText(spans.length)} to ${this.where} in ${ms} ms`);
       this.checkPartialSuccess(result.body, spans.length);
       return { ok: true };
     }
@@ -155,10 +179,10 @@ export class OtlpTraceExporter implements SpanExporter {
     const message = `OTLP export to ${this.where} failed: ${detail}${tries}`;
     diagOnce(
       `otlp:${this.where}:${result.kind}`,
-      result.retryable ? 'warn' : 'error',
-      `${message}; ${spans.length} span${spans.length === 1 ? '' : 's'} dropped. Further failures of this kind are not reported.`,
+      result.retryable || result.kind.startsWith('network-') ? 'warn' : 'error',
+      `${message}; ${spansText(spans.length)} lost (said once for this kind of failure; later losses are counted)`,
     );
-    return { ok: false, error: new Error(message) };
+    return { ok: false, reported: true, error: new Error(message) };
   }
 
   /**
@@ -182,7 +206,7 @@ export class OtlpTraceExporter implements SpanExporter {
         'error',
         `${message}. Set OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT to keep spans small. Further spans too large are dropped without a message (they are counted).`,
       );
-      return { ok: false, dropped: 1, error: new Error(message) };
+      return { ok: false, dropped: 1, reported: true, error: new Error(message) };
     }
     diagOnce(
       `otlp:${this.where}:split`,
@@ -195,7 +219,8 @@ export class OtlpTraceExporter implements SpanExporter {
     const second = await this.send(transport, spans.slice(half), deadline);
     const dropped = lost(first, half) + lost(second, spans.length - half);
     if (dropped === 0) return { ok: true };
-    return { ok: false, dropped, error: (first.ok ? second.error : first.error) ?? new Error('export failed') };
+    const reported = (first.ok || first.reported === true) && (second.ok || second.reported === true);
+    return { ok: false, dropped, reported, error: (first.ok ? second.error : first.error) ?? new Error('export failed') };
   }
 
   private checkPartialSuccess(body: Uint8Array | undefined, total: number): void {
