@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { watchLauncher } from './launcher';
 
 /** Absolute path of the compiled register entry (build/src/register.js). */
 export function registerPath(): string {
@@ -52,7 +53,17 @@ export function runCommand(command: string, args: string[], extraEnv: Record<str
       handlers.set(signal, handler);
       process.on(signal, handler);
     }
+    // npm does not pass a SIGTERM on through its `sh -c` (launcher.ts): when it is gone, the
+    // command gets the SIGTERM it never got, and otelite ends as the command ends.
+    const stopWatching = watchLauncher(process.env, (launcherPid) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      // Whoever reads our stderr may be gone with the launcher: a failed write must not crash otelite.
+      process.stderr.on('error', () => {});
+      process.stderr.write(`otelite: the process that started otelite (pid ${launcherPid}) is gone; sent SIGTERM to ${command}\n`);
+    });
     const removeHandlers = () => {
+      stopWatching();
       for (const [signal, handler] of handlers) process.removeListener(signal, handler);
     };
 
