@@ -203,6 +203,17 @@ describe('otelite doctor (e2e)', function () {
     }
   });
 
+  it('a partial success: the receiver answered 200 but rejected the span, which is a problem (exit 1)', async function () {
+    const rx = await startReceiver({ protocol: 'http/protobuf', respond: () => ({ partialSuccess: { rejectedSpans: 1, errorMessage: 'span too old' } }) });
+    try {
+      const r = await runCli(['--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor']);
+      assert.equal(firstLine(r.stdout), `otelite doctor: PROBLEM — traces: ${rx.endpoint} answered HTTP 200 but rejected 1 of 1 spans: span too old`);
+      assert.equal(r.code, 1);
+    } finally {
+      await rx.close();
+    }
+  });
+
   it('OTEL_EXPORTER_OTLP_ENDPOINT ending in /v1/traces: the doubled path and the variable to use instead (exit 1)', async function () {
     const rx = await startReceiver({ protocol: 'http/protobuf', respond: likeACollector });
     try {
