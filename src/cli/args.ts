@@ -202,6 +202,9 @@ export function helpText(): string {
   lines.push('Option parsing stops at the first argument that is not an option, or at `--`.');
   lines.push('Both `--opt value` and `--opt=value` are accepted.');
   lines.push('');
+  lines.push('In containers and process managers, make otelite (or node --import otelite/register)');
+  lines.push('the command itself, not `npx otelite` or `npm start`: their `sh -c` does not pass SIGTERM on.');
+  lines.push('');
   lines.push('Examples:');
   lines.push('  otelite --service-name checkout node server.js');
   lines.push('  otelite --exporter console --console-format tree npm start');
