@@ -18,7 +18,8 @@ function prefixed(name: string, text: string): string {
 }
 
 async function main(): Promise<void> {
-  const common = { OTEL_TRACES_EXPORTER: 'console', OTEL_LOG_LEVEL: 'info' };
+  // The verbose tree shows span ids, which tie a service's CLIENT span to the other service's trace.
+  const common = { OTEL_TRACES_EXPORTER: 'console', OTELITE_CONSOLE_FORMAT: 'tree-verbose', OTEL_LOG_LEVEL: 'info' };
   const serviceB = startApp({ file: path.join(DEMO, 'service-b.cjs'), preload: '--require', env: { ...common, OTEL_SERVICE_NAME: 'inventory' } });
   const apps: RunningApp[] = [serviceB];
   try {
