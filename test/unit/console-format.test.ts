@@ -52,6 +52,24 @@ describe('console tree: system labels', () => {
   });
 });
 
+describe('console tree: roots', () => {
+  const remote = spanData({ name: 'GET /stock', kind: SpanKind.SERVER, spanId: 'd'.repeat(16), parentSpanId: 'e'.repeat(16), parentIsRemote: true });
+
+  it('says on the trace line where its one root continues from, the parent id in the verbose form', () => {
+    assert.match(renderTrace([remote], { verbose: false }), /^trace \w+ {2}service= \(continues remote parent\)\n└─ GET \/stock {2}SERVER {2}1\.00 ms\n$/);
+    assert.match(renderTrace([remote], { verbose: true }), /^trace \w+ {2}service= \(continues remote parent e{16}\)\n/);
+  });
+
+  it('prints each root of a trace as its own block under its own trace line', () => {
+    const orphan = spanData({ name: 'late', spanId: 'f'.repeat(16), parentSpanId: '1'.repeat(16), startTime: remote.startTime + 5 });
+    const lines = renderTrace([orphan, remote], { verbose: false }).split('\n');
+    assert.match(lines[0], /^trace \w+ {2}service= \(continues remote parent\)$/);
+    assert.match(lines[1], /^└─ GET \/stock {2}SERVER {2}1\.00 ms$/);
+    assert.match(lines[2], /^trace \w+ {2}service= \(parent not seen\)$/);
+    assert.match(lines[3], /^└─ late {2}INTERNAL {2}1\.00 ms {2}@\+5\.00 ms$/);
+  });
+});
+
 describe('console tree: span lines', () => {
   const query = client(
     'otelite/pg',

@@ -27,11 +27,11 @@ function childrenByParent(spans: readonly SpanData[], ids: ReadonlySet<string>):
   return children;
 }
 
+/** Where a root's parent is: in another process, or not printed (the header says when it was earlier). */
 function rootNote(span: SpanData, { verbose, continued }: TreeOptions): string {
-  if (span.parentSpanId === undefined) return '';
+  if (span.parentSpanId === undefined || (continued && !span.parentIsRemote)) return '';
   const parent = verbose ? ` ${span.parentSpanId}` : '';
-  if (span.parentIsRemote) return `  (continues remote parent${parent})`;
-  return continued ? `  (parent${parent} printed earlier)` : `  (parent${parent} not seen)`;
+  return span.parentIsRemote ? `(continues remote parent${parent})` : `(parent${parent} not seen)`;
 }
 
 function exceptionLines(event: SpanEventData, verbose: boolean): string[] {
@@ -49,14 +49,14 @@ export function renderTrace(spans: readonly SpanData[], options: TreeOptions): s
   const roots = spans.filter((span) => span.parentSpanId === undefined || !ids.has(span.parentSpanId)).sort((a, b) => a.startTime - b.startTime);
   const traceStart = Math.min(...spans.map((span) => span.startTime));
   const service = String(spans[0].resource.attributes['service.name'] ?? '');
-  let out = `trace ${spans[0].traceId}  service=${service}${options.continued ? '  (continued: spans that ended after the trace was printed)' : ''}\n`;
+  const continued = options.continued ? '(continued: spans that ended after the trace was printed)' : '';
+  let out = '';
   const printed = new Set<string>();
 
-  const walk = (span: SpanData, prefix: string, last: boolean, root: boolean): void => {
+  const walk = (span: SpanData, prefix: string, last: boolean): void => {
     printed.add(span.spanId);
     const kids = (children.get(span.spanId) ?? []).filter((kid) => !printed.has(kid.spanId));
-    const line = spanLine(span, { label: labelOf(span, kids), traceStart, verbose });
-    out += `${prefix}${last ? '└─ ' : '├─ '}${line}${root ? rootNote(span, options) : ''}\n`;
+    out += `${prefix}${last ? '└─ ' : '├─ '}${spanLine(span, { label: labelOf(span, kids), traceStart, verbose })}\n`;
     const below = prefix + (last ? '   ' : '│  ');
     for (const event of span.events) {
       if (event.name !== 'exception') continue;
@@ -65,10 +65,16 @@ export function renderTrace(spans: readonly SpanData[], options: TreeOptions): s
       out += `${gutter}${head}\n`;
       for (const text of rest) out += `${gutter}  ${text}\n`;
     }
-    kids.forEach((kid, i) => walk(kid, below, i === kids.length - 1, false));
+    kids.forEach((kid, i) => walk(kid, below, i === kids.length - 1));
   };
-  roots.forEach((root) => walk(root, '', true, true));
+  // One block per root, each under its own trace line saying where its parent is: a service
+  // called twice in one trace prints two blocks, as it served two requests.
+  const block = (root: SpanData): void => {
+    out += [`trace ${root.traceId}  service=${service}`, continued, rootNote(root, options)].filter((text) => text !== '').join(' ') + '\n';
+    walk(root, '', true);
+  };
+  roots.forEach(block);
   // Parent links that loop (never made by the SDK) would leave spans unprinted.
-  for (const span of spans) if (!printed.has(span.spanId)) walk(span, '', true, true);
+  for (const span of spans) if (!printed.has(span.spanId)) block(span);
   return out;
 }
