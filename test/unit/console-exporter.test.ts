@@ -10,7 +10,7 @@ import { TracerProvider } from '../../src/sdk/provider';
 import { createResource } from '../../src/sdk/resource';
 import { AlwaysOnSampler } from '../../src/sdk/sampler';
 import { REPO_ROOT } from '../kit/paths';
-import { useContextManager } from '../kit/recording';
+import { spanData, useContextManager } from '../kit/recording';
 
 const LIMITS: SpanLimits = {
   attributeValueLengthLimit: Infinity,
@@ -104,6 +104,22 @@ describe('console exporter', () => {
     assert.match(output.join(''), /└─ ended {2}INTERNAL/);
     assert.match(output.join(''), /service=console-test \(parent not seen\)\n└─ orphan {2}INTERNAL/);
     await provider.shutdown();
+  });
+
+  it('holds a bounded number of spans: past it, the oldest trace is printed as it is', async () => {
+    const output: string[] = [];
+    const exporter = new ConsoleSpanExporter('tree', (text) => output.push(text), { lateSpanGraceMs: 60_000 });
+    const waiting = Array.from({ length: 10_000 }, (_, i) =>
+      spanData({ name: 'child', traceId: 'a'.repeat(32), spanId: i.toString(16).padStart(16, '0'), parentSpanId: 'f'.repeat(16) }),
+    );
+    await exporter.export(waiting);
+    assert.equal(output.length, 0, 'up to the bound, spans wait for their root');
+    await exporter.export([spanData({ name: 'next', traceId: 'b'.repeat(32), parentSpanId: 'f'.repeat(16) })]);
+    assert.equal(output.length, 1);
+    assert.match(output[0], new RegExp(`^trace ${'a'.repeat(32)} `));
+    assert.equal(output[0].match(/└─ child/g)?.length, 10_000);
+    await exporter.shutdown();
+    assert.match(output[1], /└─ next/);
   });
 
   it('folds start-up database traces into a line, and never folds an error away', async () => {
