@@ -58,7 +58,9 @@ export async function startDatabase(port: number): Promise<DemoDatabase> {
   await ensureTemplate();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'otelite-demo-db-'));
   await cp(TEMPLATE_DIR, dataDir, { recursive: true });
-  const db = await PGlite.create({ dataDir });
+  // The default shared_buffers doubles the time to open (about 1 s on 2 cores, zeroing the
+  // buffers); the demo's one table needs a few pages, and 128kB is PostgreSQL's minimum.
+  const db = await PGlite.create({ dataDir, postgresqlconf: ['shared_buffers=128kB'] });
   // PGlite runs one query at a time; the server queues the connections' queries.
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 4 });
   await server.start();

@@ -63,13 +63,13 @@ async function main(): Promise<void> {
   } finally {
     for (const [, service] of services) service.kill('SIGTERM');
     const exits = await Promise.all(services.map(async ([name, service]) => ({ name, ...(await service.exited) })));
-    await (await database).stop();
     const spans = exits.flatMap((exit) => spansIn(exit.stdout));
     console.log('\nTraces, one tree per trace across both services:\n');
     console.log(formatTraces(spans));
-    for (const { name, stderr } of exits) if (stderr.trim() !== '') console.log(`${name} wrote to stderr:\n${stderr}`);
     // Metrics (a table per service) and log lines (correlated by trace id) go here once the
     // agent exports those signals: the services' JSON lines will carry them too.
+    for (const { name, stderr } of exits) if (stderr.trim() !== '') console.log(`${name} wrote to stderr:\n${stderr}`);
+    await (await database).stop();
   }
 }
 

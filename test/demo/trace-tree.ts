@@ -54,7 +54,9 @@ function spanLine(span: SpanRecord, traceStart: number): string {
   const shown = SHOWN_ATTRIBUTES.filter((key) => key in span.attributes).map((key) => `${key}=${JSON.stringify(span.attributes[key])}`);
   if (shown.length > 0) parts.push(shown.join(' '));
   for (const event of span.events) {
-    if (event.name === 'exception') parts.push(`exception: ${String(event.attributes['exception.message'] ?? '')}`);
+    const message = String(event.attributes['exception.message'] ?? '');
+    // The status usually carries the same message already.
+    if (event.name === 'exception' && message !== span.status.message) parts.push(`exception: ${message}`);
   }
   return parts.join('  ');
 }
