@@ -30,6 +30,7 @@ import { BENCH_OUT_DIR, rel } from './lib/paths';
 import { killAll, liveCount } from './lib/procs';
 import { markdown, type Report } from './lib/report';
 import { startSink } from './lib/services';
+import { closedPort } from '../test/kit/servers';
 import { runStartup, STARTUP_VARIANTS, startupCommand } from './lib/startup';
 import { median } from './lib/stats';
 import { wrkArgs } from './lib/wrk';
@@ -252,6 +253,7 @@ async function main(): Promise<number> {
     budget: { computedSeconds: plan.seconds, observedSeconds: NaN },
     load: { summary: [], cells: [] },
     startup: [],
+    exitNoCollector: [],
     micro: { results: [], failures: [] },
     notes,
   };
@@ -264,6 +266,12 @@ async function main(): Promise<number> {
     if (o.startup && !interrupted) {
       log('\n== start-up');
       report.startup = await runStartup(o.startupRuns, startupVariants(o), sink.url, log);
+      // The usual developer machine: no collector. Each agent has one span queued when the app is
+      // done; what matters is how long the process then takes to end.
+      log('\n== exit with nothing listening');
+      const nothing = `http://127.0.0.1:${await closedPort()}`;
+      const requireOnly = startupVariants(o).filter((v) => v.flag === '--require');
+      report.exitNoCollector = await runStartup(o.startupRuns, requireOnly, nothing, log, { STARTUP_SPAN: '1' }, 'exit, no collector');
     }
     if (o.load && !interrupted) {
       log('\n== load');

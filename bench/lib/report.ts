@@ -30,6 +30,8 @@ export interface Report {
   budget: { computedSeconds: number; observedSeconds: number };
   load: { summary: Summary[]; cells: Cell[] };
   startup: StartupResult[];
+  /** The start-up app with one span queued and no collector listening: how long the exit takes. */
+  exitNoCollector?: StartupResult[];
   micro: { results: MicroResult[]; failures: string[] };
   notes: string[];
 }
@@ -190,6 +192,27 @@ export function markdown(r: Report): string {
           ];
         }),
         ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+      ),
+      '',
+    );
+  }
+
+  if (r.exitNoCollector !== undefined && r.exitNoCollector.length > 0) {
+    lines.push('## Exit with no collector', '');
+    lines.push(
+      `The start-up app with \`STARTUP_SPAN=1\` (one outgoing HTTP request, so one span is queued when it is done) and every agent's OTLP endpoint on a closed port of 127.0.0.1, ${r.config.startupRuns} runs per agent, interleaved; median wall time from spawn to the process's exit.`,
+      '',
+    );
+    lines.push(
+      table(
+        ['agent', 'to exit ms', 'added ms', 'runs'],
+        r.exitNoCollector.map((s) => [
+          s.label,
+          f(s.medianExitMs, 1),
+          s.agent === 'none' ? '' : signed(s.addedExitMs, 1),
+          `${s.runs}${s.failures.length ? ` (${s.failures.length} failed)` : ''}`,
+        ]),
+        ['---', '---:', '---:', '---:'],
       ),
       '',
     );

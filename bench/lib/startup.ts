@@ -96,7 +96,14 @@ function once(agent: Agent, flag: PreloadFlag, env: NodeJS.ProcessEnv): Promise<
  * `node [--require agent] bench/startup/app.cjs` (loads express, pg and redis, prints `ready`,
  * exits), `runs` times per agent, agents interleaved in each round, after one uncounted run each.
  */
-export async function runStartup(runs: number, variants: readonly StartupVariant[], sinkUrl: string, log: (l: string) => void): Promise<StartupResult[]> {
+export async function runStartup(
+  runs: number,
+  variants: readonly StartupVariant[],
+  sinkUrl: string,
+  log: (l: string) => void,
+  appEnv: Record<string, string> = {},
+  title = 'start-up',
+): Promise<StartupResult[]> {
   const defs = agents(sinkUrl, 'bench-startup');
   const list = variants.map((v) => ({ v, agent: defs.find((a) => a.id === v.agent)! }));
   const results = new Map<string, StartupResult>(
@@ -128,7 +135,7 @@ export async function runStartup(runs: number, variants: readonly StartupVariant
     for (const { v, agent } of list) {
       const r = results.get(v.id)!;
       try {
-        const t = await once(agent, v.flag, serverEnv(agent, {}));
+        const t = await once(agent, v.flag, serverEnv(agent, appEnv));
         if (round === 0) continue; // warm-up: file cache, first compilation
         r.exitMs.push(t.exitMs);
         r.readyMs.push(t.readyMs);
@@ -154,7 +161,7 @@ export async function runStartup(runs: number, variants: readonly StartupVariant
     }
     const sg = (x: number): string => (x >= 0 ? '+' : '') + x.toFixed(1);
     log(
-      `start-up ${r.id.padEnd(20)} exit ${r.medianExitMs.toFixed(1)} ms (${sg(r.addedExitMs)})  ` +
+      `${title} ${r.id.padEnd(20)} exit ${r.medianExitMs.toFixed(1)} ms (${sg(r.addedExitMs)})  ` +
         `ready ${r.medianReadyMs.toFixed(1)} ms (${sg(r.addedReadyMs)})  CPU to exit ${r.medianExitCpuMs.toFixed(1)} ms (${sg(r.addedExitCpuMs)})  runs ${r.runs}${r.failures.length ? `  FAILURES ${r.failures.length}: ${r.failures[0]}` : ''}`,
     );
   }
