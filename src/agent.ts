@@ -91,10 +91,9 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefi
 
   const { config, warnings } = readConfig(env);
   if (config.disabled) return undefined;
-  // Unset, the level is warn: the agent speaks up only when something is wrong. Set to info (or
-  // more), it also says that it started and that the first spans left.
-  const asked = (env.OTEL_LOG_LEVEL ?? '').trim() !== '';
-  installDiagLogger(asked ? config.logLevel : 'warn');
+  // The default level is warn: the agent speaks up only when something is wrong. At info (or
+  // more) it also says that it started and when the first spans left.
+  installDiagLogger(config.logLevel);
   for (const warning of warnings) diag.warn(warning);
 
   const provider = new TracerProvider({

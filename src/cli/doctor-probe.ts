@@ -4,11 +4,10 @@ import type { Config, ExporterName, OtlpConfig } from '../config/types';
 import { encodeTraceRequestJson } from '../export/otlp/encode-json';
 import { encodeTraceRequest } from '../export/otlp/encode-protobuf';
 import { explainFailure, printableTarget, type Signal } from '../export/otlp/explain';
-import { GrpcTransport } from '../export/otlp/grpc-transport';
-import { HttpTransport } from '../export/otlp/http-transport';
+import { createTransport } from '../export/otlp/create-transport';
 import { decodePartialSuccess, decodePartialSuccessJson } from '../export/otlp/response';
 import type { AttemptOutcome } from '../export/otlp/retry';
-import { readTlsMaterial, type OtlpTransport } from '../export/otlp/transport';
+import type { OtlpTransport } from '../export/otlp/transport';
 import { newSpanId, newTraceId } from '../sdk/ids';
 import { createResource } from '../sdk/resource';
 import type { SpanData } from '../sdk/span-data';
@@ -92,14 +91,6 @@ export interface CheckResult {
   headline: string;
 }
 
-/** The transport the exporter would use for this configuration. */
-function transportFor(otlp: OtlpConfig): OtlpTransport {
-  const tls = readTlsMaterial(otlp);
-  return otlp.protocol === 'grpc'
-    ? new GrpcTransport(otlp.endpoint, otlp.headers, tls)
-    : new HttpTransport(otlp.endpoint, otlp.headers, otlp.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf', tls);
-}
-
 function accepted(outcome: AttemptOutcome, otlp: OtlpConfig): string {
   return otlp.protocol === 'grpc' ? 'gRPC OK' : `HTTP ${outcome.status ?? '2xx'}`;
 }
@@ -124,7 +115,7 @@ async function probe(entry: SignalEntry, config: Config): Promise<CheckResult> {
 
   let transport: OtlpTransport;
   try {
-    transport = transportFor(otlp);
+    transport = createTransport(otlp);
   } catch (err) {
     return fail(`the exporter cannot start: ${(err as Error).message}; nothing would be sent`);
   }

@@ -26,7 +26,7 @@ export const DEFAULTS: DeepReadonly<Config> = deepFreeze<Config>({
   disabled: false,
   serviceName: 'unknown_service:node',
   resourceAttributes: {},
-  logLevel: 'info',
+  logLevel: 'warn',
   tracesExporters: ['otlp'],
   consoleFormat: 'tree', // OTELITE_CONSOLE_FORMAT, not part of the spec
   otlp: {

@@ -228,10 +228,11 @@ describe('config: readConfig', () => {
       }
     });
 
-    it('warns and uses info for an unknown level', () => {
+    it('warns and uses the default, warn, for an unknown level', () => {
+      assert.equal(clean({}).logLevel, 'warn');
       const { config, warning } = warnedOnce({ OTEL_LOG_LEVEL: 'loud' }, 'OTEL_LOG_LEVEL');
-      assert.equal(config.logLevel, 'info');
-      assert.match(warning, /"loud".*using info$/);
+      assert.equal(config.logLevel, 'warn');
+      assert.match(warning, /"loud".*using warn$/);
     });
   });
 

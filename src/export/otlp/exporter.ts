@@ -9,9 +9,10 @@ import type { ExportResult, SpanExporter } from '../exporter';
 import { maskSecrets, printable, printableEndpoint, secretsOf } from '../../secrets';
 import { encodeTraceRequestJson } from './encode-json';
 import { encodeTraceRequestPooled } from './encode-protobuf';
-import { HttpTransport } from './http-transport';
+import { createTransport } from './create-transport';
+import { explainFailure, type ExportTarget } from './explain';
 import { decodePartialSuccess, decodePartialSuccessJson } from './response';
-import { readTlsMaterial, type OtlpTransport } from './transport';
+import type { OtlpTransport } from './transport';
 import { DEFAULT_RETRY_POLICY, systemClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from './retry';
 
 const gzipAsync = promisify(gzip) as (buf: InputType, options: ZlibOptions) => Promise<Buffer>;
@@ -69,6 +70,8 @@ export class OtlpTraceExporter implements SpanExporter {
   private readonly gzip: boolean;
   private readonly timeoutMs: number;
   private readonly where: string;
+  /** The endpoint and protocol, for explaining failures. */
+  private readonly failureTarget: ExportTarget;
   private readonly secrets: string[];
   private readonly clock: RetryClock;
   private readonly policy: RetryPolicy;
@@ -77,6 +80,7 @@ export class OtlpTraceExporter implements SpanExporter {
 
   constructor(config: OtlpConfig, options: OtlpExporterOptions = {}) {
     this.where = printableEndpoint(config.endpoint);
+    this.failureTarget = { endpoint: config.endpoint, protocol: config.protocol, signal: 'traces' };
     this.secrets = secretsOf(Object.values(config.headers));
     this.json = config.protocol === 'http/json';
     this.gzip = config.compression === 'gzip';
@@ -90,12 +94,7 @@ export class OtlpTraceExporter implements SpanExporter {
     let transport: OtlpTransport | undefined;
     let disabled: Error | undefined;
     try {
-      const tls = readTlsMaterial(config);
-      transport =
-        config.protocol === 'grpc'
-          ? // Loaded only for grpc: node:http2 alone costs ~7 ms of start-up.
-            new (require('./grpc-transport') as typeof import('./grpc-transport')).GrpcTransport(config.endpoint, config.headers, tls)
-          : new HttpTransport(config.endpoint, config.headers, this.json ? 'application/json' : 'application/x-protobuf', tls);
+      transport = createTransport(config);
     } catch (err) {
       disabled = new Error(`OTLP exporter disabled: ${this.redact((err as Error).message)}`);
       diagOnce(`otlp-disabled:${this.where}:${disabled.message}`, 'error', `${disabled.message}; no spans will be exported`);
@@ -174,9 +173,9 @@ export class OtlpTraceExporter implements SpanExporter {
       return { ok: true };
     }
     if (TOO_LARGE.has(result.kind)) return this.sendInHalves(transport, spans, bytes, deadline, result.error);
-    const detail = this.redact(result.error?.message ?? result.kind);
+    const detail = this.redact(explainFailure(result, this.failureTarget));
     const tries = result.attempts > 1 ? ` (after ${result.attempts} attempts)` : '';
-    const message = `OTLP export to ${this.where} failed: ${detail}${tries}`;
+    const message = `traces export to ${this.where} failed${tries}: ${detail}`;
     diagOnce(
       `otlp:${this.where}:${result.kind}`,
       result.retryable || result.kind.startsWith('network-') ? 'warn' : 'error',
