@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
- * The version of @opentelemetry/api bundled as build/src/api-bundle.js: the one package-lock.json
- * installs. A unit test keeps the two equal.
+ * The version of @opentelemetry/api bundled as build/src/api-bundle.js: the newest release,
+ * installed as the dev dependency `api-for-bundle` (an npm alias, beside the root's own copy, which
+ * a dev tool's peer range holds back). A unit test keeps the two equal. A newer copy registers
+ * for every older 1.x reader, so an app on the newest API, or on an older one, gets the bundle.
  */
-export const BUNDLED_API_VERSION = '1.9.1';
+export const BUNDLED_API_VERSION = '1.10.0';
 
 const API_ENTRY_TAIL = join('@opentelemetry', 'api');
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../kit/paths';
+import { appApiIsNewer, BUNDLED_API_VERSION } from '../../src/bundle-choice';
+import { FIXTURES, REPO_ROOT } from '../kit/paths';
 
 const run = promisify(execFile);
 
@@ -16,19 +17,51 @@ function jsonSpans(stdout: string): Array<{ name: string; kind: string; service:
     .map((line) => JSON.parse(line) as { name: string; kind: string; service: string });
 }
 
+/** What test/fixtures/which-agent.cjs prints. */
+interface WhichAgent {
+  bundle: boolean;
+  files: boolean;
+  bundledApi: boolean;
+  traced: boolean;
+  appApiSeesAgent: boolean | null;
+}
+
+function whichAgent(stdout: string): WhichAgent {
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  assert.ok(line !== undefined, stdout);
+  return JSON.parse(line.slice('RESULT '.length)) as WhichAgent;
+}
+
+/** A scratch app outside the repository with the packed tarball installed, and `extra` packages. */
+async function scratchApp(tarball: string, extra: string[]): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'otelite-app-'));
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'scratch-app', version: '1.0.0', private: true }));
+  copyFileSync(path.join(FIXTURES, 'which-agent.cjs'), path.join(dir, 'which-agent.cjs'));
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...extra], { cwd: dir });
+  return dir;
+}
+
+function installedApiVersion(app: string): string {
+  return (JSON.parse(readFileSync(path.join(app, 'node_modules', '@opentelemetry', 'api', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 /**
  * The package as a user meets it: packed into a tarball, installed into a scratch app outside
- * the repository, and loaded the two documented ways.
+ * the repository, and loaded the documented ways.
  */
 describe('packaging: npm pack, install, run', function () {
-  this.timeout(180_000);
+  this.timeout(240_000);
+  let packDir: string;
+  let tarball: string;
   let scratch: string;
 
   before(async () => {
-    scratch = mkdtempSync(path.join(tmpdir(), 'otelite-pack-'));
-    const { stdout } = await run('npm', ['pack', '--pack-destination', scratch, '--ignore-scripts'], { cwd: REPO_ROOT });
-    const tarball = path.join(scratch, stdout.trim().split('\n').pop()!);
-    writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch-app', version: '1.0.0', private: true }));
+    packDir = mkdtempSync(path.join(tmpdir(), 'otelite-pack-'));
+    // npm test has just built: the tarball holds that build (prepack would build it again).
+    const { stdout } = await run('npm', ['pack', '--pack-destination', packDir, '--ignore-scripts'], { cwd: REPO_ROOT });
+    tarball = path.join(packDir, stdout.trim().split('\n').pop()!);
+    // A normal install: npm picks the newest @opentelemetry/api release for the app and otelite.
+    scratch = await scratchApp(tarball, ['@opentelemetry/api']);
     writeFileSync(
       path.join(scratch, 'app.mjs'),
       `import { trace } from '@opentelemetry/api';
@@ -41,10 +74,12 @@ trace.getTracer('scratch').startActiveSpan('scratch work', (span) => span.end())
 trace.getTracer('scratch').startActiveSpan('scratch cjs work', (span) => span.end());
 `,
     );
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, '@opentelemetry/api@^1.9.0'], { cwd: scratch });
   });
 
-  after(() => rmSync(scratch, { recursive: true, force: true }));
+  after(() => {
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(packDir, { recursive: true, force: true });
+  });
 
   it('ships only the compiled code, the bin and the README', () => {
     const installed = path.join(scratch, 'node_modules', 'otelite');
@@ -62,9 +97,9 @@ trace.getTracer('scratch').startActiveSpan('scratch cjs work', (span) => span.en
     assert.equal(spans[0].service, 'packed-esm');
   });
 
-  it('traces a CommonJS app started with npx otelite', async () => {
+  it('traces a CommonJS app started with the installed CLI (npx --no-install otelite)', async () => {
     const env = { ...process.env, NODE_OPTIONS: '' };
-    const { stdout } = await run(
+    const { stdout, stderr } = await run(
       'npx',
       ['--no-install', 'otelite', '--exporter', 'console', '--console-format', 'json', '--service-name', 'packed-cli', 'node', 'app.cjs'],
       { cwd: scratch, env },
@@ -73,5 +108,34 @@ trace.getTracer('scratch').startActiveSpan('scratch cjs work', (span) => span.en
     assert.equal(spans.length, 1, stdout);
     assert.equal(spans[0].name, 'scratch cjs work');
     assert.equal(spans[0].service, 'packed-cli');
+    // The CLI is interactive: it says once that it is on.
+    assert.equal(stderr.split('\n').filter((l) => l.startsWith('otelite: tracing')).length, 1, stderr);
+  });
+
+  it('the newest @opentelemetry/api release: the one-file bundle and its API are loaded, and the app sees the agent', async () => {
+    // Today the bundled copy is the newest release; after a newer one ships (and until the bundle
+    // carries it), the agent registers through the app's copy, still from the bundle.
+    const bundledApi = !appApiIsNewer(installedApiVersion(scratch), BUNDLED_API_VERSION);
+    for (const flag of ['--require', '--import']) {
+      const { stdout } = await run(process.execPath, [flag, 'otelite/register', 'which-agent.cjs'], {
+        cwd: scratch,
+        env: { ...process.env, OTEL_TRACES_EXPORTER: 'none', NODE_OPTIONS: '' },
+      });
+      assert.deepEqual(whichAgent(stdout), { bundle: true, files: false, bundledApi, traced: true, appApiSeesAgent: true }, flag);
+    }
+  });
+
+  it('an app that pins an older 1.x API: the bundle still, and the app\'s API sees the agent', async () => {
+    const pinned = await scratchApp(tarball, ['@opentelemetry/api@1.7.0']);
+    try {
+      assert.equal(installedApiVersion(pinned), '1.7.0');
+      const { stdout } = await run(process.execPath, ['--require', 'otelite/register', 'which-agent.cjs'], {
+        cwd: pinned,
+        env: { ...process.env, OTEL_TRACES_EXPORTER: 'none', NODE_OPTIONS: '' },
+      });
+      assert.deepEqual(whichAgent(stdout), { bundle: true, files: false, bundledApi: true, traced: true, appApiSeesAgent: true });
+    } finally {
+      rmSync(pinned, { recursive: true, force: true });
+    }
   });
 });
