@@ -1,6 +1,7 @@
 import { context, diag, propagation, trace } from '@opentelemetry/api';
 import { readConfig } from './config';
-import { maskUrl } from './secrets';
+import { describeExport } from './config/describe';
+import { didYouMean } from './config/suggest';
 import type { Config, HttpInstrumentationConfig } from './config/types';
 import { AsyncLocalStorageContextManager } from './context/als-context-manager';
 import { installDiagLogger } from './diag';
@@ -57,7 +58,9 @@ function createProcessors(config: Config): SpanProcessor {
 export function selectInstrumentations(all: readonly Instrumentation[], config: Config): Instrumentation[] {
   const known = new Set(all.map((i) => i.name));
   for (const name of [...(config.enabledInstrumentations ?? []), ...config.disabledInstrumentations]) {
-    if (!known.has(name)) diag.warn(`unknown instrumentation "${name}" in OTEL_NODE_*_INSTRUMENTATIONS; known: ${[...known].join(', ')}`);
+    if (!known.has(name)) {
+      diag.warn(`unknown instrumentation "${name}"${didYouMean(name, [...known])} in OTEL_NODE_*_INSTRUMENTATIONS; known: ${[...known].join(', ')}`);
+    }
   }
   return all.filter(
     (i) =>
@@ -78,11 +81,9 @@ function startInstrumentations(config: Config, http: HttpInstrumentationConfig):
 }
 
 function describe(config: Config): string {
-  const exporters = config.tracesExporters.length === 0 ? 'none' : config.tracesExporters.join(',');
-  const endpoint = config.tracesExporters.includes('otlp') ? ` ${config.otlp.protocol} ${maskUrl(config.otlp.endpoint)}` : '';
   const sampler = config.sampler.name.includes('ratio') ? `${config.sampler.name}(${config.sampler.ratio})` : config.sampler.name;
   const propagators = config.propagators.length === 0 ? 'none' : config.propagators.join(',');
-  return `otelite ${VERSION} started: service=${config.serviceName} exporter=${exporters}${endpoint} sampler=${sampler} propagators=${propagators}`;
+  return `otelite ${VERSION} started: service=${config.serviceName} exporter=${describeExport(config)} sampler=${sampler} propagators=${propagators}`;
 }
 
 export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefined {

@@ -211,6 +211,17 @@ describe('agent end to end: an API-only app, started with the agent, exports ove
     assert.equal(warnings.filter((l) => l.includes('OTEL_BSP_MAX_QUEUE_SIZE')).length, 1, result.stderr);
     assert.equal(warnings.filter((l) => l.includes('OTEL_TRACES_SAMPLER')).length, 1, result.stderr);
   });
+  it('an unknown instrumentation name gives one warning with the closest known name, and the rest still works', async () => {
+    const result = await runApp({
+      file: APPS[1].file,
+      preload: '--require',
+      env: { OTEL_TRACES_EXPORTER: 'none', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'expres,zzzz' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const warnings = result.stderr.split('\n').filter((l) => l.startsWith('otelite warn'));
+    assert.equal(warnings.filter((l) => l.includes('"expres" (did you mean express?)')).length, 1, result.stderr);
+    assert.equal(warnings.filter((l) => l.includes('"zzzz" in OTEL_NODE_*_INSTRUMENTATIONS')).length, 1, result.stderr);
+  });
 });
 
 describe('agent end to end: the register entry loads the bundle, with the API copy the app needs', function () {
