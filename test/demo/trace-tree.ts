@@ -9,6 +9,8 @@ export interface SpanRecord {
   spanId: string;
   parentSpanId?: string;
   name: string;
+  /** The console's label: the client's system before the name (`fetch GET`, `pg SELECT stock`). */
+  label?: string;
   kind: string;
   startTime: string;
   durationMs: number;
@@ -49,7 +51,7 @@ function byStart(a: SpanRecord, b: SpanRecord): number {
 }
 
 function spanLine(span: SpanRecord, traceStart: number): string {
-  const parts = [`[${span.service}] ${span.name}`, span.kind, `${span.durationMs.toFixed(2)} ms`, `@+${start(span) - traceStart} ms`];
+  const parts = [`[${span.service}] ${span.label ?? span.name}`, span.kind, `${span.durationMs.toFixed(2)} ms`, `@+${start(span) - traceStart} ms`];
   if (span.status.code === 'ERROR') parts.push(`ERROR${span.status.message ? ` (${span.status.message})` : ''}`);
   const shown = SHOWN_ATTRIBUTES.filter((key) => key in span.attributes).map((key) => `${key}=${JSON.stringify(span.attributes[key])}`);
   if (shown.length > 0) parts.push(shown.join(' '));

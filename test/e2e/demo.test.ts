@@ -84,6 +84,8 @@ describe('demo: shop (express) and inventory (fastify, pg on PGlite) traced as o
   it('nests express SERVER > fetch CLIENT > fastify SERVER > pg CLIENT under one trace id', () => {
     const spans = parseTrees(stdout);
     const fetchClient = one(spans, { service: 'shop', kind: 'CLIENT' }, '/stock/42"');
+    // Each client line names its system, as the console tree does.
+    assert.equal(fetchClient.name, 'fetch GET');
     const expressServer = ancestors(fetchClient).at(-1);
     assert.equal(expressServer?.service, 'shop');
     assert.equal(expressServer?.kind, 'SERVER');
@@ -91,7 +93,7 @@ describe('demo: shop (express) and inventory (fastify, pg on PGlite) traced as o
     assert.match(expressServer.line, /http\.response\.status_code=200/);
     const fastifyServer = one(spans, { service: 'inventory', kind: 'SERVER', parent: fetchClient });
     assert.equal(fastifyServer.name, 'GET /stock/:id');
-    const query = one(spans.filter((s) => ancestors(s).includes(fastifyServer)), { kind: 'CLIENT', name: 'SELECT stock' });
+    const query = one(spans.filter((s) => ancestors(s).includes(fastifyServer)), { kind: 'CLIENT', name: 'pg SELECT stock' });
     assert.equal(query.service, 'inventory');
     assert.match(query.line, /db\.query\.text="SELECT name, quantity FROM stock WHERE product_id = \$1"/);
     for (const span of [fastifyServer, fetchClient, expressServer]) assert.equal(span.traceId, query.traceId);
@@ -99,7 +101,7 @@ describe('demo: shop (express) and inventory (fastify, pg on PGlite) traced as o
 
   it('shows the failed query as errors from the pg span up to the shop', () => {
     const spans = parseTrees(stdout);
-    const failed = one(spans, { service: 'inventory', kind: 'CLIENT', name: 'SELECT stock' }, 'ERROR');
+    const failed = one(spans, { service: 'inventory', kind: 'CLIENT', name: 'pg SELECT stock' }, 'ERROR');
     assert.match(failed.line, /error\.type="22P02"/, 'PostgreSQL invalid_text_representation');
     const root = ancestors(failed).at(-1);
     assert.equal(root?.name, 'GET /products/:id');

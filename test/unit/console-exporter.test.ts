@@ -178,7 +178,10 @@ describe('console exporter', () => {
     assert.equal(parsed.service, 'console-test');
     assert.equal((parsed.events as unknown[]).length, 1);
     assert.equal(typeof parsed.durationMs, 'number');
-    assert.equal((JSON.parse(output[1]) as { name: string }).name, 'connect');
+    const connect = JSON.parse(output[1]) as { name: string; label: string };
+    assert.equal(connect.name, 'connect');
+    assert.equal(connect.label, 'pg connect');
+    assert.equal(parsed.label, 'work');
     await provider.shutdown();
   });
 

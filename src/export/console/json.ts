@@ -1,7 +1,11 @@
 import { SpanKind, SpanStatusCode, type AttributeValue } from '@opentelemetry/api';
 import type { SpanData } from '../../sdk/span-data';
+import { labelOf } from './system-label';
 
-/** The `json` form: one line per span, every field a developer looks at, the span's own name. */
+/**
+ * The `json` form: one line per span, every field a developer looks at, the span's own name, and
+ * the tree's label (`fetch GET`, `pg SELECT users`) for tools that print their own trees.
+ */
 export function spanJson(span: SpanData): string {
   const attributes: Record<string, AttributeValue> = {};
   span.attributeKeys.forEach((key, i) => (attributes[key] = span.attributeValues[i]));
@@ -10,6 +14,7 @@ export function spanJson(span: SpanData): string {
     spanId: span.spanId,
     parentSpanId: span.parentSpanId,
     name: span.name,
+    label: labelOf(span, []),
     kind: SpanKind[span.kind],
     startTime: new Date(span.startTime).toISOString(),
     durationMs: Number((span.endTime - span.startTime).toFixed(3)),
