@@ -4,9 +4,10 @@ import * as path from 'node:path';
 import { satisfies } from 'semver';
 import type { DecodedSpan } from '../kit/otlp-decoder';
 import { startReceiver } from '../kit/otlp-receiver';
-import { FIXTURES, REPO_ROOT } from '../kit/paths';
+import { FIXTURES } from '../kit/paths';
 import { startApp } from '../kit/process';
 import { closedPort } from '../kit/servers';
+import { versionSetDir } from '../kit/versions';
 import { startTargetServer, type TargetServer } from './undici-target';
 import { KIND_INTERNAL, KIND_CLIENT, STATUS_UNSET, STATUS_ERROR } from '../kit/otlp-decoder';
 
@@ -48,7 +49,7 @@ async function runFixture(target: TargetServer, refusedPort: number, options: Ru
       OTEL_NODE_EXCLUDED_URLS: EXCLUDED_URLS,
       OTEL_INSTRUMENTATION_HTTP_CLIENT_CAPTURE_REQUEST_HEADERS: 'x-request-id',
       OTEL_INSTRUMENTATION_HTTP_CLIENT_CAPTURE_RESPONSE_HEADERS: 'content-type',
-      UNDICI_LIB: options.lib,
+      ...libraryEnv(options.lib),
       TARGET_BASE: target.base,
       CLOSED_PORT: String(refusedPort),
       LABEL: label,
@@ -268,11 +269,25 @@ function disabledTests(flavour: Flavour, lib: string, state: { target: TargetSer
   });
 }
 
-/** undici 8 declares `engines.node >=22.19`; on an older Node it does not even load. */
+/**
+ * undici 5-7 are npm aliases among the root devDependencies. undici 8 declares `engines.node
+ * >=22.19`, so it is not one of them (`npm ci` on Node 20 would warn EBADENGINE): it is the
+ * `current` version set's undici, which the app loads from there under its real name.
+ */
+const UNDICI8_DIR = path.join(versionSetDir('current'), 'node_modules', 'undici');
+
+function libraryEnv(lib: string): Record<string, string> {
+  if (lib !== 'undici8') return { UNDICI_LIB: lib };
+  return { UNDICI_LIB: 'undici', OTELITE_TEST_VERSION_SET_DIR: versionSetDir('current') };
+}
+
+/** undici 8's own Node requirement; on an older Node it does not even load. */
 function undici8Engines(): string {
-  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', 'undici8', 'package.json'), 'utf8')) as {
+  const manifest = JSON.parse(readFileSync(path.join(UNDICI8_DIR, 'package.json'), 'utf8')) as {
+    version: string;
     engines?: { node?: string };
   };
+  assert.equal(manifest.version.split('.')[0], '8', `test/versions/current has undici ${manifest.version}, not 8`);
   return manifest.engines?.node ?? '*';
 }
 
