@@ -1,4 +1,5 @@
 import { appApi, appApiIsNewer, appDirectory } from './bundle-choice';
+import { requireIfBuilt } from './require-built';
 
 /**
  * The @opentelemetry/api the agent bundle registers through (esbuild points the bundle's
@@ -13,13 +14,10 @@ import { appApi, appApiIsNewer, appDirectory } from './bundle-choice';
 function chooseApi(): typeof import('@opentelemetry/api') {
   const app = appApi(appDirectory());
   if (app !== undefined && appApiIsNewer(app.version)) return require(app.entry) as typeof import('@opentelemetry/api');
-  try {
-    return require('./api-bundle') as typeof import('@opentelemetry/api');
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes('api-bundle');
-    if (!missing) throw error;
-    return require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-  }
+  return (
+    requireIfBuilt('api-bundle', () => require('./api-bundle') as typeof import('@opentelemetry/api')) ??
+    (require('@opentelemetry/api') as typeof import('@opentelemetry/api'))
+  );
 }
 
 export = chooseApi();

@@ -18,13 +18,8 @@ function isSupportedNode(): boolean {
  * not built (a plain `tsc`), the agent loads as separate files.
  */
 function loadAgent(): typeof import('./agent') {
-  try {
-    return require('./agent-bundle') as typeof import('./agent');
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes('agent-bundle');
-    if (!missing) throw error;
-  }
-  return require('./agent') as typeof import('./agent');
+  const { requireIfBuilt } = require('./require-built') as typeof import('./require-built');
+  return requireIfBuilt('agent-bundle', () => require('./agent-bundle') as typeof import('./agent')) ?? (require('./agent') as typeof import('./agent'));
 }
 
 if (!isDisabled()) {

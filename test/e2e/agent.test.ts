@@ -7,6 +7,7 @@ import type { DecodedSpan } from '../kit/otlp-decoder';
 import { startReceiver, type Receiver } from '../kit/otlp-receiver';
 import { FIXTURES, REPO_ROOT } from '../kit/paths';
 import { runApp } from '../kit/process';
+import { parseWhichAgent } from '../kit/which-agent';
 
 /** OTLP kinds are the API's plus one. */
 const OTLP = { SERVER: SpanKind.SERVER + 1, CLIENT: SpanKind.CLIENT + 1, INTERNAL: SpanKind.INTERNAL + 1 };
@@ -228,25 +229,11 @@ describe('agent end to end: the register entry loads the bundle, with the API co
   this.timeout(30_000);
   const fixture = path.join(FIXTURES, 'which-agent.cjs');
 
-  interface WhichAgent {
-    bundle: boolean;
-    files: boolean;
-    bundledApi: boolean;
-    traced: boolean;
-    appApiSeesAgent: boolean | null;
-  }
-
-  function parse(stdout: string): WhichAgent {
-    const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    assert.ok(line !== undefined, stdout);
-    return JSON.parse(line.slice('RESULT '.length)) as WhichAgent;
-  }
-
   for (const preload of ['--require', '--import'] as const) {
     it(`${preload}: an app on the bundled API version (or none) gets the one-file agent and API`, async () => {
       const run = await runApp({ file: fixture, preload, env: { OTEL_TRACES_EXPORTER: 'none' } });
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(parse(run.stdout), { bundle: true, files: false, bundledApi: true, traced: true, appApiSeesAgent: true });
+      assert.deepEqual(parseWhichAgent(run.stdout), { bundle: true, files: false, bundledApi: true, traced: true, appApiSeesAgent: true });
     });
   }
 
@@ -261,7 +248,7 @@ describe('agent end to end: the register entry loads the bundle, with the API co
       copyFileSync(fixture, path.join(dir, 'app.cjs'));
       const run = await runApp({ file: path.join(dir, 'app.cjs'), preload: '--require', env: { OTEL_TRACES_EXPORTER: 'none' } });
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(parse(run.stdout), { bundle: true, files: false, bundledApi: false, traced: true, appApiSeesAgent: true });
+      assert.deepEqual(parseWhichAgent(run.stdout), { bundle: true, files: false, bundledApi: false, traced: true, appApiSeesAgent: true });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { appApiIsNewer, BUNDLED_API_VERSION } from '../../src/bundle-choice';
 import { FIXTURES, REPO_ROOT } from '../kit/paths';
+import { parseWhichAgent } from '../kit/which-agent';
 
 const run = promisify(execFile);
 
@@ -15,21 +16,6 @@ function jsonSpans(stdout: string): Array<{ name: string; kind: string; service:
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as { name: string; kind: string; service: string });
-}
-
-/** What test/fixtures/which-agent.cjs prints. */
-interface WhichAgent {
-  bundle: boolean;
-  files: boolean;
-  bundledApi: boolean;
-  traced: boolean;
-  appApiSeesAgent: boolean | null;
-}
-
-function whichAgent(stdout: string): WhichAgent {
-  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  assert.ok(line !== undefined, stdout);
-  return JSON.parse(line.slice('RESULT '.length)) as WhichAgent;
 }
 
 /** A scratch app outside the repository with the packed tarball installed, and `extra` packages. */
@@ -121,7 +107,7 @@ trace.getTracer('scratch').startActiveSpan('scratch cjs work', (span) => span.en
         cwd: scratch,
         env: { ...process.env, OTEL_TRACES_EXPORTER: 'none', NODE_OPTIONS: '' },
       });
-      assert.deepEqual(whichAgent(stdout), { bundle: true, files: false, bundledApi, traced: true, appApiSeesAgent: true }, flag);
+      assert.deepEqual(parseWhichAgent(stdout), { bundle: true, files: false, bundledApi, traced: true, appApiSeesAgent: true }, flag);
     }
   });
 
@@ -133,7 +119,7 @@ trace.getTracer('scratch').startActiveSpan('scratch cjs work', (span) => span.en
         cwd: pinned,
         env: { ...process.env, OTEL_TRACES_EXPORTER: 'none', NODE_OPTIONS: '' },
       });
-      assert.deepEqual(whichAgent(stdout), { bundle: true, files: false, bundledApi: true, traced: true, appApiSeesAgent: true });
+      assert.deepEqual(parseWhichAgent(stdout), { bundle: true, files: false, bundledApi: true, traced: true, appApiSeesAgent: true });
     } finally {
       rmSync(pinned, { recursive: true, force: true });
     }
