@@ -49,6 +49,35 @@ describe('OTLP failure explanations', function () {
     assert.match(explainFailure(alpn, { endpoint: 'https://otel.example:4318', protocol: 'grpc' }), /^https:\/\/otel\.example:4318 does not speak gRPC \(its TLS server offers no HTTP\/2/);
   });
 
+  it('a gRPC call reset before its answer: the HTTP/2 error by name and the gRPC status it is taken as; the TLS hint only for CANCEL', function () {
+    const grpc: ExportTarget = { endpoint: 'http://localhost:9999', protocol: 'grpc' };
+    const internal = failed('grpc-rst-2', 'stream reset by the server (HTTP/2 error code 2, taken as INTERNAL)');
+    assert.equal(
+      explainFailure(internal, grpc),
+      'http://localhost:9999 closed the gRPC call before answering (HTTP/2 error INTERNAL_ERROR (2), taken as gRPC status INTERNAL)',
+    );
+    // what a gRPC client over clear text gets from a TLS port: its streams cancelled with the connection
+    const cancel = failed('grpc-rst-8', 'stream reset by the server (HTTP/2 error code 8, taken as CANCELLED)', { retryable: true });
+    assert.equal(
+      explainFailure(cancel, grpc),
+      'http://localhost:9999 closed the gRPC call before answering (HTTP/2 error CANCEL (8), taken as gRPC status CANCELLED); ' +
+        'if the collector expects TLS there, use https://',
+    );
+    assert.doesNotMatch(explainFailure(cancel, { endpoint: 'https://localhost:9999', protocol: 'grpc' }), /use https/);
+  });
+
+  it('gRPC: an HTTP/2 status a proxy gives for a collector it cannot reach is not called another protocol', function () {
+    const unavailable = failed('grpc-http-503', 'HTTP/2 status 503 without grpc-status (taken as UNAVAILABLE)', { retryable: true });
+    const sentence = explainFailure(unavailable, { endpoint: 'http://localhost:4317', protocol: 'grpc' });
+    assert.equal(
+      sentence,
+      'http://localhost:4317 answered HTTP/2 status 503 without a gRPC status (taken as gRPC status UNAVAILABLE): ' +
+        'a proxy or load balancer there could not pass the call to the collector (down, overloaded or limiting requests)',
+    );
+    const unauthorized = failed('grpc-http-401', 'HTTP/2 status 401 without grpc-status (taken as UNAUTHENTICATED)');
+    assert.match(explainFailure(unauthorized, GRPC_ON_4318), /status 401 without a gRPC status \(taken as gRPC status UNAUTHENTICATED\): check the credentials in OTEL_EXPORTER_OTLP_HEADERS$/);
+  });
+
   it('OTLP/HTTP against an h2c gRPC port: does not speak OTLP/HTTP, and which port does', function () {
     const outcome = networkFailure(errno('Parse Error: Expected HTTP/, RTSP/ or ICE/', 'HPE_INVALID_CONSTANT'));
     const sentence = explainFailure(outcome, HTTP_ON_4317);

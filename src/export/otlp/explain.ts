@@ -185,18 +185,56 @@ function explainHttpStatus(status: number, message: string, w: Where): string {
   return rejected;
 }
 
-function explainGrpcStatus(kind: string, message: string, w: Where): string {
+/** HTTP/2 error codes (RFC 9113, section 7), for the RST_STREAM a gRPC call ended with. */
+const HTTP2_ERRORS = [
+  'NO_ERROR',
+  'PROTOCOL_ERROR',
+  'INTERNAL_ERROR',
+  'FLOW_CONTROL_ERROR',
+  'SETTINGS_TIMEOUT',
+  'STREAM_CLOSED',
+  'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM',
+  'CANCEL',
+  'COMPRESSION_ERROR',
+  'CONNECT_ERROR',
+  'ENHANCE_YOUR_CALM',
+  'INADEQUATE_SECURITY',
+  'HTTP_1_1_REQUIRED',
+];
+const HTTP2_CANCEL = 8;
+
+/**
+ * The gRPC status the transport took an answer without one as (its message ends "(taken as
+ * UNAVAILABLE)"): 'taken as gRPC status UNAVAILABLE', or '' when the message does not say.
+ */
+function takenAs(message: string): string {
+  const m = /taken as ([A-Z_]+)/.exec(message);
+  return m !== null ? `taken as gRPC status ${m[1]}` : '';
+}
+
+function explainGrpcStatus(outcome: AttemptOutcome, message: string, w: Where): string {
+  const kind = outcome.kind;
+  const taken = takenAs(message);
   const httpStatus = /^grpc-http-(\d+)$/.exec(kind);
   if (httpStatus !== null) {
     const status = Number(httpStatus[1]);
-    if (status === 401 || status === 403) return `${w.url} rejected the export with HTTP/2 status ${status}: check the credentials in OTEL_EXPORTER_OTLP_HEADERS`;
+    const answered = `${w.url} answered HTTP/2 status ${status} without a gRPC status${taken === '' ? '' : ` (${taken})`}`;
+    if (status === 401 || status === 403) return `${answered}: check the credentials in OTEL_EXPORTER_OTLP_HEADERS`;
+    // 429, 502, 503, 504: what a proxy or load balancer in front of the collector answers for it.
+    if (outcome.retryable) return `${answered}: a proxy or load balancer there could not pass the call to the collector (down, overloaded or limiting requests)`;
     return wrongProtocol(w, `it answered HTTP/2 status ${status} without a gRPC status: an HTTP server, not a gRPC one`);
   }
   if (kind === 'grpc-no-status') return `${w.url} ended the call without a gRPC status: is it an OTLP/gRPC receiver?${otherProtocolsPort(w)}`;
   const rst = /^grpc-rst-(\d+)$/.exec(kind);
   if (rst !== null) {
-    const tlsHint = w.tls ? '' : '; if the collector expects TLS there, use https://';
-    return `${w.url} closed the gRPC call before answering (HTTP/2 error code ${rst[1]})${tlsHint}${otherProtocolsPort(w)}`;
+    const code = Number(rst[1]);
+    const name = HTTP2_ERRORS[code];
+    const how = `HTTP/2 error ${name === undefined ? '' : `${name} `}(${code})${taken === '' ? '' : `, ${taken}`}`;
+    // A TLS server given clear text drops the connection, and the client cancels its streams; a
+    // server that reset the stream with any other code understood HTTP/2 in clear text.
+    const tlsHint = w.tls || code !== HTTP2_CANCEL ? '' : '; if the collector expects TLS there, use https://';
+    return `${w.url} closed the gRPC call before answering (${how})${tlsHint}${otherProtocolsPort(w)}`;
   }
   const rejected = `${w.url} rejected the export with ${message}`;
   if (kind === 'grpc-too-large') return `${rejected}: the request is larger than the collector accepts`;
@@ -238,6 +276,6 @@ export function explainFailure(outcome: AttemptOutcome, target: ExportTarget): s
   if (kind.startsWith('tls-')) return explainTls(kind.slice(4), message, w);
   if (kind.startsWith('network-')) return explainNetwork(kind.slice(8), message, w);
   if (kind.startsWith('http-')) return explainHttpStatus(outcome.status ?? Number(kind.slice(5)), message, w);
-  if (kind.startsWith('grpc-')) return explainGrpcStatus(kind, message, w);
+  if (kind.startsWith('grpc-')) return explainGrpcStatus(outcome, message, w);
   return `the export to ${w.url} failed: ${message}`;
 }
