@@ -223,7 +223,14 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
         assert.equal(result.ok, false);
         assert.ok(elapsed >= 900 && elapsed < 2000, `elapsed ${elapsed}`);
         assert.equal(rx.requests.length, 1);
-        assert.match(linesFor(rx.endpoint).join('\n'), /no response within/);
+        const said = linesFor(rx.endpoint);
+        assert.equal(said.length, 1, said.join('\n'));
+        // One attempt: the timeout is the whole export's, so there is no time left to retry.
+        assert.ok(
+          said[0]!.startsWith(`warn traces export to ${rx.endpoint} failed: ${rx.endpoint} did not answer within 1000 ms: `),
+          said[0],
+        );
+        assert.match(said[0]!, /; 2 spans lost \(said once for this kind of failure; later losses are counted\)$/);
       });
 
       it('recovers after the receiver resets the connection', async () => {
@@ -240,8 +247,8 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
           const { rx, exporter } = await setup(protocol, { respond: () => ({ reset: 'stream' }) });
           const result = await exporter.export(makeSpans(1));
           assert.equal(result.ok, false);
-          assert.match(String(result.error?.message), /INTERNAL/);
-          assert.equal(rx.requests.length, 1);
+          assert.match(String(result.error?.message), /\(HTTP\/2 error INTERNAL_ERROR \(2\), taken as gRPC status INTERNAL\)/);
+          assert.equal(rx.requests.length, 1, 'INTERNAL is not retried');
         });
 
         it('maps an HTTP/2 error status without grpc-status (503 -> UNAVAILABLE, retried)', async () => {
@@ -269,7 +276,14 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
           assert.deepEqual(unhandled, []);
           const said = linesFor(endpoint);
           assert.equal(said.length, 1, said.join('\n'));
-          assert.match(said[0]!, /ECONNREFUSED/);
+          const hostPort = `127.0.0.1:${port}`;
+          const usual = protocol === 'grpc' ? 'gRPC usually listens on 4317' : 'OTLP/HTTP usually listens on 4318';
+          // Refused is retried (a collector may be starting): the second attempt after the ~1 s back-off, then the deadline.
+          assert.equal(
+            said[0],
+            `warn traces export to ${endpoint} failed (after 2 attempts): nothing listens on ${hostPort}: is the collector running (${usual})?; ` +
+              '2 spans lost (said once for this kind of failure; later losses are counted)',
+          );
         } finally {
           process.off('unhandledRejection', onUnhandled);
         }
@@ -413,8 +427,12 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
         assert.equal(rx.spans.length, 0);
         const said = linesFor(rx.endpoint);
         assert.equal(said.length, 1, said.join('\n'));
-        assert.match(said[0]!, /TLS connection failed/);
-        assert.match(said[0]!, /OTEL_EXPORTER_OTLP_CERTIFICATE/);
+        assert.equal(
+          said[0],
+          `error traces export to ${rx.endpoint} failed: the TLS certificate of ${new URL(rx.endpoint).host} is not trusted ` +
+            '(unable to verify the first certificate): set OTEL_EXPORTER_OTLP_CERTIFICATE to the PEM file of the CA that signed it; ' +
+            '3 spans lost (said once for this kind of failure; later losses are counted)',
+        );
       });
 
       it(`${protocol}: presents the client certificate and key (mutual TLS)`, async () => {
@@ -427,6 +445,30 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
         const result = await exporter.export(makeSpans(2));
         assert.equal(result.ok, true, String(result.error));
         assert.equal(rx.spans.length, 2);
+      });
+
+      it(`${protocol}: http:// against the TLS port says to use https://`, async () => {
+        const tlsRx = await startReceiver({ protocol, tls: { key: read('server.key'), cert: read('server.crt') } });
+        rx = tlsRx;
+        const plain = tlsRx.endpoint.replace(/^https:/, 'http:');
+        const plainExporter = new OtlpTraceExporter(config(plain, protocol, { timeoutMs: 1500 }));
+        exporter = plainExporter;
+        const result = await plainExporter.export(makeSpans(2));
+        assert.equal(result.ok, false);
+        assert.equal(tlsRx.spans.length, 0);
+        const said = linesFor(plain);
+        assert.equal(said.length, 1, said.join('\n'));
+        // The TLS server drops the clear-text connection: HTTP/1.1 sees the socket close, an
+        // HTTP/2 client sees its stream cancelled with the connection. Both are retried.
+        const explanation =
+          protocol === 'grpc'
+            ? `${plain} closed the gRPC call before answering (HTTP/2 error CANCEL (8), taken as gRPC status CANCELLED)`
+            : `${new URL(plain).host} closed the connection without answering`;
+        assert.equal(
+          said[0],
+          `warn traces export to ${plain} failed (after 2 attempts): ${explanation}; if the collector expects TLS there, use https://; ` +
+            '2 spans lost (said once for this kind of failure; later losses are counted)',
+        );
       });
     }
 
