@@ -15,8 +15,21 @@ function deepFreeze<T>(value: T): DeepReadonly<T> {
   return value as DeepReadonly<T>;
 }
 
-/** OTLP/gRPC default target (the http protocols default to `DEFAULTS.otlp.endpoint`). */
+/** OTLP/gRPC default target, every signal alike. */
 export const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
+/** OTLP/HTTP default base: each signal's endpoint is it plus `/v1/<signal>`. */
+export const DEFAULT_HTTP_BASE = 'http://localhost:4318';
+
+const otlpDefaults = (signal: 'traces' | 'metrics'): Config['otlp'] => ({
+  protocol: 'http/protobuf',
+  endpoint: `${DEFAULT_HTTP_BASE}/v1/${signal}`,
+  headers: {},
+  timeoutMs: 10_000,
+  compression: 'none',
+  certificateFile: undefined,
+  clientKeyFile: undefined,
+  clientCertificateFile: undefined,
+});
 
 /**
  * The one place listing every default: `readConfig({}).config` deep-equals this object.
@@ -29,16 +42,7 @@ export const DEFAULTS: DeepReadonly<Config> = deepFreeze<Config>({
   logLevel: 'warn',
   tracesExporters: ['otlp'],
   consoleFormat: 'tree', // OTELITE_CONSOLE_FORMAT, not part of the spec
-  otlp: {
-    protocol: 'http/protobuf',
-    endpoint: 'http://localhost:4318/v1/traces',
-    headers: {},
-    timeoutMs: 10_000,
-    compression: 'none',
-    certificateFile: undefined,
-    clientKeyFile: undefined,
-    clientCertificateFile: undefined,
-  },
+  otlp: otlpDefaults('traces'),
   sampler: { name: 'parentbased_always_on', ratio: 1 },
   propagators: ['tracecontext', 'baggage'],
   batch: {
@@ -80,4 +84,15 @@ export const DEFAULTS: DeepReadonly<Config> = deepFreeze<Config>({
     ],
   },
   db: { requireParentSpan: false },
+  metrics: {
+    exporters: ['otlp'],
+    intervalMs: 60_000,
+    timeoutMs: 30_000,
+    otlp: otlpDefaults('metrics'),
+    temporalityPreference: 'cumulative',
+    histogramAggregation: 'explicit_bucket_histogram',
+    exemplarFilter: 'trace_based',
+    consoleFormat: 'table', // follows OTELITE_CONSOLE_FORMAT: json there means json here
+    prometheus: { host: 'localhost', port: 9464 },
+  },
 });

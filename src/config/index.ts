@@ -1,5 +1,5 @@
 import { maskUrl } from '../secrets';
-import { DEFAULTS, DEFAULT_GRPC_ENDPOINT } from './defaults';
+import { DEFAULTS, DEFAULT_GRPC_ENDPOINT, DEFAULT_HTTP_BASE } from './defaults';
 import { keyValueList } from './key-value';
 import {
   EnvReader,
@@ -10,6 +10,7 @@ import {
   list,
   names,
   oneOf,
+  port,
   ratio,
   text,
   tokens,
@@ -17,12 +18,15 @@ import {
   type GetOptions,
   type Parser,
 } from './parse';
+import type { ExemplarFilter, HistogramAggregation, TemporalityPreference } from '../metrics/data';
 import type {
   Config,
   ConfigResult,
   ConsoleFormat,
   ExporterName,
   LogLevel,
+  MetricsConfig,
+  MetricsExporterName,
   OtlpConfig,
   OtlpProtocol,
   PropagatorName,
@@ -35,6 +39,10 @@ export type * from './types';
 
 const LOG_LEVELS: readonly LogLevel[] = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
 const EXPORTERS: readonly ExporterName[] = ['otlp', 'console'];
+const METRICS_EXPORTERS: readonly MetricsExporterName[] = ['otlp', 'prometheus', 'console'];
+const TEMPORALITY_PREFERENCES: readonly TemporalityPreference[] = ['cumulative', 'delta', 'lowmemory'];
+const HISTOGRAM_AGGREGATIONS: readonly HistogramAggregation[] = ['explicit_bucket_histogram', 'base2_exponential_bucket_histogram'];
+const EXEMPLAR_FILTERS: readonly ExemplarFilter[] = ['trace_based', 'always_on', 'always_off'];
 const CONSOLE_FORMATS: readonly ConsoleFormat[] = ['tree', 'tree-verbose', 'json'];
 const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
 const COMPRESSIONS: readonly OtlpConfig['compression'][] = ['gzip', 'none'];
@@ -55,9 +63,6 @@ const sampler: Parser<SamplerName> = (raw) =>
   UNSUPPORTED_SAMPLERS.includes(raw.toLowerCase())
     ? { ok: false, problem: 'is not supported by otelite' }
     : oneOf(SAMPLERS)(raw);
-
-/** OTEL_EXPORTER_OTLP_ENDPOINT is a base URL: http exporters append `v1/traces` with one `/`. */
-const appendTracesPath = (base: string): string => base.replace(/\/+$/, '') + '/v1/traces';
 
 const positive = integer(1);
 const nonNegative = integer(0);
@@ -86,30 +91,99 @@ export function readConfig(env: Env): ConfigResult {
   }
 }
 
+type OtlpSignal = 'traces' | 'metrics';
+
+/** The generic OTEL_EXPORTER_OTLP_* values: read once, so a malformed one is one warning, and shared by every signal. */
+type SharedOtlp = Omit<OtlpConfig, 'endpoint'> & {
+  /** The base URL as given; undefined when unset or malformed (each signal then uses its default). */
+  endpoint: string | undefined;
+};
+
+function readSharedOtlp(r: EnvReader): SharedOtlp {
+  const D = DEFAULTS.otlp;
+  const generic = <T>(suffix: string, parse: Parser<T>, fallback: T, options?: GetOptions): T =>
+    r.get(`OTEL_EXPORTER_OTLP_${suffix}`, parse, fallback, options);
+  const protocol = generic('PROTOCOL', oneOf(PROTOCOLS), D.protocol);
+  const defaultEndpoint = protocol === 'grpc' ? DEFAULT_GRPC_ENDPOINT : `${DEFAULT_HTTP_BASE}/v1/traces and /v1/metrics`;
+  return {
+    protocol,
+    // An endpoint may carry credentials (user info, an API key in the query): masked in warnings.
+    endpoint: generic('ENDPOINT', httpUrl(), undefined, { display: maskUrl, fallbackShown: defaultEndpoint }),
+    headers: generic('HEADERS', keyValueList('headers'), {}, { secret: true }),
+    timeoutMs: generic('TIMEOUT', nonNegative, D.timeoutMs),
+    compression: generic('COMPRESSION', oneOf(COMPRESSIONS), D.compression),
+    certificateFile: generic('CERTIFICATE', text, D.certificateFile),
+    clientKeyFile: generic('CLIENT_KEY', text, D.clientKeyFile),
+    clientCertificateFile: generic('CLIENT_CERTIFICATE', text, D.clientCertificateFile),
+  };
+}
+
+/**
+ * One signal's OTLP exporter: each OTEL_EXPORTER_OTLP_<SIGNAL>_<X> wins over the shared
+ * OTEL_EXPORTER_OTLP_<X> (a malformed one falls back to it, as if unset). The generic endpoint is
+ * a base URL: over http the signal's path `/v1/<signal>` is appended with one `/`; the signal's own
+ * endpoint, and any grpc endpoint, is used as it is.
+ */
+function readSignalOtlp(r: EnvReader, shared: SharedOtlp, signal: OtlpSignal): OtlpConfig {
+  const own = <T>(suffix: string, parse: Parser<T>, fallback: T, options?: GetOptions): T =>
+    r.get(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_${suffix}`, parse, fallback, options);
+  const protocol = own('PROTOCOL', oneOf(PROTOCOLS), shared.protocol);
+  const base = shared.endpoint ?? (protocol === 'grpc' ? DEFAULT_GRPC_ENDPOINT : DEFAULT_HTTP_BASE);
+  const endpoint = protocol === 'grpc' ? base : `${base.replace(/\/+$/, '')}/v1/${signal}`;
+  return {
+    protocol,
+    endpoint: own('ENDPOINT', httpUrl(), endpoint, { display: maskUrl }),
+    headers: own('HEADERS', keyValueList('headers'), shared.headers, { secret: true }),
+    timeoutMs: own('TIMEOUT', nonNegative, shared.timeoutMs),
+    compression: own('COMPRESSION', oneOf(COMPRESSIONS), shared.compression),
+    certificateFile: own('CERTIFICATE', text, shared.certificateFile),
+    clientKeyFile: own('CLIENT_KEY', text, shared.clientKeyFile),
+    clientCertificateFile: own('CLIENT_CERTIFICATE', text, shared.clientCertificateFile),
+  };
+}
+
+function readMetrics(r: EnvReader, sharedOtlp: SharedOtlp, consoleFormat: ConsoleFormat): MetricsConfig {
+  const D = DEFAULTS.metrics;
+  const intervalMs = r.get('OTEL_METRIC_EXPORT_INTERVAL', positive, D.intervalMs);
+  // An export allowed to outlast the interval would overlap the next one.
+  const exportTimeout: Parser<number> = (raw) => {
+    const parsed = positive(raw);
+    return parsed.ok && parsed.value > intervalMs
+      ? { ok: false, problem: `is greater than OTEL_METRIC_EXPORT_INTERVAL (${intervalMs})` }
+      : parsed;
+  };
+  return {
+    exporters: r.get('OTEL_METRICS_EXPORTER', names(METRICS_EXPORTERS, D.exporters), [...D.exporters]),
+    intervalMs,
+    timeoutMs: r.get('OTEL_METRIC_EXPORT_TIMEOUT', exportTimeout, Math.min(D.timeoutMs, intervalMs)),
+    otlp: readSignalOtlp(r, sharedOtlp, 'metrics'),
+    temporalityPreference: r.get(
+      'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
+      oneOf(TEMPORALITY_PREFERENCES),
+      D.temporalityPreference,
+    ),
+    histogramAggregation: r.get(
+      'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
+      oneOf(HISTOGRAM_AGGREGATIONS),
+      D.histogramAggregation,
+    ),
+    exemplarFilter: r.get('OTEL_METRICS_EXEMPLAR_FILTER', oneOf(EXEMPLAR_FILTERS), D.exemplarFilter),
+    // One stdout, one form: whoever asked for JSON lines (to pipe them into a tool) gets every line as JSON.
+    consoleFormat: consoleFormat === 'json' ? 'json' : 'table',
+    prometheus: {
+      host: r.get('OTEL_EXPORTER_PROMETHEUS_HOST', text, D.prometheus.host),
+      port: r.get('OTEL_EXPORTER_PROMETHEUS_PORT', port, D.prometheus.port),
+    },
+  };
+}
+
 function build(r: EnvReader): Config {
   const D = DEFAULTS;
 
-  /** OTEL_EXPORTER_OTLP_TRACES_<suffix> wins over OTEL_EXPORTER_OTLP_<suffix>. */
-  const otlpVar = <T>(suffix: string, parse: Parser<T>, fallback: T, options?: GetOptions): T =>
-    r.get(
-      `OTEL_EXPORTER_OTLP_TRACES_${suffix}`,
-      parse,
-      r.get(`OTEL_EXPORTER_OTLP_${suffix}`, parse, fallback, options),
-      options,
-    );
-
   const resourceAttributes = r.get('OTEL_RESOURCE_ATTRIBUTES', keyValueList('attributes'), {});
+  const sharedOtlp = readSharedOtlp(r);
 
-  const protocol = otlpVar('PROTOCOL', oneOf(PROTOCOLS), D.otlp.protocol);
-  const isHttp = protocol !== 'grpc';
-  // An endpoint may carry credentials (user info, an API key in the query): masked in warnings.
-  const baseEndpoint = r.get(
-    'OTEL_EXPORTER_OTLP_ENDPOINT',
-    httpUrl(isHttp ? appendTracesPath : undefined),
-    isHttp ? D.otlp.endpoint : DEFAULT_GRPC_ENDPOINT,
-    { display: maskUrl },
-  );
-
+  const consoleFormat = r.get('OTELITE_CONSOLE_FORMAT', oneOf(CONSOLE_FORMATS), D.consoleFormat);
   const samplerName = r.get('OTEL_TRACES_SAMPLER', sampler, D.sampler.name);
 
   const maxQueueSize = r.get('OTEL_BSP_MAX_QUEUE_SIZE', positive, D.batch.maxQueueSize);
@@ -139,17 +213,8 @@ function build(r: EnvReader): Config {
     resourceAttributes,
     logLevel: r.get('OTEL_LOG_LEVEL', oneOf(LOG_LEVELS), D.logLevel),
     tracesExporters: r.get('OTEL_TRACES_EXPORTER', names(EXPORTERS, D.tracesExporters), [...D.tracesExporters]),
-    consoleFormat: r.get('OTELITE_CONSOLE_FORMAT', oneOf(CONSOLE_FORMATS), D.consoleFormat),
-    otlp: {
-      protocol,
-      endpoint: r.get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', httpUrl(), baseEndpoint, { display: maskUrl }),
-      headers: otlpVar('HEADERS', keyValueList('headers'), {}, { secret: true }),
-      timeoutMs: otlpVar('TIMEOUT', nonNegative, D.otlp.timeoutMs),
-      compression: otlpVar('COMPRESSION', oneOf(COMPRESSIONS), D.otlp.compression),
-      certificateFile: otlpVar('CERTIFICATE', text, D.otlp.certificateFile),
-      clientKeyFile: otlpVar('CLIENT_KEY', text, D.otlp.clientKeyFile),
-      clientCertificateFile: otlpVar('CLIENT_CERTIFICATE', text, D.otlp.clientCertificateFile),
-    },
+    consoleFormat,
+    otlp: readSignalOtlp(r, sharedOtlp, 'traces'),
     sampler: samplerConfig,
     propagators: r.get('OTEL_PROPAGATORS', names(PROPAGATORS, D.propagators), [...D.propagators]),
     batch: {
@@ -184,5 +249,6 @@ function build(r: EnvReader): Config {
     db: {
       requireParentSpan: r.get('OTEL_NODE_DB_REQUIRE_PARENT_SPAN', boolean, D.db.requireParentSpan),
     },
+    metrics: readMetrics(r, sharedOtlp, consoleFormat),
   };
 }

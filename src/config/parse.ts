@@ -64,6 +64,12 @@ export function integer(min: 0 | 1): Parser<number> {
   };
 }
 
+/** A TCP port to listen on, 1 to 65535. */
+export const port: Parser<number> = (raw) => {
+  const n = /^\+?\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  return n >= 1 && n <= 65_535 ? ok(n) : bad('is not a port number (1 to 65535)');
+};
+
 /** A decimal number in [0, 1]. */
 export const ratio: Parser<number> = (raw) => {
   const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw) ? Number(raw) : NaN;
@@ -155,6 +161,8 @@ export interface GetOptions {
   secret?: boolean;
   /** How the value is shown in a warning (e.g. `maskUrl`), when not as it is. */
   display?: (raw: string) => string;
+  /** How a warning names the value used instead, when the fallback alone says nothing (undefined). */
+  fallbackShown?: string;
 }
 
 /** A malformed variable's warning line: `NAME="value" problem; outcome` (the value left out for a secret). */
@@ -192,7 +200,7 @@ export class EnvReader {
       if (result.problem !== undefined) report(result.problem, result.outcome ?? `using ${show(result.value)}`);
       return result.value;
     }
-    report(result.problem, `using ${options.secret ? 'the default' : show(fallback)}`);
+    report(result.problem, `using ${options.secret ? 'the default' : (options.fallbackShown ?? show(fallback))}`);
     return fallback;
   }
 }

@@ -1,8 +1,13 @@
+import type { ExemplarFilter, HistogramAggregation, TemporalityPreference } from '../metrics/data';
+
 /** The typed result of reading the OTEL_* environment. Produced by `readConfig` (pure). */
 
 export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 export type ExporterName = 'otlp' | 'console';
+export type MetricsExporterName = 'otlp' | 'prometheus' | 'console';
+/** The console's metrics form: a table per collection, or one JSON line per data point. */
+export type MetricsConsoleFormat = 'table' | 'json';
 /** `tree-verbose`: the tree with every attribute, ids, ports and peer addresses included. */
 export type ConsoleFormat = 'tree' | 'tree-verbose' | 'json';
 export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi';
@@ -49,6 +54,24 @@ export interface SamplerConfig {
   name: SamplerName;
   /** Only meaningful for the ratio samplers; in [0, 1]. */
   ratio: number;
+}
+
+/** The metrics SDK, its readers and exporters (OTEL_METRIC*, OTEL_EXPORTER_OTLP_METRICS_*, OTEL_EXPORTER_PROMETHEUS_*). */
+export interface MetricsConfig {
+  /** Empty when OTEL_METRICS_EXPORTER=none: instruments still work, nothing is read. */
+  exporters: MetricsExporterName[];
+  /** The periodic reader (otlp and console exporters): time between exports, and one export's limit. */
+  intervalMs: number;
+  timeoutMs: number;
+  /** endpoint: http includes `/v1/metrics`; grpc is scheme://host:port. */
+  otlp: OtlpConfig;
+  temporalityPreference: TemporalityPreference;
+  histogramAggregation: HistogramAggregation;
+  exemplarFilter: ExemplarFilter;
+  /** From OTELITE_CONSOLE_FORMAT: `json` prints JSON lines, the tree formats a table. */
+  consoleFormat: MetricsConsoleFormat;
+  /** Where the Prometheus exporter serves `/metrics`. */
+  prometheus: { host: string; port: number };
 }
 
 /** The OTEL_* settings of the HTTP instrumentations, as read from the environment. */
@@ -105,6 +128,7 @@ export interface Config {
   disabledInstrumentations: string[];
   http: HttpConfig;
   db: DbInstrumentationConfig;
+  metrics: MetricsConfig;
 }
 
 /** A malformed variable, as the warning about it says it. */

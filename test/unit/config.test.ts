@@ -31,8 +31,16 @@ const ALL_VARIABLES = [
   'OTEL_TRACES_EXPORTER',
   'OTELITE_CONSOLE_FORMAT',
   ...['ENDPOINT', 'HEADERS', 'TIMEOUT', 'COMPRESSION', 'PROTOCOL', 'CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE'].flatMap(
-    (suffix) => [`OTEL_EXPORTER_OTLP_${suffix}`, `OTEL_EXPORTER_OTLP_TRACES_${suffix}`],
+    (suffix) => [`OTEL_EXPORTER_OTLP_${suffix}`, `OTEL_EXPORTER_OTLP_TRACES_${suffix}`, `OTEL_EXPORTER_OTLP_METRICS_${suffix}`],
   ),
+  'OTEL_METRICS_EXPORTER',
+  'OTEL_METRIC_EXPORT_INTERVAL',
+  'OTEL_METRIC_EXPORT_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
+  'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
+  'OTEL_METRICS_EXEMPLAR_FILTER',
+  'OTEL_EXPORTER_PROMETHEUS_HOST',
+  'OTEL_EXPORTER_PROMETHEUS_PORT',
   'OTEL_TRACES_SAMPLER',
   'OTEL_TRACES_SAMPLER_ARG',
   'OTEL_PROPAGATORS',
@@ -345,13 +353,15 @@ describe('config: readConfig', () => {
         for (const bad of ['localhost:4318', 'collector', 'ftp://collector/', 'http://', 'not a url']) {
           const { config, warning } = warnedOnce({ OTEL_EXPORTER_OTLP_ENDPOINT: bad }, 'OTEL_EXPORTER_OTLP_ENDPOINT');
           assert.equal(config.otlp.endpoint, 'http://localhost:4318/v1/traces', bad);
-          assert.match(warning, /using http:\/\/localhost:4318\/v1\/traces$/);
+          // The generic endpoint serves every signal: the warning names each one's default.
+          assert.match(warning, /using http:\/\/localhost:4318\/v1\/traces and \/v1\/metrics$/);
         }
         const grpc = warnedOnce(
           { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' },
           'OTEL_EXPORTER_OTLP_ENDPOINT',
         );
         assert.equal(grpc.config.otlp.endpoint, 'http://localhost:4317');
+        assert.match(grpc.warning, /using http:\/\/localhost:4317$/);
       });
 
       it('falls back to the generic endpoint when the traces endpoint is malformed', () => {
