@@ -1,12 +1,10 @@
-import { context, diag, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
 import type { BatchConfig } from '../config/types';
 import { suppressTracing } from '../context/suppress';
 import type { SpanProcessor } from '../sdk/processor';
 import type { SpanData } from '../sdk/span-data';
+import { DropReporter } from './drop-reporter';
 import type { ExportResult, SpanExporter } from './exporter';
-
-/** Minimum time between two "spans dropped" diagnostic lines. */
-const DROP_REPORT_INTERVAL_MS = 10_000;
 
 /**
  * Queues sampled spans (bounded) and exports them in batches, off the request path: when a
@@ -20,10 +18,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   private immediate: NodeJS.Immediate | undefined;
   private exporting: Promise<void> | undefined;
   private isShutdown = false;
-  /** Spans lost to a full queue or a failed export, since start. */
-  private droppedTotal = 0;
-  private droppedUnreported = 0;
-  private lastDropReport = 0;
+  /** Spans lost to a full queue or a failed export. */
+  private readonly drops = new DropReporter('spans');
   /** Spans in the export running now. */
   private inFlight = 0;
 
@@ -33,7 +29,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   ) {}
 
   get droppedSpans(): number {
-    return this.droppedTotal;
+    return this.drops.total;
   }
 
   get queuedSpans(): number {
@@ -43,7 +39,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   onEnd(span: SpanData): void {
     if (this.isShutdown || (span.traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.queue.length >= this.config.maxQueueSize) {
-      this.drop(1, `span queue is full (OTEL_BSP_MAX_QUEUE_SIZE=${this.config.maxQueueSize})`);
+      this.drops.drop(1, `span queue is full (OTEL_BSP_MAX_QUEUE_SIZE=${this.config.maxQueueSize})`);
       return;
     }
     this.queue.push(span);
@@ -69,7 +65,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       await running;
     }
     // Flushes happen at exit: whatever was lost must be said now, not at the next interval.
-    this.reportDrops(true);
+    this.drops.report(true);
   }
 
   async shutdown(): Promise<void> {
@@ -127,11 +123,11 @@ export class BatchSpanProcessor implements SpanProcessor {
     if (!result.ok) {
       // A split batch may have lost only some of its spans.
       const lost = Math.min(batch.length, Math.max(0, result.dropped ?? batch.length));
-      if (lost > 0) this.drop(lost, `export failed (${result.error?.message ?? 'unknown error'})`, result.reported === true);
+      if (lost > 0) this.drops.drop(lost, `export failed (${result.error?.message ?? 'unknown error'})`, result.reported === true);
     } else {
       // Export works again: what an outage cost is said now (still at most once per interval),
       // not only at the next drop or at exit.
-      this.reportDrops(false);
+      this.drops.report(false);
     }
   }
 
@@ -177,40 +173,10 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.immediate = undefined;
   }
 
-  /**
-   * Counts lost spans. The first loss is said at once, unless the exporter already said it (it
-   * says each kind of failure once, with the count); later ones are summed into one line at most
-   * every interval, and at a flush.
-   */
-  private drop(count: number, reason: string, alreadySaid = false): void {
-    this.droppedTotal += count;
-    this.droppedUnreported += count;
-    if (this.lastDropReport === 0) {
-      if (!alreadySaid) {
-        diag.warn(
-          `${reason}: dropping spans (${count} so far); the count is reported at most every ${DROP_REPORT_INTERVAL_MS / 1000} s`,
-        );
-      }
-      this.lastDropReport = Date.now();
-      this.droppedUnreported = 0;
-      return;
-    }
-    this.reportDrops(false);
-  }
-
   /** What an exit that cannot wait any longer loses: the spans queued and in flight, if any. */
   unexported(): string | undefined {
     const spans = this.queue.length + this.inFlight;
     if (spans === 0) return undefined;
     return `${spans} span${spans === 1 ? '' : 's'} for ${this.exporter.target ?? 'the exporter'}`;
-  }
-
-  private reportDrops(force: boolean): void {
-    if (this.droppedUnreported === 0) return;
-    const nowMs = Date.now();
-    if (!force && nowMs - this.lastDropReport < DROP_REPORT_INTERVAL_MS) return;
-    diag.warn(`${this.droppedUnreported} more spans dropped since the last report (${this.droppedTotal} in total)`);
-    this.droppedUnreported = 0;
-    this.lastDropReport = nowMs;
   }
 }
