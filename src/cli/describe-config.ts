@@ -1,4 +1,5 @@
-import type { Config } from '../config/types';
+import { prometheusUrl } from '../config/describe';
+import type { Config, OtlpConfig } from '../config/types';
 import { maskUrl } from '../secrets';
 
 function list(items: readonly string[] | undefined, empty = '(none)'): string {
@@ -21,8 +22,22 @@ function pairs(record: Record<string, string>, mask: boolean): string {
   return keys.map((k) => `${k}=${mask ? '***' : record[k]}`).join(', ');
 }
 
+function otlpRows(otlp: OtlpConfig): Array<[string, string]> {
+  return [
+    ['endpoint', maskUrl(otlp.endpoint)],
+    ['protocol', otlp.protocol],
+    ['timeout', num(otlp.timeoutMs, 'ms')],
+    ['compression', otlp.compression],
+    ['certificate file', file(otlp.certificateFile)],
+    ['client key file', file(otlp.clientKeyFile)],
+    ['client certificate file', file(otlp.clientCertificateFile)],
+    ['headers', pairs(otlp.headers, true)],
+  ];
+}
+
 /** The configuration as `otelite doctor` prints it: one section per concern, OTLP header values never shown. */
 export function describeConfig(config: Config): string {
+  const metrics = config.metrics;
   const sections: Array<[string, Array<[string, string]>]> = [
     [
       'Service / resource',
@@ -40,19 +55,24 @@ export function describeConfig(config: Config): string {
         ['console format', config.consoleFormat],
       ],
     ],
+    ['OTLP traces', otlpRows(config.otlp)],
     [
-      'OTLP',
+      'Metrics',
       [
-        ['endpoint', maskUrl(config.otlp.endpoint)],
-        ['protocol', config.otlp.protocol],
-        ['timeout', num(config.otlp.timeoutMs, 'ms')],
-        ['compression', config.otlp.compression],
-        ['certificate file', file(config.otlp.certificateFile)],
-        ['client key file', file(config.otlp.clientKeyFile)],
-        ['client certificate file', file(config.otlp.clientCertificateFile)],
-        ['headers', pairs(config.otlp.headers, true)],
+        ['metrics exporters', list(metrics.exporters, 'none (instruments record, nothing is exported)')],
+        ['export interval', num(metrics.intervalMs, 'ms')],
+        ['export timeout', num(metrics.timeoutMs, 'ms')],
+        ['temporality preference', metrics.temporalityPreference],
+        ['histogram aggregation', metrics.histogramAggregation],
+        ['exemplar filter', metrics.exemplarFilter],
+        ['console format', metrics.consoleFormat],
+        [
+          'prometheus endpoint',
+          metrics.exporters.includes('prometheus') ? prometheusUrl(metrics.prometheus) : '(not served: prometheus is not a metrics exporter)',
+        ],
       ],
     ],
+    ['OTLP metrics', otlpRows(metrics.otlp)],
     [
       'Sampler',
       [
@@ -86,6 +106,7 @@ export function describeConfig(config: Config): string {
       [
         ['enabled', config.enabledInstrumentations === undefined ? 'all' : list(config.enabledInstrumentations)],
         ['disabled', list(config.disabledInstrumentations)],
+        ['db spans need a parent', String(config.db.requireParentSpan)],
       ],
     ],
     [
@@ -118,6 +139,8 @@ export function describeConfig(config: Config): string {
     'enabledInstrumentations',
     'disabledInstrumentations',
     'http',
+    'db',
+    'metrics',
   ]);
   const other = Object.entries(config).filter(([k]) => !known.has(k));
   if (other.length > 0) sections.push(['Other', other.map(([k, v]) => [k, JSON.stringify(v) ?? String(v)])]);

@@ -1,5 +1,5 @@
 import { readConfig } from '../config';
-import { describeExport } from '../config/describe';
+import { describeExport, describeMetricsExport } from '../config/describe';
 import { quote } from '../config/parse';
 
 /** A word as it is when plain, quoted otherwise (spaces, quotes, control characters). */
@@ -24,5 +24,6 @@ export function startLine(command: string, args: readonly string[], env: NodeJS.
   const { config } = readConfig(env);
   const what = showCommand(command, args);
   if (config.disabled) return `otelite: running ${what} without tracing (OTEL_SDK_DISABLED=true)`;
-  return `otelite: tracing ${what} as service=${plain(config.serviceName)}, exporter=${describeExport(config)} (--quiet to silence)`;
+  const where = `exporter=${describeExport(config)}, metrics=${describeMetricsExport(config)}`;
+  return `otelite: tracing ${what} as service=${plain(config.serviceName)}, ${where} (--quiet to silence)`;
 }

@@ -10,3 +10,24 @@ export function describeExport(config: Config): string {
   const endpoint = config.tracesExporters.includes('otlp') ? ` ${config.otlp.protocol} ${maskUrl(config.otlp.endpoint)}` : '';
   return config.tracesExporters.join(',') + endpoint;
 }
+
+/** The URL the Prometheus exporter serves (an IPv6 host in brackets). */
+export function prometheusUrl({ host, port }: Config['metrics']['prometheus']): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`;
+}
+
+/**
+ * Where metrics go, each exporter with its address: `otlp http/protobuf
+ * http://localhost:4318/v1/metrics,prometheus http://localhost:9464/metrics`, `console`, `none`.
+ */
+export function describeMetricsExport(config: Config): string {
+  const { metrics } = config;
+  if (metrics.exporters.length === 0) return 'none';
+  return metrics.exporters
+    .map((name) => {
+      if (name === 'otlp') return `otlp ${metrics.otlp.protocol} ${maskUrl(metrics.otlp.endpoint)}`;
+      if (name === 'prometheus') return `prometheus ${prometheusUrl(metrics.prometheus)}`;
+      return name;
+    })
+    .join(',');
+}

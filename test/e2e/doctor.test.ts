@@ -250,9 +250,11 @@ describe('otelite doctor (e2e)', function () {
 
   it('prints every section of the configuration after the checks', async function () {
     const r = await runCli(['--exporter', 'console', '--protocol', 'grpc', '--disable', 'dns', 'doctor']);
-    for (const section of ['Checks', 'Service', 'Exporters', 'OTLP', 'Sampler', 'Propagation', 'Batch', 'Span limits', 'Instrumentations', 'HTTP', 'Warnings']) {
-      assert.match(r.stdout, new RegExp(`^${section}`, 'm'), `missing section ${section}`);
+    const sections = ['Checks', 'Service / resource', 'Exporters', 'OTLP traces', 'Metrics', 'OTLP metrics', 'Sampler', 'Propagation', 'Batch span processor', 'Span limits', 'Instrumentations', 'HTTP', 'Warnings'];
+    for (const section of sections) {
+      assert.match(r.stdout, new RegExp(`^${section}$`, 'm'), `missing section ${section}`);
     }
+    assert.doesNotMatch(r.stdout, /^Other$/m, 'every part of the configuration has its own section');
     assert.ok(r.stdout.indexOf('Checks') < r.stdout.indexOf('Service'), 'the checks come before the configuration');
     assert.match(r.stdout, /protocol:\s+grpc/);
     assert.match(r.stdout, /disabled:\s+dns/);
