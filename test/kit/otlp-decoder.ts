@@ -1,5 +1,5 @@
 /**
- * Test kit: an independent decoder for OTLP trace export requests.
+ * Test kit: an independent decoder for OTLP trace and metrics export requests.
  *
  * Protobuf bodies are decoded with protobufjs against the official OpenTelemetry .proto files
  * (loaded from node_modules: the `@elastic/mockotlpserver` package ships opentelemetry-proto v1.4);
@@ -8,6 +8,9 @@
  *   decodeTraceRequest(bytes)      -> DecodedSpan[]   (ExportTraceServiceRequest, protobuf)
  *   decodeTraceRequestJson(body)   -> DecodedSpan[]   (ExportTraceServiceRequest, OTLP/JSON)
  *   encodeTraceResponse(ps?)       -> Uint8Array      (ExportTraceServiceResponse, protobuf)
+ *   decodeMetricsRequest(bytes)    -> DecodedMetric[] (ExportMetricsServiceRequest, protobuf)
+ *   decodeMetricsRequestJson(body) -> DecodedMetric[] (ExportMetricsServiceRequest, OTLP/JSON)
+ *   encodeMetricsResponse(ps?)     -> Uint8Array      (ExportMetricsServiceResponse, protobuf)
  *   protoRoot()                    -> protobuf.Root   (for anything else)
  *
  * A DecodedSpan has ids as lower-case hex ('' → undefined for parentSpanId), times as bigint
@@ -16,6 +19,11 @@
  * records, bytes as Uint8Array, an empty AnyValue as null) with `attributeTypes` naming the AnyValue
  * case of each span attribute, and the resource and scope it was grouped under attached, with the
  * index of its ResourceSpans and of its ScopeSpans within that.
+ *
+ * A DecodedMetric is one Metric with its resource, scope and their indexes attached the same way,
+ * its data case as `type`, and points with times as bigint nanoseconds, 64-bit counts as numbers,
+ * `value` / exemplar values with `valueType` 'int' (as_int, a number or a bigint beyond 2^53) or
+ * 'double'; a field the message did not carry (an absent optional sum/min/max) is undefined.
  */
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
@@ -45,6 +53,19 @@ export interface DecodedLink {
   droppedAttributesCount: number;
 }
 
+export interface DecodedResource {
+  attributes: Record<string, unknown>;
+  droppedAttributesCount: number;
+  schemaUrl: string;
+}
+
+export interface DecodedScope {
+  name: string;
+  version: string;
+  attributes: Record<string, unknown>;
+  schemaUrl: string;
+}
+
 export interface DecodedSpan {
   traceId: string;
   spanId: string;
@@ -63,8 +84,8 @@ export interface DecodedSpan {
   links: DecodedLink[];
   droppedLinksCount: number;
   status: { code: number; message: string };
-  resource: { attributes: Record<string, unknown>; droppedAttributesCount: number; schemaUrl: string };
-  scope: { name: string; version: string; attributes: Record<string, unknown>; schemaUrl: string };
+  resource: DecodedResource;
+  scope: DecodedScope;
   /** Index of the ResourceSpans this span came in, and of its ScopeSpans within it. */
   resourceIndex: number;
   scopeIndex: number;
@@ -79,6 +100,7 @@ export function protoRoot(): protobuf.Root {
   const r = new protobuf.Root();
   r.resolvePath = (_origin: string, target: string) => (path.isAbsolute(target) ? target : path.join(base, target));
   r.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto');
+  r.loadSync('opentelemetry/proto/collector/metrics/v1/metrics_service.proto');
   r.resolveAll();
   root = r;
   return r;
@@ -88,11 +110,24 @@ function requestType(): protobuf.Type {
   return protoRoot().lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 }
 
+function metricsRequestType(): protobuf.Type {
+  return protoRoot().lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest');
+}
+
 /** ExportTraceServiceResponse bytes, with a partial_success when given. */
 export function encodeTraceResponse(partialSuccess?: { rejectedSpans: number; errorMessage?: string }): Uint8Array {
   const t = protoRoot().lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
   const msg = partialSuccess
     ? { partialSuccess: { rejectedSpans: partialSuccess.rejectedSpans, errorMessage: partialSuccess.errorMessage ?? '' } }
+    : {};
+  return t.encode(t.fromObject(msg)).finish();
+}
+
+/** ExportMetricsServiceResponse bytes, with a partial_success when given. */
+export function encodeMetricsResponse(partialSuccess?: { rejectedDataPoints: number; errorMessage?: string }): Uint8Array {
+  const t = protoRoot().lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse');
+  const msg = partialSuccess
+    ? { partialSuccess: { rejectedDataPoints: partialSuccess.rejectedDataPoints, errorMessage: partialSuccess.errorMessage ?? '' } }
     : {};
   return t.encode(t.fromObject(msg)).finish();
 }
@@ -165,24 +200,34 @@ function attributeTypes(kvs: Obj[] | undefined): Record<string, AnyValueType> {
   return out;
 }
 
+/** The resource of a ResourceSpans / ResourceMetrics. */
+function resourceOf(rs: Obj): DecodedResource {
+  return {
+    attributes: flatAttributes(rs['resource']?.['attributes']),
+    droppedAttributesCount: Number(rs['resource']?.['droppedAttributesCount'] ?? 0),
+    schemaUrl: String(rs['schemaUrl'] ?? ''),
+  };
+}
+
+/** The scope of a ScopeSpans / ScopeMetrics. */
+function scopeOf(ss: Obj): DecodedScope {
+  return {
+    name: String(ss['scope']?.['name'] ?? ''),
+    version: String(ss['scope']?.['version'] ?? ''),
+    attributes: flatAttributes(ss['scope']?.['attributes']),
+    schemaUrl: String(ss['schemaUrl'] ?? ''),
+  };
+}
+
 /** Flattens a request already in toObject/JSON-like form; `id` turns an id field into hex. */
 function flatten(req: Obj, id: (v: any) => string): DecodedSpan[] {
   const out: DecodedSpan[] = [];
   const rss: Obj[] = req['resourceSpans'] ?? [];
   rss.forEach((rs, resourceIndex) => {
-    const resource = {
-      attributes: flatAttributes(rs['resource']?.['attributes']),
-      droppedAttributesCount: Number(rs['resource']?.['droppedAttributesCount'] ?? 0),
-      schemaUrl: String(rs['schemaUrl'] ?? ''),
-    };
+    const resource = resourceOf(rs);
     const sss: Obj[] = rs['scopeSpans'] ?? [];
     sss.forEach((ss, scopeIndex) => {
-      const scope = {
-        name: String(ss['scope']?.['name'] ?? ''),
-        version: String(ss['scope']?.['version'] ?? ''),
-        attributes: flatAttributes(ss['scope']?.['attributes']),
-        schemaUrl: String(ss['schemaUrl'] ?? ''),
-      };
+      const scope = scopeOf(ss);
       for (const s of (ss['spans'] ?? []) as Obj[]) {
         const parent = id(s['parentSpanId']);
         out.push({
@@ -253,14 +298,174 @@ export function decodeTraceRequest(bytes: Uint8Array): DecodedSpan[] {
   return flatten(obj, (v) => (v === undefined || v === null ? '' : hex(Uint8Array.from(v as number[]))));
 }
 
+/** An OTLP/JSON body as text, bytes or already parsed. */
+function parseJson(body: string | Uint8Array | object): unknown {
+  if (typeof body === 'string') return JSON.parse(body);
+  if (body instanceof Uint8Array) return JSON.parse(Buffer.from(body).toString('utf8'));
+  return body;
+}
+
 /** Decodes an OTLP/JSON ExportTraceServiceRequest (string, bytes or parsed) into flat spans. */
 export function decodeTraceRequestJson(body: string | Uint8Array | object): DecodedSpan[] {
-  const obj =
-    typeof body === 'string'
-      ? JSON.parse(body)
-      : body instanceof Uint8Array
-        ? JSON.parse(Buffer.from(body).toString('utf8'))
-        : body;
+  const obj = parseJson(body);
   // OTLP/JSON ids are hex strings
   return flatten(obj as Obj, (v) => (v === undefined || v === null ? '' : String(v).toLowerCase()));
+}
+
+// ---- metrics ------------------------------------------------------------------------------------
+
+export interface DecodedExemplar {
+  filteredAttributes: Record<string, unknown>;
+  timeUnixNano: bigint;
+  value: number | bigint;
+  valueType: 'int' | 'double';
+  /** Hex; '' when absent. */
+  spanId: string;
+  traceId: string;
+}
+
+export interface DecodedBuckets {
+  offset: number;
+  bucketCounts: number[];
+}
+
+export interface DecodedPoint {
+  attributes: Record<string, unknown>;
+  startTimeUnixNano: bigint;
+  timeUnixNano: bigint;
+  flags: number;
+  exemplars: DecodedExemplar[];
+  /** NumberDataPoint. */
+  value?: number | bigint;
+  valueType?: 'int' | 'double';
+  /** HistogramDataPoint and ExponentialHistogramDataPoint. */
+  count?: number;
+  sum?: number;
+  min?: number;
+  max?: number;
+  /** HistogramDataPoint. */
+  bucketCounts?: number[];
+  explicitBounds?: number[];
+  /** ExponentialHistogramDataPoint. */
+  scale?: number;
+  zeroCount?: number;
+  zeroThreshold?: number;
+  positive?: DecodedBuckets;
+  negative?: DecodedBuckets;
+}
+
+export type DecodedMetricType = 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary' | 'none';
+
+export interface DecodedMetric {
+  name: string;
+  description: string;
+  unit: string;
+  type: DecodedMetricType;
+  /** The AggregationTemporality number (1 delta, 2 cumulative); 0 for a gauge. */
+  temporality: number;
+  monotonic: boolean;
+  points: DecodedPoint[];
+  resource: DecodedResource;
+  scope: DecodedScope;
+  resourceIndex: number;
+  scopeIndex: number;
+}
+
+const TEMPORALITIES = ['AGGREGATION_TEMPORALITY_UNSPECIFIED', 'AGGREGATION_TEMPORALITY_DELTA', 'AGGREGATION_TEMPORALITY_CUMULATIVE'];
+
+/** A double of toObject or OTLP/JSON (where non-finite ones are strings). */
+const double = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : Number(v));
+/** A 64-bit count (a decimal string in both forms here). */
+const count = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : Number(v));
+
+/** The value oneof of a NumberDataPoint or an Exemplar. */
+function valueOf(o: Obj): { value: number | bigint; valueType: 'int' | 'double' } | undefined {
+  if (o['asInt'] !== undefined && o['asInt'] !== null) return { value: intFromString(String(o['asInt'])), valueType: 'int' };
+  if (o['asDouble'] !== undefined && o['asDouble'] !== null) return { value: Number(o['asDouble']), valueType: 'double' };
+  return undefined;
+}
+
+function bucketsOf(b: Obj | undefined): DecodedBuckets | undefined {
+  if (b === undefined || b === null) return undefined;
+  return { offset: Number(b['offset'] ?? 0), bucketCounts: ((b['bucketCounts'] ?? []) as unknown[]).map(Number) };
+}
+
+function pointOf(p: Obj, id: (v: any) => string): DecodedPoint {
+  const out: DecodedPoint = {
+    attributes: flatAttributes(p['attributes']),
+    startTimeUnixNano: BigInt(p['startTimeUnixNano'] ?? 0),
+    timeUnixNano: BigInt(p['timeUnixNano'] ?? 0),
+    flags: Number(p['flags'] ?? 0),
+    exemplars: ((p['exemplars'] ?? []) as Obj[]).map((e) => {
+      const v = valueOf(e);
+      return {
+        filteredAttributes: flatAttributes(e['filteredAttributes']),
+        timeUnixNano: BigInt(e['timeUnixNano'] ?? 0),
+        value: v?.value ?? 0,
+        valueType: v?.valueType ?? 'double',
+        spanId: id(e['spanId']),
+        traceId: id(e['traceId']),
+      };
+    }),
+  };
+  const v = valueOf(p);
+  if (v !== undefined) Object.assign(out, v);
+  const fields: Partial<DecodedPoint> = {
+    count: count(p['count']),
+    sum: double(p['sum']),
+    min: double(p['min']),
+    max: double(p['max']),
+    bucketCounts: (p['bucketCounts'] as unknown[] | undefined)?.map(Number),
+    explicitBounds: (p['explicitBounds'] as unknown[] | undefined)?.map(Number),
+    scale: p['scale'] === undefined ? undefined : Number(p['scale']),
+    zeroCount: count(p['zeroCount']),
+    zeroThreshold: double(p['zeroThreshold']),
+    positive: bucketsOf(p['positive']),
+    negative: bucketsOf(p['negative']),
+  };
+  for (const [k, value] of Object.entries(fields)) if (value !== undefined) (out as Obj)[k] = value;
+  return out;
+}
+
+const METRIC_TYPES: DecodedMetricType[] = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'];
+
+function flattenMetrics(req: Obj, id: (v: any) => string): DecodedMetric[] {
+  const out: DecodedMetric[] = [];
+  ((req['resourceMetrics'] ?? []) as Obj[]).forEach((rm, resourceIndex) => {
+    const resource = resourceOf(rm);
+    ((rm['scopeMetrics'] ?? []) as Obj[]).forEach((sm, scopeIndex) => {
+      const scope = scopeOf(sm);
+      for (const m of (sm['metrics'] ?? []) as Obj[]) {
+        const type = METRIC_TYPES.find((t) => m[t] !== undefined && m[t] !== null) ?? 'none';
+        const data: Obj = type === 'none' ? {} : m[type];
+        out.push({
+          name: String(m['name'] ?? ''),
+          description: String(m['description'] ?? ''),
+          unit: String(m['unit'] ?? ''),
+          type,
+          temporality: enumValue(data['aggregationTemporality'], TEMPORALITIES),
+          monotonic: Boolean(data['isMonotonic'] ?? false),
+          points: ((data['dataPoints'] ?? []) as Obj[]).map((p) => pointOf(p, id)),
+          resource,
+          scope,
+          resourceIndex,
+          scopeIndex,
+        });
+      }
+    });
+  });
+  return out;
+}
+
+/** Decodes an OTLP/protobuf ExportMetricsServiceRequest into flat metrics. */
+export function decodeMetricsRequest(bytes: Uint8Array): DecodedMetric[] {
+  const t = metricsRequestType();
+  const obj = t.toObject(t.decode(bytes), { longs: String, enums: Number, bytes: Array, defaults: false, oneofs: false });
+  return flattenMetrics(obj, (v) => (v === undefined || v === null ? '' : hex(Uint8Array.from(v as number[]))));
+}
+
+/** Decodes an OTLP/JSON ExportMetricsServiceRequest (string, bytes or parsed) into flat metrics. */
+export function decodeMetricsRequestJson(body: string | Uint8Array | object): DecodedMetric[] {
+  const obj = parseJson(body);
+  return flattenMetrics(obj as Obj, (v) => (v === undefined || v === null ? '' : String(v).toLowerCase()));
 }

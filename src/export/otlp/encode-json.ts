@@ -1,4 +1,5 @@
 import type { InstrumentationScope, ResourceData, SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
+import { anyValue, keyValues, put, resourceJson, scopeJson, type JsonKeyValue } from './encode-json-common';
 import { otlpSpanKind, spanFlags } from './encode-protobuf';
 import { msToNanosBigInt } from './protobuf-writer';
 
@@ -9,54 +10,6 @@ import { msToNanosBigInt } from './protobuf-writer';
  * proto3 defaults left out.
  */
 
-interface JsonKeyValue {
-  key: string;
-  value: JsonAnyValue;
-}
-
-type JsonAnyValue =
-  | { stringValue: string }
-  | { boolValue: boolean }
-  | { intValue: string }
-  | { doubleValue: number | string }
-  | { arrayValue: { values: JsonAnyValue[] } }
-  | { kvlistValue: { values: JsonKeyValue[] } }
-  | { bytesValue: string }
-  | Record<string, never>;
-
-function anyValue(v: unknown): JsonAnyValue | undefined {
-  switch (typeof v) {
-    case 'string':
-      return { stringValue: v };
-    case 'boolean':
-      return { boolValue: v };
-    case 'number':
-      if (Number.isSafeInteger(v)) return { intValue: String(v) };
-      // proto3 JSON spells the non-finite doubles as strings
-      return { doubleValue: Number.isFinite(v) ? v : String(v) };
-    case 'bigint':
-      return { intValue: BigInt.asIntN(64, v).toString() };
-    case 'object': {
-      if (v === null) return undefined;
-      if (Array.isArray(v)) return { arrayValue: { values: v.map((e) => anyValue(e) ?? {}) } };
-      if (v instanceof Uint8Array) return { bytesValue: Buffer.from(v).toString('base64') };
-      return { kvlistValue: { values: keyValues(v as Record<string, unknown>) } };
-    }
-    default:
-      return undefined;
-  }
-}
-
-function keyValues(attrs: Record<string, unknown> | undefined): JsonKeyValue[] {
-  const out: JsonKeyValue[] = [];
-  if (attrs === undefined || attrs === null) return out;
-  for (const key of Object.keys(attrs)) {
-    const value = anyValue(attrs[key]);
-    if (value !== undefined) out.push({ key, value });
-  }
-  return out;
-}
-
 function spanAttributes(s: SpanData): JsonKeyValue[] {
   const out: JsonKeyValue[] = [];
   for (let i = 0; i < s.attributeKeys.length; i++) {
@@ -64,37 +17,6 @@ function spanAttributes(s: SpanData): JsonKeyValue[] {
     if (value !== undefined) out.push({ key: s.attributeKeys[i]!, value });
   }
   return out;
-}
-
-/** Sets `obj[key] = value` unless value is a proto3 default ('' / 0 / undefined / empty list). */
-function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (value === undefined || value === null || value === '' || value === 0) return;
-  if (Array.isArray(value) && value.length === 0) return;
-  obj[key] = value;
-}
-
-const resourceCache = new WeakMap<ResourceData, Record<string, unknown>>();
-const scopeCache = new WeakMap<InstrumentationScope, Record<string, unknown>>();
-
-function resourceJson(r: ResourceData): Record<string, unknown> {
-  let o = resourceCache.get(r);
-  if (o === undefined) {
-    o = {};
-    put(o, 'attributes', keyValues(r.attributes as Record<string, unknown>));
-    resourceCache.set(r, o);
-  }
-  return o;
-}
-
-function scopeJson(s: InstrumentationScope): Record<string, unknown> {
-  let o = scopeCache.get(s);
-  if (o === undefined) {
-    o = {};
-    put(o, 'name', s.name);
-    put(o, 'version', s.version);
-    scopeCache.set(s, o);
-  }
-  return o;
 }
 
 function eventJson(e: SpanEventData): Record<string, unknown> {
