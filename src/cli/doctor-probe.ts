@@ -100,9 +100,9 @@ function partialRejection(outcome: AttemptOutcome, otlp: OtlpConfig, unit: strin
   const body = outcome.body;
   if (body === undefined || body.length === 0) return undefined;
   const ps = otlp.protocol === 'http/json' ? decodePartialSuccessJson(body) : decodePartialSuccess(body);
-  if (ps === undefined || !(ps.rejectedSpans > 0)) return undefined;
+  if (ps === undefined || !(ps.rejected > 0)) return undefined;
   const why = ps.errorMessage ? `: ${printable(ps.errorMessage, secretsOf(Object.values(otlp.headers)))}` : '';
-  return `rejected ${ps.rejectedSpans} of 1 ${unit}${why}`;
+  return `rejected ${ps.rejected} of 1 ${unit}${why}`;
 }
 
 async function probe(entry: SignalEntry, config: Config): Promise<CheckResult> {

@@ -388,7 +388,7 @@ describe('OTLP encoding', () => {
 
     it('reads partial_success and google.rpc.Status bodies', () => {
       assert.deepEqual(decodePartialSuccess(encodeTraceResponse({ rejectedSpans: 3, errorMessage: 'bad spans' })), {
-        rejectedSpans: 3,
+        rejected: 3,
         errorMessage: 'bad spans',
       });
       assert.equal(decodePartialSuccess(encodeTraceResponse()), undefined);
@@ -431,7 +431,7 @@ describe('OTLP encoding', () => {
 
     it('reads partialSuccess', () => {
       assert.deepEqual(decodePartialSuccessJson(Buffer.from('{"partialSuccess":{"rejectedSpans":"2","errorMessage":"x"}}')), {
-        rejectedSpans: 2,
+        rejected: 2,
         errorMessage: 'x',
       });
       assert.equal(decodePartialSuccessJson(Buffer.from('{}')), undefined);

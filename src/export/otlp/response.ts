@@ -1,4 +1,5 @@
 import { printable } from '../../secrets';
+import type { Signal } from './explain';
 
 /**
  * What an OTLP receiver answers, decoded for any signal: the partial success of an export
@@ -54,24 +55,28 @@ function readFields(b: Uint8Array): Field[] | undefined {
 }
 
 export interface PartialSuccess {
-  rejectedSpans: number;
+  /** rejected_spans, rejected_data_points or rejected_log_records: field 1 of every signal's message. */
+  rejected: number;
   errorMessage: string;
 }
 
-/** `partial_success` of an ExportTraceServiceResponse, when the body has one. */
+/**
+ * `partial_success` of an Export*ServiceResponse, when the body has one. Every signal numbers it
+ * the same way (partial_success = 1; in it, the rejected count = 1 and error_message = 2).
+ */
 export function decodePartialSuccess(body: Uint8Array): PartialSuccess | undefined {
   const fields = readFields(body);
   const ps = fields?.find((f) => f.no === 1 && f.wire === 2);
   if (ps === undefined || ps.bytes === undefined) return undefined;
   const inner = readFields(ps.bytes);
   if (inner === undefined) return undefined;
-  let rejectedSpans = 0;
+  let rejected = 0;
   let errorMessage = '';
   for (const f of inner) {
-    if (f.no === 1 && f.wire === 0) rejectedSpans = f.varint! >= 2 ** 63 ? f.varint! - 2 ** 64 : f.varint!;
+    if (f.no === 1 && f.wire === 0) rejected = f.varint! >= 2 ** 63 ? f.varint! - 2 ** 64 : f.varint!;
     else if (f.no === 2 && f.wire === 2) errorMessage = Buffer.from(f.bytes!).toString('utf8');
   }
-  return { rejectedSpans, errorMessage };
+  return { rejected, errorMessage };
 }
 
 /** `message` of a google.rpc.Status body (what OTLP/HTTP receivers send with a 4xx/5xx). */
@@ -81,15 +86,16 @@ export function decodeRpcStatusMessage(body: Uint8Array): string | undefined {
   return m?.bytes === undefined ? undefined : Buffer.from(m.bytes).toString('utf8');
 }
 
-/** `partialSuccess` of an OTLP/JSON ExportTraceServiceResponse body, when it has one. */
-export function decodePartialSuccessJson(body: Uint8Array): { rejectedSpans: number; errorMessage: string } | undefined {
+/** The JSON name of the rejected count in each signal's partial success. */
+const REJECTED_JSON: Record<Signal, string> = { traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords' };
+
+/** `partialSuccess` of an OTLP/JSON Export*ServiceResponse body of `signal`, when it has one. */
+export function decodePartialSuccessJson(body: Uint8Array, signal: Signal = 'traces'): PartialSuccess | undefined {
   try {
-    const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as {
-      partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string };
-    };
+    const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as { partialSuccess?: Record<string, unknown> };
     const ps = parsed?.partialSuccess;
     if (ps === undefined || ps === null || typeof ps !== 'object') return undefined;
-    return { rejectedSpans: Number(ps.rejectedSpans ?? 0) || 0, errorMessage: String(ps.errorMessage ?? '') };
+    return { rejected: Number(ps[REJECTED_JSON[signal]] ?? 0) || 0, errorMessage: String(ps['errorMessage'] ?? '') };
   } catch {
     return undefined;
   }
