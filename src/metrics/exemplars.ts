@@ -1,5 +1,5 @@
 import { isSpanContextValid, trace, TraceFlags } from '@opentelemetry/api';
-import type { Attributes, Context } from '@opentelemetry/api';
+import type { Attributes, Context, SpanContext } from '@opentelemetry/api';
 import type { Exemplar, ExemplarFilter } from './data';
 
 /**
@@ -13,8 +13,23 @@ import type { Exemplar, ExemplarFilter } from './data';
 export function exemplarAllowed(filter: ExemplarFilter, ctx: Context): boolean {
   if (filter === 'always_on') return true;
   if (filter === 'always_off') return false;
+  const spanContext = validSpanContext(ctx);
+  return spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
+}
+
+let lastValid: SpanContext | undefined;
+
+/**
+ * The span context in ctx if its ids are valid. The API's check runs two regular expressions
+ * (hundreds of ns); a span returns one SpanContext object for its life, so the measurements made
+ * inside one span reuse the last answer.
+ */
+function validSpanContext(ctx: Context): SpanContext | undefined {
   const spanContext = trace.getSpanContext(ctx);
-  return spanContext !== undefined && isSpanContextValid(spanContext) && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
+  if (spanContext === undefined || spanContext === lastValid) return spanContext;
+  if (!isSpanContextValid(spanContext)) return undefined;
+  lastValid = spanContext;
+  return spanContext;
 }
 
 export interface ExemplarReservoir {
@@ -45,8 +60,8 @@ class Cell {
     this.value = value;
     this.time = time;
     this.attributes = attributes;
-    const spanContext = trace.getSpanContext(ctx);
-    if (spanContext !== undefined && isSpanContextValid(spanContext)) {
+    const spanContext = validSpanContext(ctx);
+    if (spanContext !== undefined) {
       this.traceId = spanContext.traceId;
       this.spanId = spanContext.spanId;
     } else {

@@ -39,13 +39,57 @@ export function mapToIndex(value: number, scale: number): number {
   if (biasedExponent === 0) return (MIN_NORMAL_EXPONENT << scale) - 1;
   const exponent = biasedExponent - 1023;
   if (powerOfTwo) return (exponent << scale) - 1;
-  // The logarithm of the significand alone (in [1, 2)): a small number keeps its rounding error
-  // far below one bucket, so only values within ~1e-10 of a boundary can land one bucket off
-  // (the data model allows it); the clamp keeps those just below the next power of two in place.
-  words[HIGH_WORD] = (high & 0xfffff) | 0x3ff00000;
-  const withinExponent = Math.floor(Math.log(float[0]) * (Math.LOG2E * (1 << scale)));
+  // The bucket within the power of two, from the significand alone (a double in [1, 2)).
+  const mantissaHigh = high & 0xfffff;
+  words[HIGH_WORD] = mantissaHigh | 0x3ff00000;
+  const significand = float[0];
+  if (scale <= MAX_TABLE_SCALE) {
+    const { boundaries, slices } = tableFor(scale);
+    let bucket = slices[mantissaHigh >>> (19 - scale)];
+    if (significand > boundaries[bucket + 1]) bucket++;
+    return (exponent << scale) + bucket;
+  }
+  // Finer scales: the logarithm of the significand (a small number keeps its rounding error far
+  // below one bucket, so only values within ~1e-10 of a boundary can land one bucket off, which
+  // the data model allows); the clamp keeps those just below the next power of two in place.
+  const bucket = Math.floor(Math.log(significand) * (Math.LOG2E * (1 << scale)));
   const last = (1 << scale) - 1;
-  return (exponent << scale) + (withinExponent > last ? last : withinExponent);
+  return (exponent << scale) + (bucket > last ? last : bucket);
+}
+
+/** Up to this scale (1024 buckets per power of two) a table lookup replaces the slower logarithm. */
+const MAX_TABLE_SCALE = 10;
+
+interface BoundaryTable {
+  /** boundaries[i] = 2^(i/2^scale), i in [0, 2^scale]: where the buckets within [1, 2] end. */
+  readonly boundaries: Float64Array;
+  /**
+   * The bucket of the lower edge of each of 2^(scale+1) equal slices of [1, 2), found from the
+   * significand's top bits. A slice is narrower than any bucket, so the value's bucket is that one
+   * or the next: one comparison with a boundary decides.
+   */
+  readonly slices: Int32Array;
+}
+
+const tables: Array<BoundaryTable | undefined> = [];
+
+function tableFor(scale: number): BoundaryTable {
+  let table = tables[scale];
+  if (table === undefined) {
+    const size = 1 << scale;
+    const boundaries = new Float64Array(size + 1);
+    // i / size is exact, so each boundary is the same double at every scale that has it.
+    for (let i = 0; i <= size; i++) boundaries[i] = 2 ** (i / size);
+    const slices = new Int32Array(2 * size);
+    let bucket = 0;
+    for (let slice = 0; slice < 2 * size; slice++) {
+      const edge = 1 + slice / (2 * size);
+      while (boundaries[bucket + 1] < edge) bucket++;
+      slices[slice] = bucket;
+    }
+    table = tables[scale] = { boundaries, slices };
+  }
+  return table;
 }
 
 /**

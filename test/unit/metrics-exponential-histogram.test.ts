@@ -117,6 +117,20 @@ describe('metrics: base-2 exponential histogram', () => {
       }
     });
 
+    it('up to scale 10, a boundary 2^(i/2^scale) closes bucket i - 1 and the next double up opens bucket i, in every power of two', () => {
+      for (let scale = 1; scale <= 10; scale++) {
+        const size = 2 ** scale;
+        for (const i of [1, 2, size / 2, size - 1]) {
+          for (const exponent of [-30, -1, 0, 1, 9, 300]) {
+            const boundary = 2 ** (i / size) * 2 ** exponent;
+            const where = `2^(${i}/${size}) * 2^${exponent}`;
+            assert.equal(mapToIndex(boundary, scale), exponent * size + i - 1, where);
+            assert.equal(mapToIndex(boundary * (1 + Number.EPSILON), scale), exponent * size + i, `just above ${where}`);
+          }
+        }
+      }
+    });
+
     it('the largest and the smallest doubles map to the extreme indexes; subnormals share the lowest bucket', () => {
       for (const scale of [1, 5, 10, 20]) {
         assert.equal(mapToIndex(Number.MAX_VALUE, scale), (1024 << scale) - 1, `max at scale ${scale}`);
