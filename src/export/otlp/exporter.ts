@@ -10,7 +10,7 @@ import { maskSecrets, printable, printableEndpoint, secretsOf } from '../../secr
 import { encodeTraceRequestJson } from './encode-json';
 import { encodeTraceRequestPooled } from './encode-protobuf';
 import { createTransport } from './create-transport';
-import { explainFailure, type ExportTarget } from './explain';
+import { explainFailure, type ExportTarget, type Signal } from './explain';
 import { decodePartialSuccess, decodePartialSuccessJson } from './response';
 import type { OtlpTransport } from './transport';
 import { DEFAULT_RETRY_POLICY, systemClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from './retry';
@@ -23,7 +23,7 @@ export interface OtlpExporterOptions {
   policy?: RetryPolicy;
 }
 
-interface Encoded {
+export interface Encoded {
   bytes: Uint8Array;
   release(): void;
 }
@@ -41,18 +41,33 @@ function notRetriedAtExit(outcome: AttemptOutcome): AttemptOutcome {
   return outcome.retryable && outcome.kind === 'network-ECONNREFUSED' && isExiting() ? { ...outcome, retryable: false } : outcome;
 }
 
-/** "1 span", "3 spans". */
-function spansText(n: number): string {
-  return `${n} span${n === 1 ? '' : 's'}`;
+/**
+ * What differs between signals. Everything else about an OTLP export (encoding choice, gzip,
+ * retries within the timeout, splitting a batch refused as too large, one line per kind of
+ * failure, drop counting, secret masking) is the same, and written once in `OtlpExporter`.
+ */
+export interface OtlpSignal<T> {
+  readonly name: Signal;
+  /** What is counted, in the singular: 'span', 'data point'. */
+  readonly item: string;
+  count(batch: T): number;
+  /** Two parts of about half the items each; called only when `count(batch) >= 2`. */
+  halve(batch: T): [T, T];
+  encodeProtobuf(batch: T): Encoded;
+  encodeJson(batch: T): Uint8Array;
+  /** Said when the receiver refuses a single item as too large: how to make items smaller. */
+  readonly smallerItems: string;
+  /** Said when batches are split: how to avoid it. */
+  readonly smallerBatches: string;
 }
 
-/** How many of `n` spans an export result lost. */
+/** How many of `n` items an export result lost. */
 function lost(result: ExportResult, n: number): number {
   return result.ok ? 0 : Math.min(n, result.dropped ?? n);
 }
 
 /**
- * OTLP trace exporter for the three protocols: http/protobuf, http/json and grpc.
+ * OTLP exporter of one signal for the three protocols: http/protobuf, http/json and grpc.
  *
  * `export` never rejects: it encodes (protobuf into a pooled buffer, or JSON), gzips at level 1
  * when compression is on, and sends with the OTLP retry rules within `timeoutMs`; a batch the
@@ -62,10 +77,10 @@ function lost(result: ExportResult, n: number): number {
  * in a diagnostic or an error: messages are built without them, and anything a server sends back
  * is scrubbed of them too.
  */
-export class OtlpTraceExporter implements SpanExporter {
+export class OtlpExporter<T> {
   private readonly transport: OtlpTransport | undefined;
   private readonly disabled: Error | undefined;
-  private readonly encode: (spans: readonly SpanData[]) => Encoded;
+  private readonly encode: (batch: T) => Encoded;
   private readonly json: boolean;
   private readonly gzip: boolean;
   private readonly timeoutMs: number;
@@ -76,28 +91,33 @@ export class OtlpTraceExporter implements SpanExporter {
   private readonly clock: RetryClock;
   private readonly policy: RetryPolicy;
   private readonly pending = new Set<Promise<ExportResult>>();
+  /** Prefix of this exporter's diagOnce keys: a gRPC endpoint is the same for every signal. */
+  private readonly key: string;
   private isShutdown = false;
 
-  constructor(config: OtlpConfig, options: OtlpExporterOptions = {}) {
+  constructor(
+    private readonly signal: OtlpSignal<T>,
+    config: OtlpConfig,
+    options: OtlpExporterOptions = {},
+  ) {
     this.where = printableEndpoint(config.endpoint);
-    this.failureTarget = { endpoint: config.endpoint, protocol: config.protocol, signal: 'traces' };
+    this.key = `otlp:${signal.name}:${this.where}`;
+    this.failureTarget = { endpoint: config.endpoint, protocol: config.protocol, signal: signal.name };
     this.secrets = secretsOf(Object.values(config.headers));
     this.json = config.protocol === 'http/json';
     this.gzip = config.compression === 'gzip';
     this.timeoutMs = config.timeoutMs > 0 ? config.timeoutMs : 10_000;
     this.clock = options.clock ?? systemClock;
     this.policy = options.policy ?? DEFAULT_RETRY_POLICY;
-    this.encode = this.json
-      ? (spans) => ({ bytes: encodeTraceRequestJson(spans), release: noop })
-      : encodeTraceRequestPooled;
+    this.encode = this.json ? (batch) => ({ bytes: signal.encodeJson(batch), release: noop }) : signal.encodeProtobuf;
 
     let transport: OtlpTransport | undefined;
     let disabled: Error | undefined;
     try {
-      transport = createTransport(config);
+      transport = createTransport(config, signal.name);
     } catch (err) {
       disabled = new Error(`OTLP exporter disabled: ${this.redact((err as Error).message)}`);
-      diagOnce(`otlp-disabled:${this.where}:${disabled.message}`, 'error', `${disabled.message}; no spans will be exported`);
+      diagOnce(`${this.key}:disabled:${disabled.message}`, 'error', `${disabled.message}; no ${signal.item}s will be exported`);
     }
     this.transport = transport;
     this.disabled = disabled;
@@ -107,15 +127,20 @@ export class OtlpTraceExporter implements SpanExporter {
     return this.where;
   }
 
-  export(spans: readonly SpanData[]): Promise<ExportResult> {
+  /** "1 span", "3 data points". */
+  private items(n: number): string {
+    return `${n} ${this.signal.item}${n === 1 ? '' : 's'}`;
+  }
+
+  export(batch: T): Promise<ExportResult> {
     if (this.isShutdown) return Promise.resolve({ ok: false, error: new Error('OTLP exporter is shut down') });
     if (this.disabled !== undefined || this.transport === undefined) {
       // Said once when the exporter was built.
       return Promise.resolve({ ok: false, reported: true, error: this.disabled ?? new Error('OTLP exporter disabled') });
     }
-    if (spans.length === 0) return Promise.resolve({ ok: true });
+    if (this.signal.count(batch) === 0) return Promise.resolve({ ok: true });
     const deadline = this.clock.now() + this.timeoutMs;
-    const p = this.send(this.transport, spans, deadline).catch(
+    const p = this.send(this.transport, batch, deadline).catch(
       (err: unknown): ExportResult => ({ ok: false, error: new Error(this.redact(String((err as Error)?.message ?? err))) }),
     );
     this.pending.add(p);
@@ -123,14 +148,16 @@ export class OtlpTraceExporter implements SpanExporter {
     return p;
   }
 
-  /** Sends `spans` within `deadline` (the whole export's, shared by the parts of a split batch). */
-  private async send(transport: OtlpTransport, spans: readonly SpanData[], deadline: number): Promise<ExportResult> {
+  /** Sends `batch` within `deadline` (the whole export's, shared by the parts of a split batch). */
+  private async send(transport: OtlpTransport, batch: T, deadline: number): Promise<ExportResult> {
+    const signal = this.signal.name;
+    const n = this.signal.count(batch);
     let encoded: Encoded;
     try {
-      encoded = this.encode(spans);
+      encoded = this.encode(batch);
     } catch (err) {
-      const message = `OTLP export to ${this.where}: cannot encode spans: ${(err as Error).message}`;
-      diagOnce(`otlp:${this.where}:encode`, 'error', message);
+      const message = `OTLP export to ${this.where}: cannot encode ${this.signal.item}s: ${(err as Error).message}`;
+      diagOnce(`${this.key}:encode`, 'error', message);
       return { ok: false, reported: true, error: new Error(message) };
     }
     let body = encoded.bytes;
@@ -166,20 +193,20 @@ export class OtlpTraceExporter implements SpanExporter {
     }
 
     const ms = Math.round(this.clock.now() - startedAt);
-    diag.debug(`export traces: ${spansText(spans.length)}, ${bytes} bytes to ${this.where}: ${result.ok ? 'ok' : result.kind}, ${ms} ms`);
+    diag.debug(`export ${signal}: ${this.items(n)}, ${bytes} bytes to ${this.where}: ${result.ok ? 'ok' : result.kind}, ${ms} ms`);
     if (result.ok) {
-      diagOnce(`otlp:${this.where}:first-ok`, 'info', `first traces export succeeded: ${spansText(spans.length)} to ${this.where} in ${ms} ms`);
-      this.checkPartialSuccess(result.body, spans.length);
+      diagOnce(`${this.key}:first-ok`, 'info', `first ${signal} export succeeded: ${this.items(n)} to ${this.where} in ${ms} ms`);
+      this.checkPartialSuccess(result.body, n);
       return { ok: true };
     }
-    if (TOO_LARGE.has(result.kind)) return this.sendInHalves(transport, spans, bytes, deadline, result.error);
+    if (TOO_LARGE.has(result.kind)) return this.sendInHalves(transport, batch, n, bytes, deadline, result.error);
     const detail = this.redact(explainFailure(result, this.failureTarget));
     const tries = result.attempts > 1 ? ` (after ${result.attempts} attempts)` : '';
-    const message = `traces export to ${this.where} failed${tries}: ${detail}`;
+    const message = `${signal} export to ${this.where} failed${tries}: ${detail}`;
     diagOnce(
-      `otlp:${this.where}:${result.kind}`,
+      `${this.key}:${result.kind}`,
       result.retryable || result.kind.startsWith('network-') ? 'warn' : 'error',
-      `${message}; ${spansText(spans.length)} lost (said once for this kind of failure; later losses are counted)`,
+      `${message}; ${this.items(n)} lost (said once for this kind of failure; later losses are counted)`,
     );
     return { ok: false, reported: true, error: new Error(message) };
   }
@@ -187,36 +214,38 @@ export class OtlpTraceExporter implements SpanExporter {
   /**
    * The receiver refused the request as too large (HTTP 413, or gRPC RESOURCE_EXHAUSTED "larger
    * than max"). Retrying the same bytes cannot succeed, so the batch is halved and each half sent
-   * (recursively, within the same deadline); a single span still too large is dropped. Each of
-   * the two cases is said once. The result counts only the spans actually lost.
+   * (recursively, within the same deadline); a single item still too large is dropped. Each of
+   * the two cases is said once. The result counts only the items actually lost.
    */
   private async sendInHalves(
     transport: OtlpTransport,
-    spans: readonly SpanData[],
+    batch: T,
+    n: number,
     bytes: number,
     deadline: number,
     error: Error | undefined,
   ): Promise<ExportResult> {
+    const { item } = this.signal;
     const detail = this.redact(error?.message ?? 'too large');
-    if (spans.length === 1) {
-      const message = `OTLP export to ${this.where}: the receiver refused a single span of ${bytes} bytes as too large (${detail}); span dropped`;
+    if (n === 1) {
+      const message = `OTLP export to ${this.where}: the receiver refused a single ${item} of ${bytes} bytes as too large (${detail}); ${item} dropped`;
       diagOnce(
-        `otlp:${this.where}:span-too-large`,
+        `${this.key}:item-too-large`,
         'error',
-        `${message}. Set OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT to keep spans small. Further spans too large are dropped without a message (they are counted).`,
+        `${message}. ${this.signal.smallerItems} Further ${item}s too large are dropped without a message (they are counted).`,
       );
       return { ok: false, dropped: 1, reported: true, error: new Error(message) };
     }
     diagOnce(
-      `otlp:${this.where}:split`,
+      `${this.key}:split`,
       'warn',
-      `OTLP receiver at ${this.where} refused a batch of ${spans.length} spans (${bytes} bytes) as too large (${detail}); ` +
-        'sending such batches in halves. Lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE to avoid this. Said once.',
+      `OTLP receiver at ${this.where} refused a batch of ${this.items(n)} (${bytes} bytes) as too large (${detail}); ` +
+        `sending such batches in halves. ${this.signal.smallerBatches} Said once.`,
     );
-    const half = Math.ceil(spans.length / 2);
-    const first = await this.send(transport, spans.slice(0, half), deadline);
-    const second = await this.send(transport, spans.slice(half), deadline);
-    const dropped = lost(first, half) + lost(second, spans.length - half);
+    const [firstHalf, secondHalf] = this.signal.halve(batch);
+    const first = await this.send(transport, firstHalf, deadline);
+    const second = await this.send(transport, secondHalf, deadline);
+    const dropped = lost(first, this.signal.count(firstHalf)) + lost(second, this.signal.count(secondHalf));
     if (dropped === 0) return { ok: true };
     const reported = (first.ok || first.reported === true) && (second.ok || second.reported === true);
     return { ok: false, dropped, reported, error: (first.ok ? second.error : first.error) ?? new Error('export failed') };
@@ -224,13 +253,13 @@ export class OtlpTraceExporter implements SpanExporter {
 
   private checkPartialSuccess(body: Uint8Array | undefined, total: number): void {
     if (body === undefined || body.length === 0) return;
-    const ps = this.json ? decodePartialSuccessJson(body) : decodePartialSuccess(body);
-    if (ps === undefined || !(ps.rejectedSpans > 0)) return;
+    const ps = this.json ? decodePartialSuccessJson(body, this.signal.name) : decodePartialSuccess(body);
+    if (ps === undefined || !(ps.rejected > 0)) return;
     const msg = ps.errorMessage ? `: ${printable(ps.errorMessage, this.secrets)}` : '';
     diagOnce(
-      `otlp:${this.where}:partial-success`,
+      `${this.key}:partial-success`,
       'warn',
-      `OTLP receiver at ${this.where} rejected ${ps.rejectedSpans} of ${total} spans${msg}. Further partial successes are not reported.`,
+      `OTLP receiver at ${this.where} rejected ${ps.rejected} of ${this.items(total)}${msg}. Further partial successes are not reported.`,
     );
   }
 
@@ -248,5 +277,26 @@ export class OtlpTraceExporter implements SpanExporter {
     this.isShutdown = true;
     await this.forceFlush();
     this.transport?.shutdown();
+  }
+}
+
+const TRACES: OtlpSignal<readonly SpanData[]> = {
+  name: 'traces',
+  item: 'span',
+  count: (spans) => spans.length,
+  halve: (spans) => {
+    const half = Math.ceil(spans.length / 2);
+    return [spans.slice(0, half), spans.slice(half)];
+  },
+  encodeProtobuf: encodeTraceRequestPooled,
+  encodeJson: encodeTraceRequestJson,
+  smallerItems: 'Set OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT to keep spans small.',
+  smallerBatches: 'Lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE to avoid this.',
+};
+
+/** The OTLP exporter of spans. */
+export class OtlpTraceExporter extends OtlpExporter<readonly SpanData[]> implements SpanExporter {
+  constructor(config: OtlpConfig, options: OtlpExporterOptions = {}) {
+    super(TRACES, config, options);
   }
 }

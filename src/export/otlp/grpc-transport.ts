@@ -4,17 +4,18 @@ import { context } from '@opentelemetry/api';
 import { VERSION } from '../../version';
 import { suppressTracing } from '../../context/suppress';
 import { printable, secretsOf } from '../../secrets';
+import type { Signal } from './explain';
 import { settleOnce, type OtlpTransport, type TlsMaterial } from './transport';
 import { GrpcStatus, grpcStatusName, isRetryableGrpcStatus, networkFailure, type AttemptOutcome } from './retry';
 
 /**
  * OTLP/gRPC without a gRPC library: one unary call over node:http2.
  *
- * Request: HEADERS (`:method POST`, `:path /opentelemetry.proto.collector.trace.v1.TraceService/Export`,
+ * Request: HEADERS (`:method POST`, `:path` the signal's Export method (GRPC_EXPORT_PATHS),
  * `content-type: application/grpc`, `te: trailers`, `grpc-timeout`, `grpc-encoding: gzip` when
  * compressed, the configured headers as metadata), then one length-prefixed message
  * (1 byte compressed flag, 4 bytes big-endian length, the message).
- * Response: HEADERS, DATA (one length-prefixed ExportTraceServiceResponse), then trailers with
+ * Response: HEADERS, DATA (one length-prefixed Export*ServiceResponse), then trailers with
  * `grpc-status` / `grpc-message`; or a trailers-only response carrying them in the HEADERS.
  *
  * One session is kept and reused (unref'ed, so it never holds the process open) and replaced when
@@ -22,7 +23,12 @@ import { GrpcStatus, grpcStatusName, isRetryableGrpcStatus, networkFailure, type
  * certificate), `http:` endpoints cleartext HTTP/2 (h2c, prior knowledge).
  */
 
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** The unary Export method of each signal's OTLP service (opentelemetry/proto/collector/). */
+const GRPC_EXPORT_PATHS: Readonly<Record<Signal, string>> = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** Header names that HTTP/2 or gRPC own; user headers with these names are not sent. */
@@ -126,11 +132,13 @@ export class GrpcTransport implements OtlpTransport {
   private readonly tls: TlsMaterial;
   private readonly metadata: Record<string, string> = {};
   private readonly secrets: string[];
+  private readonly path: string;
   private session: http2.ClientHttp2Session | undefined;
   private closed = false;
 
   /** Throws on an endpoint that is not an http: or https: URL. */
-  constructor(endpoint: string, headers: Record<string, string>, tls: TlsMaterial) {
+  constructor(endpoint: string, headers: Record<string, string>, tls: TlsMaterial, signal: Signal) {
+    this.path = GRPC_EXPORT_PATHS[signal];
     const url = new URL(endpoint);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new Error(`endpoint scheme ${url.protocol} is not http: or https:`);
@@ -180,7 +188,7 @@ export class GrpcTransport implements OtlpTransport {
           const headers: http2.OutgoingHttpHeaders = {
             ...this.metadata,
             ':method': 'POST',
-            ':path': EXPORT_PATH,
+            ':path': this.path,
             'content-type': 'application/grpc',
             te: 'trailers',
             'user-agent': `otelite/${VERSION}`,
