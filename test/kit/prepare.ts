@@ -3,12 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ensureNode, UNSUPPORTED_NODE_VERSION } from './node-versions';
 import { REPO_ROOT } from './paths';
-import { findPostgresBin, findRedisServer } from './servers';
+import { findPostgresBin, findPrometheus, findRedisServer } from './servers';
 
 /**
  * Run by `npm test` before mocha. It never lets a test skip: what the tests need is installed
  * here, or the run fails saying what is missing.
- * - Real PostgreSQL and Redis servers, from Debian's packages when we are root (CI, a fresh machine).
+ * - Real PostgreSQL, Redis and Prometheus servers, from Debian's packages when we are root (CI, a
+ *   fresh machine).
  * - The version sets under test/versions/: each a small package with its own lockfile, so the
  *   libraries sit under their real names (an npm alias such as `express4` would hide the module
  *   from name-based hooks, which users never meet).
@@ -19,15 +20,16 @@ function ensureServers(): void {
   const missing: string[] = [];
   if (findPostgresBin() === undefined) missing.push('postgresql');
   if (findRedisServer() === undefined) missing.push('redis-server');
+  if (findPrometheus() === undefined) missing.push('prometheus');
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(`The database tests need: ${missing.join(', ')}. Install them (apt-get install ${missing.join(' ')}) or run npm test as root.`);
+    throw new Error(`The database and Prometheus tests need: ${missing.join(', ')}. Install them (apt-get install ${missing.join(' ')}) or run npm test as root.`);
   }
-  console.log(`Installing ${missing.join(', ')} for the database tests...`);
+  console.log(`Installing ${missing.join(', ')} for the database and Prometheus tests...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
-  if (findPostgresBin() === undefined || findRedisServer() === undefined) {
+  if (findPostgresBin() === undefined || findRedisServer() === undefined || findPrometheus() === undefined) {
     throw new Error('Installed, but the server binaries are still not found.');
   }
 }

@@ -1,18 +1,20 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 /**
- * Test kit: real PostgreSQL and Redis servers, each started on 127.0.0.1 and a random free port
- * with a throwaway data directory, and stopped (directory removed) by `stop()`.
+ * Test kit: real PostgreSQL, Redis and Prometheus servers, each started on 127.0.0.1 and a random
+ * free port with a throwaway data directory, and stopped (directory removed) by `stop()`.
  *
  *   const pg = await startPostgres();   // { host, port, user, database, stop }
  *   const redis = await startRedis();   // { host, port, stop }
+ *   const prom = await startPrometheus({ scrapeTargets: ['127.0.0.1:9464'], scrapeIntervalMs: 500 });
+ *   await prom.waitForQuery('up');      // { host, port, query, waitForQuery, stop }
  *
- * The binaries come from Debian's `postgresql` and `redis-server` packages; `ensure-servers.ts`
- * (run by `npm test`) installs them when missing. Nothing here ever skips: a missing binary is
+ * The binaries come from Debian's `postgresql`, `redis-server` and `prometheus` packages;
+ * `prepare.ts` (run by `npm test`) installs them when missing. Nothing here ever skips: a missing binary is
  * an error that says what to install.
  */
 
@@ -51,6 +53,10 @@ export function findPostgresBin(): string | undefined {
 
 export function findRedisServer(): string | undefined {
   return onPath('redis-server') ?? (existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : undefined);
+}
+
+export function findPrometheus(): string | undefined {
+  return onPath('prometheus') ?? (existsSync('/usr/bin/prometheus') ? '/usr/bin/prometheus' : undefined);
 }
 
 export async function freePort(): Promise<number> {
@@ -155,5 +161,88 @@ export async function startRedis(): Promise<RunningServer> {
       await stopChild(child, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** One series of an instant query through Prometheus's HTTP API (`/api/v1/query`). */
+export interface PromSeries {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+export interface RunningPrometheus extends RunningServer {
+  /** An instant PromQL query; rejects when Prometheus says the query failed. */
+  query(promql: string): Promise<PromSeries[]>;
+  /** Polls `promql` until it returns at least one series (a scrape has happened), or rejects after `timeoutMs`. */
+  waitForQuery(promql: string, timeoutMs?: number): Promise<PromSeries[]>;
+}
+
+export async function startPrometheus(options: { scrapeTargets: string[]; scrapeIntervalMs: number }): Promise<RunningPrometheus> {
+  const binary = findPrometheus();
+  if (binary === undefined) {
+    throw new Error('prometheus not found: install Debian\'s "prometheus" package (npm test does this when run as root)');
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'otelite-prometheus-'));
+  const interval = `${options.scrapeIntervalMs}ms`;
+  // JSON is YAML: no YAML writer needed. The scrape timeout may not exceed the interval.
+  const config = {
+    global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
+    scrape_configs: [{ job_name: 'otelite-test', static_configs: [{ targets: options.scrapeTargets }] }],
+  };
+  const configFile = path.join(dir, 'prometheus.yml');
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await stopChild(child, 'SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, child, 20_000, () => log);
+    // The port opens before the storage is ready; /-/ready says when queries work.
+    const deadline = Date.now() + 20_000;
+    while ((await fetch(`${base}/-/ready`).catch(() => undefined))?.status !== 200) {
+      if (Date.now() > deadline) throw new Error(`prometheus was not ready within 20 s:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  async function query(promql: string): Promise<PromSeries[]> {
+    const response = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const body = (await response.json()) as { status: string; error?: string; data?: { result: PromSeries[] } };
+    if (body.status !== 'success') throw new Error(`prometheus query ${promql} failed: ${body.error ?? response.status}`);
+    return body.data!.result;
+  }
+
+  return {
+    host: '127.0.0.1',
+    port,
+    query,
+    async waitForQuery(promql, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const result = await query(promql);
+        if (result.length > 0) return result;
+        if (Date.now() > deadline) throw new Error(`no series for ${promql} within ${timeoutMs} ms; prometheus log:\n${log}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    stop,
   };
 }
