@@ -5,6 +5,7 @@ import {
   EnvReader,
   boolean,
   formatWarning,
+  host,
   httpUrl,
   integer,
   list,
@@ -171,7 +172,7 @@ function readMetrics(r: EnvReader, sharedOtlp: SharedOtlp, consoleFormat: Consol
     // One stdout, one form: whoever asked for JSON lines (to pipe them into a tool) gets every line as JSON.
     consoleFormat: consoleFormat === 'json' ? 'json' : 'table',
     prometheus: {
-      host: r.get('OTEL_EXPORTER_PROMETHEUS_HOST', text, D.prometheus.host),
+      host: r.get('OTEL_EXPORTER_PROMETHEUS_HOST', host, D.prometheus.host),
       port: r.get('OTEL_EXPORTER_PROMETHEUS_PORT', port, D.prometheus.port),
     },
   };

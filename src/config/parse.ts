@@ -70,6 +70,12 @@ export const port: Parser<number> = (raw) => {
   return n >= 1 && n <= 65_535 ? ok(n) : bad('is not a port number (1 to 65535)');
 };
 
+/** A host name or IP address to listen on, nothing more (no scheme, port or path); an IPv6 address may come in brackets. */
+export const host: Parser<string> = (raw) => {
+  const bare = raw.replace(/^\[(.*)\]$/, '$1');
+  return /^[A-Za-z0-9._%:-]+$/.test(bare) ? ok(bare) : bad('is not a host name or IP address');
+};
+
 /** A decimal number in [0, 1]. */
 export const ratio: Parser<number> = (raw) => {
   const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw) ? Number(raw) : NaN;

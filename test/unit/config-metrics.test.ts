@@ -256,6 +256,16 @@ describe('config: metrics', () => {
       assert.equal(clean({ OTEL_EXPORTER_PROMETHEUS_PORT: '65535' }).metrics.prometheus.port, 65535);
     });
 
+    it('takes an IPv6 host with or without brackets, and warns about anything that is not a host', () => {
+      assert.equal(clean({ OTEL_EXPORTER_PROMETHEUS_HOST: '[::1]' }).metrics.prometheus.host, '::1');
+      assert.equal(clean({ OTEL_EXPORTER_PROMETHEUS_HOST: 'fe80::1%eth0' }).metrics.prometheus.host, 'fe80::1%eth0');
+      for (const bad of ['http://localhost', 'localhost/metrics', 'my host', 'a\nb']) {
+        const { config, warning } = warnedOnce({ OTEL_EXPORTER_PROMETHEUS_HOST: bad }, 'OTEL_EXPORTER_PROMETHEUS_HOST');
+        assert.equal(config.metrics.prometheus.host, 'localhost');
+        assert.equal(warning, `OTEL_EXPORTER_PROMETHEUS_HOST=${JSON.stringify(bad)} is not a host name or IP address; using localhost`);
+      }
+    });
+
     it('warns and uses 9464 for a port that is not 1 to 65535', () => {
       for (const bad of ['0', '65536', '-1', '80.5', 'http', '99999999999']) {
         const { config, warning } = warnedOnce({ OTEL_EXPORTER_PROMETHEUS_PORT: bad }, 'OTEL_EXPORTER_PROMETHEUS_PORT');
