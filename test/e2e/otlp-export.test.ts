@@ -15,7 +15,6 @@ import {
   SpanKind,
   type Context,
   type ContextManager,
-  type DiagLogger,
 } from '@opentelemetry/api';
 import type { OtlpConfig, OtlpProtocol } from '../../src/config/types';
 import { OtlpTraceExporter } from '../../src/export/otlp/exporter';
@@ -24,9 +23,9 @@ import type { InstrumentationScope, ResourceData, SpanData } from '../../src/sdk
 import { startReceiver, type Receiver, type ReceiverOptions } from '../kit/otlp-receiver';
 import { spanData } from '../kit/recording';
 import { closedPort } from '../kit/servers';
+import { captureLogger as capture, lines, linesFor, otlpConfig as config, PROTOCOLS, SECRET } from '../kit/exporter-harness';
 
 const execFileAsync = promisify(execFile);
-const SECRET = 'super-secret-token-value';
 
 const resource: ResourceData = { attributes: { 'service.name': 'e2e-svc' }, schemaUrl: undefined };
 const scope: InstrumentationScope = { name: 'otelite/e2e', version: '1.0.0', schemaUrl: undefined };
@@ -52,38 +51,6 @@ function makeSpans(n: number, prefix = 'span'): SpanData[] {
   }
   return out;
 }
-
-function config(endpoint: string, protocol: OtlpProtocol, over: Partial<OtlpConfig> = {}): OtlpConfig {
-  return {
-    protocol,
-    endpoint,
-    headers: { 'x-api-key': SECRET, 'X-Tenant': 'acme' },
-    timeoutMs: 5000,
-    compression: 'none',
-    certificateFile: undefined,
-    clientKeyFile: undefined,
-    clientCertificateFile: undefined,
-    ...over,
-  };
-}
-
-/** diag output, captured. */
-const lines: string[] = [];
-const capture: DiagLogger = {
-  error: (m, ...a) => lines.push(['error', m, ...a.map(String)].join(' ')),
-  warn: (m, ...a) => lines.push(['warn', m, ...a.map(String)].join(' ')),
-  info: (m, ...a) => lines.push(['info', m, ...a.map(String)].join(' ')),
-  debug: (m, ...a) => lines.push(['debug', m, ...a.map(String)].join(' ')),
-  verbose: (m, ...a) => lines.push(['verbose', m, ...a.map(String)].join(' ')),
-};
-/** Diagnostic lines about one endpoint: matched by origin (scheme, host, port), since a later
- * receiver may get a closed one's port while that exporter's last line is still arriving. */
-const linesFor = (endpoint: string): string[] => {
-  const origin = new URL(endpoint).origin;
-  return lines.filter((l) => l.includes(origin));
-};
-
-const PROTOCOLS: OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
 
 describe('OTLP exporter against the receiver kit (e2e)', function () {
   this.timeout(30_000);

@@ -1,32 +1,46 @@
 /**
- * Test kit: an OTLP trace receiver on 127.0.0.1 (a random free port), for exporter and end-to-end tests.
+ * Test kit: an OTLP trace and metrics receiver on 127.0.0.1 (a random free port), for exporter and
+ * end-to-end tests.
  *
  *   const rx = await startReceiver({ protocol: 'http/protobuf' });   // or 'http/json', 'http', 'grpc'
  *   // point the agent at rx.endpoint (http: .../v1/traces; grpc: http://127.0.0.1:PORT)
+ *   // and rx.metricsEndpoint (http: .../v1/metrics; grpc: the same as endpoint)
  *   const spans = await rx.waitForSpans(3, 5000);                    // DecodedSpan[] (see otlp-decoder)
+ *   const metrics = await rx.waitForMetrics(2, 5000);                // DecodedMetric[]
  *   rx.requests;                                                     // every request, in order
  *   await rx.close();
  *
  * Options:
- * - `protocol`: 'http/protobuf' | 'http/json' | 'http' start the same HTTP receiver (POST /v1/traces,
- *   protobuf or JSON by content-type, gzip-aware); 'grpc' starts an HTTP/2 server implementing the
- *   unary TraceService/Export call itself (framing, grpc-encoding gzip, status in trailers).
+ * - `protocol`: 'http/protobuf' | 'http/json' | 'http' start the same HTTP receiver (POST /v1/traces
+ *   and /v1/metrics, protobuf or JSON by content-type, gzip-aware); 'grpc' starts an HTTP/2 server
+ *   implementing the unary TraceService/Export and MetricsService/Export calls itself (framing,
+ *   grpc-encoding gzip, status in trailers).
  * - `tls`: `{ key, cert }` (PEM) serves HTTPS / gRPC over TLS; add `ca` and `requestCert: true`
  *   to require client certificates signed by that CA.
  * - `respond(request)`: scripts the answer to each request; return undefined for the default
  *   success. A `Reply` can set an HTTP `status` (with `retryAfter`, `body`, `contentType`), a
  *   `grpcStatus` (+ `grpcMessage`), a `partialSuccess`, `hang: true` (never answer) or
- *   `reset: true` (drop the connection; gRPC `reset: 'stream'` resets only the stream). Spans are collected only from requests answered with
- *   success (2xx / grpc-status 0), so a retried batch counts once.
+ *   `reset: true` (drop the connection; gRPC `reset: 'stream'` resets only the stream). Spans and
+ *   metrics are collected only from requests answered with success (2xx / grpc-status 0), so a
+ *   retried batch counts once.
  *
- * `requests` entries: `{ index, remotePort, path, headers, bodyBytes, compressed, contentType, spans, error?, reply }`.
+ * `requests` entries: `{ index, remotePort, path, signal, headers, bodyBytes, compressed, contentType, spans, metrics, error?, reply }`.
  */
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { decodeTraceRequest, decodeTraceRequestJson, encodeTraceResponse, type DecodedSpan } from './otlp-decoder';
+import {
+  decodeMetricsRequest,
+  decodeMetricsRequestJson,
+  decodeTraceRequest,
+  decodeTraceRequestJson,
+  encodeMetricsResponse,
+  encodeTraceResponse,
+  type DecodedMetric,
+  type DecodedSpan,
+} from './otlp-decoder';
 
 export type ReceiverProtocol = 'http/protobuf' | 'http/json' | 'http' | 'grpc';
 
@@ -43,8 +57,8 @@ export interface Reply {
   grpcMessage?: string;
   /** gRPC: send the status in the response headers (trailers-only response). Default for non-zero status. */
   trailersOnly?: boolean;
-  /** Adds a partial_success to the (successful) response. */
-  partialSuccess?: { rejectedSpans: number; errorMessage?: string };
+  /** Adds a partial_success to the (successful) response: rejectedSpans for traces, rejectedDataPoints for metrics. */
+  partialSuccess?: { rejectedSpans?: number; rejectedDataPoints?: number; errorMessage?: string };
   /** Never answer (the connection stays open until the client gives up or `close()`). */
   hang?: boolean;
   /** Drop the connection (the TCP socket); for gRPC, `'stream'` resets just the stream (RST_STREAM INTERNAL_ERROR). */
@@ -56,12 +70,16 @@ export interface ReceivedRequest {
   /** The client's port: the same for requests that came over one kept-alive connection. */
   remotePort: number | undefined;
   path: string;
+  /** The signal the path names ('traces' for a path of no signal). */
+  signal: ReceivedSignal;
   headers: Record<string, string | string[] | undefined>;
   bodyBytes: number;
   compressed: boolean;
   contentType: string;
-  /** Decoded spans of this request ([] when it could not be decoded; see `error`). */
+  /** Decoded spans of a traces request ([] otherwise, or when it could not be decoded; see `error`). */
   spans: DecodedSpan[];
+  /** Decoded metrics of a metrics request ([] otherwise). */
+  metrics: DecodedMetric[];
   error?: string;
   reply: Reply;
 }
@@ -76,25 +94,56 @@ export interface Receiver {
   /** Where to point an exporter: http(s)://127.0.0.1:PORT/v1/traces, or http(s)://127.0.0.1:PORT for gRPC. */
   readonly endpoint: string;
   readonly port: number;
+  /** http(s)://127.0.0.1:PORT/v1/metrics, or the same as `endpoint` for gRPC. */
+  readonly metricsEndpoint: string;
   /** Spans from successfully answered requests, in arrival order. */
   readonly spans: DecodedSpan[];
+  /** Metrics from successfully answered requests, in arrival order. */
+  readonly metrics: DecodedMetric[];
   readonly requests: ReceivedRequest[];
   /** Resolves with `spans` once at least `n` arrived; rejects after `timeoutMs` saying how many did. */
   waitForSpans(n: number, timeoutMs?: number): Promise<DecodedSpan[]>;
+  /** Resolves with `metrics` once at least `n` arrived; rejects after `timeoutMs` saying how many did. */
+  waitForMetrics(n: number, timeoutMs?: number): Promise<DecodedMetric[]>;
   /** Resolves once at least `n` requests arrived (answered or not). */
   waitForRequests(n: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
 }
 
-const GRPC_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+export type ReceivedSignal = 'traces' | 'metrics';
 
-function decodeBody(body: Buffer, contentType: string): DecodedSpan[] {
-  if (contentType.includes('json')) return decodeTraceRequestJson(body);
-  return decodeTraceRequest(body);
+/** The paths each signal is received at. */
+const HTTP_PATHS: Record<string, ReceivedSignal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics' };
+const GRPC_PATHS: Record<string, ReceivedSignal> = {
+  '/opentelemetry.proto.collector.trace.v1.TraceService/Export': 'traces',
+  '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export': 'metrics',
+};
+
+interface Decoded {
+  spans: DecodedSpan[];
+  metrics: DecodedMetric[];
+}
+
+function decodeBody(signal: ReceivedSignal, body: Buffer, json: boolean): Decoded {
+  if (signal === 'metrics') return { spans: [], metrics: json ? decodeMetricsRequestJson(body) : decodeMetricsRequest(body) };
+  return { spans: json ? decodeTraceRequestJson(body) : decodeTraceRequest(body), metrics: [] };
+}
+
+/** The success response of a signal's Export call, protobuf or JSON. */
+function successBody(signal: ReceivedSignal, json: boolean, ps: Reply['partialSuccess']): Uint8Array | string {
+  const rejected = signal === 'metrics' ? ps?.rejectedDataPoints ?? 0 : ps?.rejectedSpans ?? 0;
+  const errorMessage = ps?.errorMessage ?? '';
+  if (json) {
+    const field = signal === 'metrics' ? 'rejectedDataPoints' : 'rejectedSpans';
+    return JSON.stringify(ps ? { partialSuccess: { [field]: String(rejected), errorMessage } } : {});
+  }
+  if (signal === 'metrics') return encodeMetricsResponse(ps ? { rejectedDataPoints: rejected, errorMessage } : undefined);
+  return encodeTraceResponse(ps ? { rejectedSpans: rejected, errorMessage } : undefined);
 }
 
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
   const spans: DecodedSpan[] = [];
+  const metrics: DecodedMetric[] = [];
   const requests: ReceivedRequest[] = [];
   const waiters = new Set<() => void>();
   const notify = (): void => {
@@ -105,25 +154,30 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const record = async (
     remotePort: number | undefined,
     path: string,
+    signal: ReceivedSignal,
     headers: Record<string, string | string[] | undefined>,
     raw: Buffer,
     compressed: boolean,
     contentType: string,
-    decode: () => DecodedSpan[],
+    decode: () => Decoded,
   ): Promise<ReceivedRequest> => {
     const req: ReceivedRequest = {
       index: requests.length,
       remotePort,
       path,
+      signal,
       headers,
       bodyBytes: raw.length,
       compressed,
       contentType,
       spans: [],
+      metrics: [],
       reply: {},
     };
     try {
-      req.spans = decode();
+      const decoded = decode();
+      req.spans = decoded.spans;
+      req.metrics = decoded.metrics;
     } catch (err) {
       req.error = (err as Error).message;
     }
@@ -134,7 +188,10 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   };
 
   const accept = (req: ReceivedRequest, success: boolean): void => {
-    if (success) spans.push(...req.spans);
+    if (success) {
+      spans.push(...req.spans);
+      metrics.push(...req.metrics);
+    }
     notify();
   };
 
@@ -160,10 +217,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
           const raw = Buffer.concat(chunks);
           const compressed = req.headers['content-encoding'] === 'gzip';
           const contentType = String(req.headers['content-type'] ?? '');
-          const rec = await record(req.socket.remotePort, req.url ?? '', { ...req.headers }, raw, compressed, contentType, () => {
+          const signal = HTTP_PATHS[req.url ?? ''];
+          const json = contentType.includes('json');
+          const rec = await record(req.socket.remotePort, req.url ?? '', signal ?? 'traces', { ...req.headers }, raw, compressed, contentType, () => {
             if (req.method !== 'POST') throw new Error(`method ${req.method}`);
-            if (req.url !== '/v1/traces') throw new Error(`path ${req.url}`);
-            return decodeBody(compressed ? gunzipSync(raw) : raw, contentType);
+            if (signal === undefined) throw new Error(`path ${req.url}`);
+            return decodeBody(signal, compressed ? gunzipSync(raw) : raw, json);
           });
           const reply = rec.reply;
           if (reply.hang) {
@@ -177,17 +236,10 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
           }
           const status = reply.status ?? (rec.error ? 400 : 200);
           const ok = status >= 200 && status < 300;
-          const json = contentType.includes('json');
           let body: string | Uint8Array;
           if (reply.body !== undefined) body = reply.body;
           else if (!ok) body = json ? JSON.stringify({ code: 3, message: rec.error ?? `status ${status}` }) : Buffer.alloc(0);
-          else if (json) {
-            body = JSON.stringify(
-              reply.partialSuccess
-                ? { partialSuccess: { rejectedSpans: String(reply.partialSuccess.rejectedSpans), errorMessage: reply.partialSuccess.errorMessage ?? '' } }
-                : {},
-            );
-          } else body = encodeTraceResponse(reply.partialSuccess);
+          else body = successBody(rec.signal, json, reply.partialSuccess);
           const headers: Record<string, string> = {
             'content-type': reply.contentType ?? (json ? 'application/json' : 'application/x-protobuf'),
           };
@@ -222,8 +274,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
           let compressed = false;
           const path = String(headers[':path'] ?? '');
           const contentType = String(headers['content-type'] ?? '');
-          const rec = await record(stream.session?.socket?.remotePort, path, { ...headers }, raw, false, contentType, () => {
-            if (path !== GRPC_PATH) throw new Error(`path ${path}`);
+          const signal = GRPC_PATHS[path];
+          const rec = await record(stream.session?.socket?.remotePort, path, signal ?? 'traces', { ...headers }, raw, false, contentType, () => {
+            if (signal === undefined) throw new Error(`path ${path}`);
             if (!contentType.startsWith('application/grpc')) throw new Error(`content-type ${contentType}`);
             if (raw.length < 5) throw new Error('no length-prefixed message');
             compressed = raw[0] === 1;
@@ -234,7 +287,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
               if (encoding !== 'gzip') throw new Error(`compressed flag with grpc-encoding ${String(encoding)}`);
               msg = gunzipSync(msg);
             }
-            return decodeTraceRequest(msg);
+            return decodeBody(signal, msg, false);
           });
           rec.compressed = compressed;
           const reply = rec.reply;
@@ -269,7 +322,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
           }
           stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
           stream.on('wantTrailers', () => stream.sendTrailers(statusHeaders));
-          const msg = code === 0 ? Buffer.from(encodeTraceResponse(reply.partialSuccess)) : Buffer.alloc(0);
+          const msg = code === 0 ? Buffer.from(successBody(rec.signal, false, reply.partialSuccess)) : Buffer.alloc(0);
           const frame = Buffer.alloc(5 + msg.length);
           frame.writeUInt32BE(msg.length, 1);
           msg.copy(frame, 5);
@@ -292,6 +345,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const port = (server.address() as AddressInfo).port;
   const scheme = tlsOptions ? 'https' : 'http';
   const endpoint = grpc ? `${scheme}://127.0.0.1:${port}` : `${scheme}://127.0.0.1:${port}/v1/traces`;
+  const metricsEndpoint = grpc ? endpoint : `${scheme}://127.0.0.1:${port}/v1/metrics`;
 
   const waitFor = <T>(done: () => T | undefined, timeoutMs: number, what: () => string): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -313,11 +367,15 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
 
   return {
     endpoint,
+    metricsEndpoint,
     port,
     spans,
+    metrics,
     requests,
     waitForSpans: (n, timeoutMs = 5000) =>
       waitFor(() => (spans.length >= n ? spans : undefined), timeoutMs, () => `${n} spans (got ${spans.length})`),
+    waitForMetrics: (n, timeoutMs = 5000) =>
+      waitFor(() => (metrics.length >= n ? metrics : undefined), timeoutMs, () => `${n} metrics (got ${metrics.length})`),
     waitForRequests: (n, timeoutMs = 5000) =>
       waitFor(() => (requests.length >= n ? requests : undefined), timeoutMs, () => `${n} requests (got ${requests.length})`),
     close: () =>

@@ -5,7 +5,8 @@ import type { Exemplar, HistogramMetric, HistogramPoint, MetricData, ResourceMet
 import { encodeMetricsRequest, encodeMetricsRequestPooled } from '../../src/export/otlp/encode-metrics-protobuf';
 import { encodeMetricsRequestJson } from '../../src/export/otlp/encode-metrics-json';
 import { msToNanosBigInt } from '../../src/export/otlp/protobuf-writer';
-import { decodeMetricsRequest, decodeMetricsRequestJson, protoRoot, type DecodedMetric } from '../kit/otlp-decoder';
+import { decodePartialSuccess, decodePartialSuccessJson } from '../../src/export/otlp/response';
+import { decodeMetricsRequest, decodeMetricsRequestJson, encodeMetricsResponse, protoRoot, type DecodedMetric } from '../kit/otlp-decoder';
 
 const resource: ResourceData = { attributes: { 'service.name': 'metrics-svc', 'process.pid': 42 }, schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' };
 const scopeA: InstrumentationScope = { name: 'app/orders', version: '2.1.0', schemaUrl: undefined };
@@ -366,6 +367,19 @@ describe('OTLP metrics encoding', () => {
         [1.5, 'NaN', '-Infinity'],
       );
       assert.equal(jobs!.metrics[0]!['gauge'].dataPoints[1].asDouble, 3);
+    });
+  });
+
+  describe('partial success', () => {
+    it('reads rejected_data_points from an ExportMetricsServiceResponse, protobuf and JSON', () => {
+      assert.deepEqual(decodePartialSuccess(encodeMetricsResponse({ rejectedDataPoints: 4, errorMessage: 'too old' })), {
+        rejected: 4,
+        errorMessage: 'too old',
+      });
+      const json = Buffer.from('{"partialSuccess":{"rejectedDataPoints":"5","errorMessage":"dup"}}');
+      assert.deepEqual(decodePartialSuccessJson(json, 'metrics'), { rejected: 5, errorMessage: 'dup' });
+      // the traces field name is not the metrics one
+      assert.deepEqual(decodePartialSuccessJson(json, 'traces'), { rejected: 0, errorMessage: 'dup' });
     });
   });
 });

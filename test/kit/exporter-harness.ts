@@ -1,0 +1,48 @@
+import type { DiagLogger } from '@opentelemetry/api';
+import type { OtlpConfig, OtlpProtocol } from '../../src/config/types';
+
+/**
+ * Test kit: what the OTLP exporter tests of every signal share: a configuration with a secret
+ * header, the three protocols, and the diagnostic lines captured.
+ *
+ *   diag.setLogger(captureLogger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+ *   new OtlpTraceExporter(otlpConfig(rx.endpoint, 'grpc', { timeoutMs: 1000 }));
+ *   linesFor(rx.endpoint)    // what was said about that endpoint: 'warn traces export to ...'
+ */
+
+/** The value of the `x-api-key` header: never to appear in a diagnostic or an error. */
+export const SECRET = 'super-secret-token-value';
+
+export const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
+
+export function otlpConfig(endpoint: string, protocol: OtlpProtocol, over: Partial<OtlpConfig> = {}): OtlpConfig {
+  return {
+    protocol,
+    endpoint,
+    headers: { 'x-api-key': SECRET, 'X-Tenant': 'acme' },
+    timeoutMs: 5000,
+    compression: 'none',
+    certificateFile: undefined,
+    clientKeyFile: undefined,
+    clientCertificateFile: undefined,
+    ...over,
+  };
+}
+
+/** diag output, captured as 'level message'. */
+export const lines: string[] = [];
+
+export const captureLogger: DiagLogger = {
+  error: (m, ...a) => lines.push(['error', m, ...a.map(String)].join(' ')),
+  warn: (m, ...a) => lines.push(['warn', m, ...a.map(String)].join(' ')),
+  info: (m, ...a) => lines.push(['info', m, ...a.map(String)].join(' ')),
+  debug: (m, ...a) => lines.push(['debug', m, ...a.map(String)].join(' ')),
+  verbose: (m, ...a) => lines.push(['verbose', m, ...a.map(String)].join(' ')),
+};
+
+/** Diagnostic lines about one endpoint: matched by origin (scheme, host, port), since a later
+ * receiver may get a closed one's port while that exporter's last line is still arriving. */
+export function linesFor(endpoint: string): string[] {
+  const origin = new URL(endpoint).origin;
+  return lines.filter((l) => l.includes(origin));
+}
