@@ -1,6 +1,8 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { gzipSync } from 'node:zlib';
-import type { Config, ExporterName, OtlpConfig } from '../config/types';
+import type { Config, OtlpConfig } from '../config/types';
+import { encodeMetricsRequestJson } from '../export/otlp/encode-metrics-json';
+import { encodeMetricsRequest } from '../export/otlp/encode-metrics-protobuf';
 import { encodeTraceRequestJson } from '../export/otlp/encode-json';
 import { encodeTraceRequest } from '../export/otlp/encode-protobuf';
 import { explainFailure, printableTarget, type Signal } from '../export/otlp/explain';
@@ -10,6 +12,7 @@ import type { AttemptOutcome } from '../export/otlp/retry';
 import type { OtlpTransport } from '../export/otlp/transport';
 import { newSpanId, newTraceId } from '../sdk/ids';
 import { createResource } from '../sdk/resource';
+import type { ResourceMetrics } from '../metrics/data';
 import type { SpanData } from '../sdk/span-data';
 import { printable, secretsOf } from '../secrets';
 import { VERSION } from '../version';
@@ -23,6 +26,8 @@ import { VERSION } from '../version';
 
 const PROBE_TIMEOUT_MS = 2000;
 export const PROBE_SPAN_NAME = 'otelite doctor probe';
+export const PROBE_METRIC_NAME = 'otelite.doctor.probe';
+const PROBE_SCOPE = { name: 'otelite/doctor', version: VERSION, schemaUrl: undefined };
 
 interface ProbeRequest {
   bytes: Uint8Array;
@@ -35,7 +40,7 @@ interface ProbeRequest {
 /** One signal the agent may export: adding metrics or logs is one more entry in SIGNALS. */
 interface SignalEntry {
   signal: Signal;
-  exporters(config: Config): readonly ExporterName[];
+  exporters(config: Config): readonly string[];
   otlp(config: Config): OtlpConfig;
   request(config: Config, json: boolean): ProbeRequest;
 }
@@ -61,8 +66,31 @@ function probeSpan(config: Config): SpanData {
     links: [],
     droppedLinksCount: 0,
     status: { code: SpanStatusCode.UNSET },
-    scope: { name: 'otelite/doctor', version: VERSION, schemaUrl: undefined },
+    scope: PROBE_SCOPE,
     resource: createResource({ serviceName: config.serviceName, attributes: config.resourceAttributes }),
+  };
+}
+
+/** One gauge point, value 1: the smallest valid metrics export, and it adds up to nothing in a backend. */
+function probeMetrics(config: Config, time: number): ResourceMetrics {
+  return {
+    resource: createResource({ serviceName: config.serviceName, attributes: config.resourceAttributes }),
+    scopeMetrics: [
+      {
+        scope: PROBE_SCOPE,
+        metrics: [
+          {
+            type: 'gauge',
+            name: PROBE_METRIC_NAME,
+            description: 'sent once by otelite doctor to check that metrics reach the backend',
+            unit: '1',
+            instrumentKind: 'gauge',
+            numberKind: 'int',
+            points: [{ attributes: {}, startTime: time, time, value: 1, exemplars: [] }],
+          },
+        ],
+      },
+    ],
   };
 }
 
@@ -80,11 +108,26 @@ const SIGNALS: readonly SignalEntry[] = [
       };
     },
   },
+  {
+    signal: 'metrics',
+    exporters: (config) => config.metrics.exporters,
+    otlp: (config) => config.metrics.otlp,
+    request: (config, json) => {
+      const time = Date.now();
+      const metrics = probeMetrics(config, time);
+      return {
+        bytes: json ? encodeMetricsRequestJson(metrics) : encodeMetricsRequest(metrics),
+        identity: `gauge "${PROBE_METRIC_NAME}" = 1 of service "${config.serviceName}" at ${new Date(time).toISOString()}`,
+        unit: 'data points',
+      };
+    },
+  },
 ];
 
 export interface CheckResult {
-  signal: Signal;
-  state: 'accepted' | 'failed' | 'skipped';
+  /** What was checked, as the Checks section names it: a signal, or `prometheus`. */
+  label: string;
+  state: 'passed' | 'failed' | 'skipped';
   /** One line: what happened, in the agent's words. */
   summary: string;
   /** For the verdict line: `traces reach <url> (HTTP 200)`, or the problem. */
@@ -96,10 +139,10 @@ function accepted(outcome: AttemptOutcome, otlp: OtlpConfig): string {
 }
 
 /** Rejected items of a successful response (OTLP partial success), if any. */
-function partialRejection(outcome: AttemptOutcome, otlp: OtlpConfig, unit: string): string | undefined {
+function partialRejection(outcome: AttemptOutcome, otlp: OtlpConfig, signal: Signal, unit: string): string | undefined {
   const body = outcome.body;
   if (body === undefined || body.length === 0) return undefined;
-  const ps = otlp.protocol === 'http/json' ? decodePartialSuccessJson(body) : decodePartialSuccess(body);
+  const ps = otlp.protocol === 'http/json' ? decodePartialSuccessJson(body, signal) : decodePartialSuccess(body);
   if (ps === undefined || !(ps.rejected > 0)) return undefined;
   const why = ps.errorMessage ? `: ${printable(ps.errorMessage, secretsOf(Object.values(otlp.headers)))}` : '';
   return `rejected ${ps.rejected} of 1 ${unit}${why}`;
@@ -111,11 +154,11 @@ async function probe(entry: SignalEntry, config: Config): Promise<CheckResult> {
   const target = { endpoint: otlp.endpoint, protocol: otlp.protocol, signal };
   const where = printableTarget(target);
   const over = `over ${otlp.protocol}`;
-  const fail = (problem: string): CheckResult => ({ signal, state: 'failed', summary: `FAILED ${over}: ${problem}`, headline: `${signal}: ${problem}` });
+  const fail = (problem: string): CheckResult => ({ label: signal, state: 'failed', summary: `FAILED ${over}: ${problem}`, headline: `${signal}: ${problem}` });
 
   let transport: OtlpTransport;
   try {
-    transport = createTransport(otlp);
+    transport = createTransport(otlp, signal);
   } catch (err) {
     return fail(`the exporter cannot start: ${(err as Error).message}; nothing would be sent`);
   }
@@ -129,11 +172,11 @@ async function probe(entry: SignalEntry, config: Config): Promise<CheckResult> {
     const outcome = await transport.send(body, { timeoutMs: PROBE_TIMEOUT_MS, compressed });
     if (!outcome.ok) return fail(explainFailure(outcome, target));
     const status = accepted(outcome, otlp);
-    const rejection = partialRejection(outcome, otlp, request.unit);
+    const rejection = partialRejection(outcome, otlp, signal, request.unit);
     if (rejection !== undefined) return fail(`${where} answered ${status} but ${rejection}`);
     return {
-      signal,
-      state: 'accepted',
+      label: signal,
+      state: 'passed',
       summary: `accepted ${over} by ${where} (${status}): ${request.identity}`,
       headline: `${signal} reach ${where} (${status})`,
     };
@@ -144,18 +187,22 @@ async function probe(entry: SignalEntry, config: Config): Promise<CheckResult> {
 }
 
 function skipped(signal: Signal, why: string): CheckResult {
-  return { signal, state: 'skipped', summary: `skipped: ${why}`, headline: `${signal} not checked: ${why}` };
+  return { label: signal, state: 'skipped', summary: `skipped: ${why}`, headline: `${signal} not checked: ${why}` };
 }
 
-/** Every signal's check, in order; skipped when the agent is disabled or the signal is not exported over OTLP. */
-export async function checkSignals(config: Config): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
-  for (const entry of SIGNALS) {
-    const exporters = entry.exporters(config);
-    if (config.disabled) results.push(skipped(entry.signal, 'the agent is disabled (OTEL_SDK_DISABLED=true)'));
-    else if (!exporters.includes('otlp')) {
-      results.push(skipped(entry.signal, `the ${entry.signal} exporters (${exporters.join(', ') || 'none'}) do not include otlp`));
-    } else results.push(await probe(entry, config));
-  }
-  return results;
+/**
+ * Every signal's check, in order; skipped when the agent is disabled or the signal is not exported
+ * over OTLP. The probes run at once: the doctor answers within one probe's timeout.
+ */
+export function checkSignals(config: Config): Promise<CheckResult[]> {
+  return Promise.all(
+    SIGNALS.map((entry) => {
+      const exporters = entry.exporters(config);
+      if (config.disabled) return skipped(entry.signal, 'the agent is disabled (OTEL_SDK_DISABLED=true)');
+      if (!exporters.includes('otlp')) {
+        return skipped(entry.signal, `the ${entry.signal} exporters (${exporters.join(', ') || 'none'}) do not include otlp`);
+      }
+      return probe(entry, config);
+    }),
+  );
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config/types';
 import { maskSecrets, secretsOf } from '../secrets';
 import { VERSION } from '../version';
 import { describeConfig } from './describe-config';
+import { checkPrometheus } from './doctor-port';
 import { checkSignals, type CheckResult } from './doctor-probe';
 
 /**
@@ -25,12 +26,12 @@ export async function doctor(env: NodeJS.ProcessEnv, write: (s: string) => void 
   const secrets = secretValues(env, config);
   const say = (s: string): void => write(maskSecrets(s, secrets));
 
-  const checks = await checkSignals(config);
+  const checks = (await Promise.all([checkSignals(config), checkPrometheus(config)])).flat();
   const { line, status } = verdict(config, checks, warnings.length);
   say(`otelite doctor: ${line}\n`);
 
   say('\nChecks\n');
-  for (const check of checks) say(`  ${check.signal}: ${check.summary}\n`);
+  for (const check of checks) say(`  ${check.label}: ${check.summary}\n`);
 
   say(`\notelite ${VERSION} (node ${process.version})\n\n`);
   say(describeConfig(config));
@@ -51,7 +52,7 @@ function verdict(config: Config, checks: readonly CheckResult[], warnings: numbe
     return { line: 'DISABLED — OTEL_SDK_DISABLED=true: the agent does not start and nothing will be sent', status: 0 };
   }
   const failed = checks.filter((c) => c.state === 'failed');
-  const passed = checks.filter((c) => c.state === 'accepted');
+  const passed = checks.filter((c) => c.state === 'passed');
   const skipped = checks.filter((c) => c.state === 'skipped');
   const others = (list: readonly CheckResult[]): string => list.map((c) => `; ${c.headline}`).join('');
   const seeWarnings = warnings > 0 ? `; ${plural(warnings, 'configuration warning')} (see Warnings below)` : '';

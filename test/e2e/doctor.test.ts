@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { runCli } from '../kit/cli';
 import { startReceiver, type ReceivedRequest, type Reply } from '../kit/otlp-receiver';
 import { FIXTURES } from '../kit/paths';
-import { closedPort } from '../kit/servers';
+import { closedPort, freePort } from '../kit/servers';
 
 /**
  * `otelite doctor` as users run it (bin/otelite, a clean environment) against real sockets: a
@@ -16,17 +16,28 @@ import { closedPort } from '../kit/servers';
  * rejected, a doubled path).
  */
 
-/** A collector's answers: 404 off /v1/traces, 400 for an export with nothing in it, else the default success. */
+const OTLP_PATHS = [
+  '/v1/traces',
+  '/v1/metrics',
+  '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+];
+
+/** A collector's answers: 404 off the OTLP paths, 400 for an export with nothing in it, else the default success. */
 function likeACollector(request: ReceivedRequest): Reply | undefined {
-  if (request.path !== '/v1/traces' && !request.path.includes('TraceService')) return { status: 404, body: '404 page not found\n', contentType: 'text/plain' };
-  if (request.spans.length === 0) return request.path.includes('TraceService') ? { grpcStatus: 3, grpcMessage: 'empty request' } : { status: 400 };
+  if (!OTLP_PATHS.includes(request.path)) return { status: 404, body: '404 page not found\n', contentType: 'text/plain' };
+  const empty = request.signal === 'metrics' ? request.metrics.length === 0 : request.spans.length === 0;
+  if (empty) return request.path.endsWith('/Export') ? { grpcStatus: 3, grpcMessage: 'empty request' } : { status: 400 };
   return undefined;
 }
 
+/** The first line's end when the metrics probe fails the same way as the traces probe (both go to the same place). */
+const METRICS_TOO = '; 1 more problem below';
+
 const firstLine = (stdout: string): string => stdout.split('\n')[0] ?? '';
 
-async function listening<T extends net.Server | http2.Http2Server>(server: T): Promise<{ server: T; port: number }> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+async function listening<T extends net.Server | http2.Http2Server>(server: T, port = 0): Promise<{ server: T; port: number }> {
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { server, port: (server.address() as net.AddressInfo).port };
 }
 
@@ -39,23 +50,30 @@ describe('otelite doctor (e2e)', function () {
   this.timeout(20_000);
 
   for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as const) {
-    it(`${protocol}: sends one synthetic span the receiver decodes, says OK first and exits 0`, async function () {
+    it(`${protocol}: sends one synthetic span and one metric point the receiver decodes, says OK first and exits 0`, async function () {
       const rx = await startReceiver({ protocol, respond: likeACollector });
       try {
         const r = await runCli(['--service-name', 'doc-svc', '--protocol', protocol, '--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], {
           OTEL_EXPORTER_OTLP_COMPRESSION: protocol === 'grpc' ? 'gzip' : 'none',
         });
         const status = protocol === 'grpc' ? 'gRPC OK' : 'HTTP 200';
-        assert.equal(firstLine(r.stdout), `otelite doctor: OK — traces reach ${rx.endpoint} (${status})`, r.stdout);
+        assert.equal(firstLine(r.stdout), `otelite doctor: OK — traces reach ${rx.endpoint} (${status}); metrics reach ${rx.metricsEndpoint} (${status})`, r.stdout);
         assert.equal(r.code, 0, r.stdout + r.stderr);
-        assert.equal(rx.requests.length, 1, 'one attempt');
+        assert.equal(rx.requests.length, 2, 'one attempt per signal');
         assert.equal(rx.spans.length, 1);
+        assert.equal(rx.metrics.length, 1);
+        const metric = rx.metrics[0]!;
+        assert.equal(metric.name, 'otelite.doctor.probe');
+        assert.equal(metric.type, 'gauge');
+        assert.equal(Number(metric.points[0]!.value), 1);
+        assert.equal(metric.resource.attributes['service.name'], 'doc-svc');
+        assert.match(r.stdout, /^ {2}metrics: accepted over \S+ by \S+ \(.+\): gauge "otelite\.doctor\.probe" = 1 of service "doc-svc" at \d{4}-/m);
         const span = rx.spans[0]!;
         assert.equal(span.name, 'otelite doctor probe');
         assert.equal(span.resource.attributes['service.name'], 'doc-svc');
         // the user can find it in their backend by the trace id the doctor prints
         assert.match(r.stdout, new RegExp(`trace id ${span.traceId}`));
-        if (protocol === 'grpc') assert.equal(rx.requests[0]!.compressed, true, 'the configured compression is used');
+        if (protocol === 'grpc') assert.deepEqual(rx.requests.map((q) => q.compressed), [true, true], 'the configured compression is used');
       } finally {
         await rx.close();
       }
@@ -93,8 +111,10 @@ describe('otelite doctor (e2e)', function () {
       assert.equal(
         firstLine(r.stdout),
         `otelite doctor: PROBLEM — traces: http://127.0.0.1:${port} does not speak gRPC (it answered like an HTTP/1.1 server); ` +
-          'OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318: point the endpoint at the collector\'s OTLP/gRPC port, or set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf',
+          'OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318: point the endpoint at the collector\'s OTLP/gRPC port, or set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf' +
+          METRICS_TOO,
       );
+      assert.match(r.stdout, new RegExp(`^ {2}metrics: FAILED over grpc: http://127\\.0\\.0\\.1:${port} does not speak gRPC`, 'm'));
       assert.doesNotMatch(r.stdout, /ERR_HTTP2|reachable|\bok\b/i);
       assert.equal(r.code, 1);
     } finally {
@@ -122,7 +142,7 @@ describe('otelite doctor (e2e)', function () {
     const r = await runCli(['--endpoint', `http://127.0.0.1:${port}`, 'doctor']);
     assert.equal(
       firstLine(r.stdout),
-      `otelite doctor: PROBLEM — traces: nothing listens on 127.0.0.1:${port}: is the collector running (OTLP/HTTP usually listens on 4318)?`,
+      `otelite doctor: PROBLEM — traces: nothing listens on 127.0.0.1:${port}: is the collector running (OTLP/HTTP usually listens on 4318)?${METRICS_TOO}`,
     );
     assert.equal(r.code, 1);
   });
@@ -135,8 +155,10 @@ describe('otelite doctor (e2e)', function () {
       const r = await runCli(['--endpoint', `http://127.0.0.1:${port}`, 'doctor']);
       const took = Date.now() - started;
       assert.match(firstLine(r.stdout), new RegExp(`^otelite doctor: PROBLEM — traces: http://127\\.0\\.0\\.1:${port}/v1/traces did not answer within 2000 ms`), r.stdout);
+      assert.match(r.stdout, new RegExp(`^ {2}metrics: FAILED over http/protobuf: http://127\\.0\\.0\\.1:${port}/v1/metrics did not answer within 2000 ms`, 'm'));
       assert.equal(r.code, 1);
-      assert.ok(took >= 2000 && took < 5000, `took ${took} ms`);
+      // The two probes wait at the same time: one timeout, not two.
+      assert.ok(took >= 2000 && took < 4000, `took ${took} ms`);
     } finally {
       for (const s of sockets) s.destroy();
       await close(server);
@@ -155,11 +177,13 @@ describe('otelite doctor (e2e)', function () {
       assert.equal(
         firstLine(untrusted.stdout),
         `otelite doctor: PROBLEM — traces: the TLS certificate of 127.0.0.1:${rx.port} is not trusted (self-signed certificate): ` +
-          'set OTEL_EXPORTER_OTLP_CERTIFICATE to the PEM file of the CA that signed it',
+          'set OTEL_EXPORTER_OTLP_CERTIFICATE to the PEM file of the CA that signed it' +
+          METRICS_TOO,
       );
       assert.equal(untrusted.code, 1);
       const trusted = await runCli(['--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], { OTEL_EXPORTER_OTLP_CERTIFICATE: cert });
-      assert.equal(firstLine(trusted.stdout), `otelite doctor: OK — traces reach ${rx.endpoint} (HTTP 200)`, trusted.stdout);
+      // The generic certificate serves both signals.
+      assert.equal(firstLine(trusted.stdout), `otelite doctor: OK — traces reach ${rx.endpoint} (HTTP 200); metrics reach ${rx.metricsEndpoint} (HTTP 200)`, trusted.stdout);
       assert.equal(trusted.code, 0);
       // plain HTTP against the TLS port
       const plain = await runCli(['--endpoint', `http://127.0.0.1:${rx.port}`, 'doctor']);
@@ -176,7 +200,7 @@ describe('otelite doctor (e2e)', function () {
       const r = await runCli(['--endpoint', `https://127.0.0.1:${rx.port}`, 'doctor']);
       assert.equal(
         firstLine(r.stdout),
-        `otelite doctor: PROBLEM — traces: 127.0.0.1:${rx.port} does not speak TLS (it answered in plain text): use http:// instead of https:// in the endpoint`,
+        `otelite doctor: PROBLEM — traces: 127.0.0.1:${rx.port} does not speak TLS (it answered in plain text): use http:// instead of https:// in the endpoint${METRICS_TOO}`,
       );
       assert.doesNotMatch(r.stdout, /SSL routines|EPROTO/);
       assert.equal(r.code, 1);
@@ -195,7 +219,8 @@ describe('otelite doctor (e2e)', function () {
       assert.equal(
         firstLine(r.stdout),
         `otelite doctor: PROBLEM — traces: ${rx.endpoint} rejected the export with HTTP 401 Unauthorized: invalid API key: ` +
-          'check the credentials in OTEL_EXPORTER_OTLP_HEADERS',
+          'check the credentials in OTEL_EXPORTER_OTLP_HEADERS' +
+          METRICS_TOO,
       );
       assert.equal(r.code, 1);
     } finally {
@@ -227,6 +252,104 @@ describe('otelite doctor (e2e)', function () {
     }
   });
 
+  describe('metrics', function () {
+    it('go where the OTEL_EXPORTER_OTLP_METRICS_* variables say: their own endpoint, protocol and headers, the header value hidden', async function () {
+      const traces = await startReceiver({ protocol: 'http/protobuf', respond: likeACollector });
+      const metrics = await startReceiver({ protocol: 'grpc', respond: likeACollector });
+      try {
+        const r = await runCli(['--endpoint', traces.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], {
+          OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: metrics.endpoint,
+          OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
+          OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-metrics-key=m3tr1cs-s3cret',
+        });
+        assert.equal(firstLine(r.stdout), `otelite doctor: OK — traces reach ${traces.endpoint} (HTTP 200); metrics reach ${metrics.endpoint} (gRPC OK)`, r.stdout);
+        assert.equal(r.code, 0, r.stdout);
+        assert.deepEqual(traces.requests.map((q) => q.path), ['/v1/traces']);
+        assert.deepEqual(metrics.requests.map((q) => q.signal), ['metrics']);
+        assert.equal(metrics.requests[0]!.headers['x-metrics-key'], 'm3tr1cs-s3cret');
+        assert.equal(traces.requests[0]!.headers['x-metrics-key'], undefined, 'the metrics headers are for metrics only');
+        assert.ok(!(r.stdout + r.stderr).includes('m3tr1cs-s3cret'), 'secret printed');
+        const metricsSection = r.stdout.slice(r.stdout.indexOf('\nOTLP metrics\n'));
+        assert.match(metricsSection, /protocol:\s+grpc\n/);
+        assert.match(metricsSection, /headers:\s+x-metrics-key=\*\*\*\n/);
+      } finally {
+        await traces.close();
+        await metrics.close();
+      }
+    });
+
+    it('a metrics endpoint that is down is a problem of its own while traces arrive (exit 1)', async function () {
+      const rx = await startReceiver({ protocol: 'http/protobuf', respond: likeACollector });
+      const port = await closedPort();
+      try {
+        const r = await runCli(['--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], {
+          OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${port}/v1/metrics`,
+        });
+        assert.equal(
+          firstLine(r.stdout),
+          `otelite doctor: PROBLEM — metrics: nothing listens on 127.0.0.1:${port}: is the collector running (OTLP/HTTP usually listens on 4318)?`,
+        );
+        assert.match(r.stdout, /^ {2}traces: accepted over http\/protobuf/m);
+        assert.equal(rx.spans.length, 1);
+        assert.equal(r.code, 1);
+      } finally {
+        await rx.close();
+      }
+    });
+
+    it('a partial success names the rejected data point, decoded for the metrics signal over http/json (exit 1)', async function () {
+      const rx = await startReceiver({
+        protocol: 'http/json',
+        respond: (q) => (q.signal === 'metrics' ? { partialSuccess: { rejectedDataPoints: 1, errorMessage: 'point too old' } } : undefined),
+      });
+      try {
+        const r = await runCli(['--protocol', 'http/json', '--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor']);
+        assert.equal(firstLine(r.stdout), `otelite doctor: PROBLEM — metrics: ${rx.metricsEndpoint} answered HTTP 200 but rejected 1 of 1 data points: point too old`);
+        assert.equal(r.code, 1);
+      } finally {
+        await rx.close();
+      }
+    });
+
+    it('prometheus: says which URL will be served and that its port is free, and releases it (exit 0)', async function () {
+      const port = await freePort();
+      const r = await runCli(['--exporter', 'none', 'doctor'], {
+        OTEL_METRICS_EXPORTER: 'prometheus',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      });
+      const url = `http://127.0.0.1:${port}/metrics`;
+      assert.match(firstLine(r.stdout), new RegExp(`^otelite doctor: OK — Prometheus can scrape ${url.replace(/\./g, '\\.')} \\(port free\\); traces not checked: `), r.stdout);
+      assert.match(r.stdout, /^ {2}metrics: skipped: the metrics exporters \(prometheus\) do not include otlp$/m);
+      assert.match(r.stdout, new RegExp(`^ {2}prometheus: the app will serve ${url.replace(/\./g, '\\.')} for Prometheus to scrape`, 'm'));
+      assert.match(r.stdout, new RegExp(`prometheus endpoint:\\s+${url.replace(/\./g, '\\.')}\n`));
+      assert.equal(r.code, 0, r.stdout);
+      const { server } = await listening(net.createServer(), port);
+      await close(server);
+    });
+
+    it('prometheus: a port already in use is a problem, with the variable to change (exit 1)', async function () {
+      const { server, port } = await listening(net.createServer());
+      try {
+        const r = await runCli(['--exporter', 'none', 'doctor'], {
+          OTEL_METRICS_EXPORTER: 'otlp,prometheus',
+          OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+          OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+          OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${await closedPort()}/v1/metrics`,
+        });
+        const problem =
+          `prometheus: cannot serve http://127.0.0.1:${port}/metrics: port ${port} on 127.0.0.1 is already in use ` +
+          '(by another process, or by the app already running with otelite); set OTEL_EXPORTER_PROMETHEUS_PORT to a free port';
+        assert.match(firstLine(r.stdout), /^otelite doctor: PROBLEM — metrics: nothing listens on /, r.stdout);
+        assert.match(firstLine(r.stdout), /; 1 more problem below$/);
+        assert.ok(r.stdout.includes(`\n  ${problem.replace('prometheus: ', 'prometheus: FAILED: ')}\n`), r.stdout);
+        assert.equal(r.code, 1);
+      } finally {
+        await close(server);
+      }
+    });
+  });
+
   it('OTEL_SDK_DISABLED=true: nothing will be sent, nothing is probed, exit 0', async function () {
     const rx = await startReceiver({ protocol: 'http/protobuf', respond: likeACollector });
     try {
@@ -241,9 +364,14 @@ describe('otelite doctor (e2e)', function () {
   });
 
   it('--exporter console: the check is skipped, never called ok', async function () {
-    const r = await runCli(['--exporter', 'console', 'doctor']);
-    assert.match(firstLine(r.stdout), /^otelite doctor: NOTHING CHECKED — traces not checked: the traces exporters \(console\) do not include otlp$/, r.stdout);
+    const r = await runCli(['--exporter', 'console', 'doctor'], { OTEL_METRICS_EXPORTER: 'console' });
+    assert.match(
+      firstLine(r.stdout),
+      /^otelite doctor: NOTHING CHECKED — traces not checked: the traces exporters \(console\) do not include otlp; metrics not checked: the metrics exporters \(console\) do not include otlp$/,
+      r.stdout,
+    );
     assert.match(r.stdout, /^ {2}traces: skipped: /m);
+    assert.match(r.stdout, /^ {2}metrics: skipped: /m);
     assert.doesNotMatch(r.stdout, /\bOK\b|reachable|accepted/);
     assert.equal(r.code, 0, r.stdout);
   });
