@@ -8,9 +8,12 @@ import { sanitizeValue } from '../sdk/attributes';
  * order-independent too).
  *
  * Computing a key sorts and walks the keys; an app that passes the same attribute object again
- * (a module-level constant, the common case) gets its key from a WeakMap instead. The cache
- * remembers the values it saw, so an app that mutates its object between calls gets a new key,
- * never a wrong series; objects holding arrays are never cached (an array can change inside).
+ * (a module-level constant, the common case) gets its key from a cache instead: the last object
+ * seen, then a WeakMap. An object enters the WeakMap only when it comes back (it is among the
+ * last RECENT objects computed): putting every fresh object in a WeakMap would cost more than
+ * computing its key. The cache remembers the values it saw, so an app that mutates its object
+ * between calls gets a new key, never a wrong series; objects holding arrays are never cached
+ * (an array can change inside).
  */
 
 export interface AttributeLimits {
@@ -27,18 +30,35 @@ interface Cached {
 /** The key of the empty attribute set (no attributes, or none valid). */
 export const EMPTY_KEY = '';
 
+/** How many recently computed objects are remembered to notice that one comes back. */
+const RECENT = 64;
+
 export class AttributeIdentity {
   private readonly cache = new WeakMap<Attributes, Cached>();
+  private lastInput: Attributes | undefined;
+  private lastCached: Cached | undefined;
+  /** The objects whose key was computed last (a ring): strong references, but a bounded few. */
+  private readonly recent: Array<Attributes | undefined> = new Array<Attributes | undefined>(RECENT).fill(undefined);
+  private recentNext = 0;
 
   constructor(private readonly limits: AttributeLimits) {}
 
   /** The series key of `input`; never throws, whatever the app passes. */
   keyOf(input: Attributes | undefined): string {
     if (input === undefined || input === null || typeof input !== 'object') return EMPTY_KEY;
-    const cached = this.cache.get(input);
-    if (cached !== undefined && unchanged(input, cached)) return cached.key;
+    let cached = input === this.lastInput ? this.lastCached : this.cache.get(input);
+    if (cached !== undefined && unchanged(input, cached)) {
+      this.lastInput = input;
+      this.lastCached = cached;
+      return cached.key;
+    }
     try {
-      return this.compute(input);
+      const key = this.compute(input);
+      if (this.cameBack(input)) {
+        cached = snapshot(input, key);
+        if (cached !== undefined) this.cache.set(input, cached);
+      }
+      return key;
     } catch {
       return EMPTY_KEY; // a Proxy whose traps throw
     }
@@ -56,25 +76,63 @@ export class AttributeIdentity {
     return out;
   }
 
+  /**
+   * The key: each valid attribute in key order as its name and value, length-prefixed, so that
+   * no name or value can forge another set's key (cheaper than JSON-quoting everything).
+   */
   private compute(input: Attributes): string {
-    const entries = this.validEntries(input);
+    const names = Object.keys(input);
+    if (!isSorted(names)) names.sort();
+    const countLimit = this.limits.attributeCountLimit;
+    const lengthLimit = this.limits.attributeValueLengthLimit;
     let key = EMPTY_KEY;
-    let cacheable = true;
-    for (const [name, value] of entries) {
-      // JSON quoting keeps a key or string value containing the separators from colliding.
-      key += JSON.stringify(name) + ':' + JSON.stringify(value) + ',';
-      if (typeof value === 'object') cacheable = false;
-    }
-    if (cacheable) {
-      const keys: string[] = [];
-      const values: unknown[] = [];
-      for (const name in input) {
-        keys.push(name);
-        values.push(input[name]);
+    let count = 0;
+    for (let i = 0; i < names.length && count < countLimit; i++) {
+      const name = names[i]!;
+      if (name.length === 0) continue;
+      let value: unknown;
+      try {
+        value = input[name];
+      } catch {
+        continue; // a throwing getter
       }
-      this.cache.set(input, { key, keys, values });
+      const prefix = name.length + ':' + name;
+      switch (typeof value) {
+        case 'string': {
+          const cut = value.length > lengthLimit ? (sanitizeValue(value, lengthLimit) as string) : value;
+          key += prefix + 's' + cut.length + ':' + cut;
+          break;
+        }
+        case 'number':
+          key += prefix + 'n' + value + ';';
+          break;
+        case 'boolean':
+          key += prefix + (value ? 'T' : 'F');
+          break;
+        default: {
+          const valid = sanitizeValue(value, lengthLimit);
+          if (valid === undefined) continue;
+          const json = JSON.stringify(valid);
+          key += prefix + 'a' + json.length + ':' + json;
+        }
+      }
+      count++;
     }
     return key;
+  }
+
+  /** Whether `input` is among the objects computed recently (and remembers it if not). */
+  private cameBack(input: Attributes): boolean {
+    const recent = this.recent;
+    for (let i = 0; i < RECENT; i++) {
+      if (recent[i] === input) {
+        recent[i] = undefined;
+        return true;
+      }
+    }
+    recent[this.recentNext] = input;
+    this.recentNext = (this.recentNext + 1) % RECENT;
+    return false;
   }
 
   /** The valid attributes of `input`, sorted by key, at most the count limit of them. */
@@ -95,6 +153,24 @@ export class AttributeIdentity {
     }
     return out;
   }
+}
+
+function isSorted(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (names[i - 1]! > names[i]!) return false;
+  return true;
+}
+
+/** What the cache keeps of `input`: its keys and values as now; undefined if it holds an array. */
+function snapshot(input: Attributes, key: string): Cached | undefined {
+  const keys: string[] = [];
+  const values: unknown[] = [];
+  for (const name in input) {
+    const value = input[name];
+    if (typeof value === 'object' && value !== null) return undefined;
+    keys.push(name);
+    values.push(value);
+  }
+  return { key, keys, values };
 }
 
 /** Whether `input` still has exactly the enumerable keys and values it had when cached. */

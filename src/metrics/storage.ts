@@ -17,7 +17,7 @@ export interface Cell {
 }
 
 export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
-/** Computed keys start with a quote (attribute-set.ts), so this one cannot collide. */
+/** Computed keys start with a digit (attribute-set.ts), so this one cannot collide. */
 const OVERFLOW_KEY = '\u0000overflow';
 const NO_EXEMPLARS: readonly Exemplar[] = Object.freeze([]);
 

@@ -112,6 +112,16 @@ describe('metrics SDK: instruments through the API', () => {
     assert.equal(points[0]!.value, 4);
   });
 
+  it('attribute sets whose names or values contain separators never share a series', async () => {
+    const { meter, collect } = setup();
+    const counter = meter.createCounter('tricky');
+    const sets = [{ a: 'x', b: 'y' }, { a: 'x1:bsy' }, { 'a': 1, '1': 'a' }, { a: '1' }, { a: 1 }, { a: true }, { a: 'true' }, { a: [1] }, { a: '[1]' }];
+    for (let round = 0; round < 3; round++) for (const set of sets) counter.add(1, set);
+    const points = (metricNamed(await collect(), 'tricky') as SumMetric).points;
+    assert.equal(points.length, sets.length);
+    assert.ok(points.every((p) => p.value === 3));
+  });
+
   it('a cached attribute object that the app mutates counts in its new series', async () => {
     const { meter, collect } = setup();
     const counter = meter.createCounter('mutated');

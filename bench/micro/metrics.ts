@@ -1,0 +1,86 @@
+/**
+ * Micro-benchmark: recording one measurement, with an attribute object the app keeps (a module
+ * constant) and with a fresh object each call, on a counter and a histogram (default
+ * boundaries). otelite's MeterProvider vs the official @opentelemetry/sdk-metrics MeterProvider,
+ * each with one cumulative reader that never collects (so both aggregate every measurement).
+ * otelite runs with exemplars off like the official SDK (which has none); one more case shows
+ * the default filter (trace_based) outside any span.
+ *
+ *   npx tsc -p tsconfig.json && node build/bench/micro/metrics.js [--quick] [--json]
+ */
+import type { Attributes } from '@opentelemetry/api';
+import type { AggregationTemporality, ExemplarFilter, ResourceMetrics } from '../../src/metrics/data';
+import { MeterProvider } from '../../src/metrics/meter-provider';
+import type { MetricReader } from '../../src/metrics/reader';
+import { benchRequire } from '../lib/paths';
+import { runMain, type Case } from './harness';
+import { officialResource } from './official';
+import { RESOURCE_ATTRIBUTES } from './span';
+
+/** What an HTTP server metric carries. */
+const ATTRIBUTES: Attributes = { 'http.request.method': 'GET', 'http.route': '/api/users/:id', 'http.response.status_code': 200 };
+const fresh = (): Attributes => ({ 'http.request.method': 'GET', 'http.route': '/api/users/:id', 'http.response.status_code': 200 });
+
+const idleReader: MetricReader = {
+  temporality: (): AggregationTemporality => 'cumulative',
+  attach: (_collect: () => Promise<ResourceMetrics>) => undefined,
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+interface OfficialInstruments {
+  counter: { add(v: number, a?: Attributes): void };
+  histogram: { record(v: number, a?: Attributes): void };
+}
+
+function official(): OfficialInstruments {
+  const sdk = benchRequire('@opentelemetry/sdk-metrics') as { MeterProvider: new (o: any) => any; MetricReader: new () => any };
+  class IdleReader extends (sdk.MetricReader as new () => object) {
+    protected onForceFlush(): Promise<void> {
+      return Promise.resolve();
+    }
+    protected onShutdown(): Promise<void> {
+      return Promise.resolve();
+    }
+  }
+  const provider = new sdk.MeterProvider({ resource: officialResource(RESOURCE_ATTRIBUTES), readers: [new IdleReader()] });
+  const meter = provider.getMeter('bench', '1.0.0');
+  return { counter: meter.createCounter('http.server.requests'), histogram: meter.createHistogram('http.server.request.duration', { unit: 'ms' }) };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+function otelite(exemplarFilter: ExemplarFilter): OfficialInstruments {
+  const provider = new MeterProvider({
+    resource: { attributes: RESOURCE_ATTRIBUTES, schemaUrl: undefined },
+    readers: [idleReader],
+    histogramAggregation: 'explicit_bucket_histogram',
+    exemplarFilter,
+  });
+  const meter = provider.getMeter('bench', '1.0.0');
+  return { counter: meter.createCounter('http.server.requests'), histogram: meter.createHistogram('http.server.request.duration', { unit: 'ms' }) };
+}
+
+function cases(): Case[] {
+  const o = otelite('always_off');
+  const withFilter = otelite('trace_based');
+  const f = official();
+  let v = 0;
+  // Values sweep the default buckets so the histogram does not always take the same branch.
+  const value = (): number => (v = (v + 37) % 1200);
+  return [
+    { name: 'metrics: counter.add, cached attributes (3)', unit: 'add', otelite: () => o.counter.add(1, ATTRIBUTES), official: () => f.counter.add(1, ATTRIBUTES) },
+    { name: 'metrics: counter.add, fresh attribute object (3)', unit: 'add', otelite: () => o.counter.add(1, fresh()), official: () => f.counter.add(1, fresh()) },
+    { name: 'metrics: histogram.record, cached attributes (3)', unit: 'record', otelite: () => o.histogram.record(value(), ATTRIBUTES), official: () => f.histogram.record(value(), ATTRIBUTES) },
+    { name: 'metrics: histogram.record, fresh attribute object (3)', unit: 'record', otelite: () => o.histogram.record(value(), fresh()), official: () => f.histogram.record(value(), fresh()) },
+    {
+      name: 'metrics: histogram.record, cached, exemplars trace_based, no span',
+      unit: 'record',
+      otelite: () => withFilter.histogram.record(value(), ATTRIBUTES),
+      official: () => f.histogram.record(value(), ATTRIBUTES),
+      note: 'otelite with its default exemplar filter (outside a span); the official SDK has no exemplars',
+    },
+  ];
+}
+
+if (require.main === module) runMain('metrics record', cases);
