@@ -30,6 +30,12 @@ interface Cached {
 /** The key of the empty attribute set (no attributes, or none valid). */
 export const EMPTY_KEY = '';
 
+/** A level of names, then of their values; END holds the key of the set ending there. */
+type Trie = Map<unknown, Trie | string>;
+const END = Symbol('end');
+/** Attribute sets the trie remembers: those of several metrics at their cardinality limit. */
+const KNOWN_MAX = 16_384;
+
 /** How many recently computed objects are remembered to notice that one comes back. */
 const RECENT = 64;
 
@@ -40,6 +46,8 @@ export class AttributeIdentity {
   /** The objects whose key was computed last (a ring): strong references, but a bounded few. */
   private readonly recent: Array<Attributes | undefined> = new Array<Attributes | undefined>(RECENT).fill(undefined);
   private recentNext = 0;
+  private trie: Trie = new Map();
+  private knownSets = 0;
 
   constructor(private readonly limits: AttributeLimits) {}
 
@@ -53,7 +61,9 @@ export class AttributeIdentity {
       return cached.key;
     }
     try {
-      const key = this.compute(input);
+      const names = Object.keys(input);
+      if (!isSorted(names)) names.sort();
+      const key = this.known(input, names);
       if (this.cameBack(input)) {
         cached = snapshot(input, key);
         if (cached !== undefined) this.cache.set(input, cached);
@@ -80,9 +90,7 @@ export class AttributeIdentity {
    * The key: each valid attribute in key order as its name and value, length-prefixed, so that
    * no name or value can forge another set's key (cheaper than JSON-quoting everything).
    */
-  private compute(input: Attributes): string {
-    const names = Object.keys(input);
-    if (!isSorted(names)) names.sort();
+  private compute(input: Attributes, names: readonly string[]): string {
     const countLimit = this.limits.attributeCountLimit;
     const lengthLimit = this.limits.attributeValueLengthLimit;
     let key = EMPTY_KEY;
@@ -121,6 +129,39 @@ export class AttributeIdentity {
     return key;
   }
 
+  /**
+   * The key of a fresh object whose names and values were met before, from a trie of names and
+   * values (Map lookups of strings whose hash is already known), else computed and remembered:
+   * a key built by concatenation has no hash yet, and hashing it for every storage's Map costs
+   * more than computing it. Only sets of primitive values go in; the trie is emptied when it
+   * holds KNOWN_MAX sets, so ever new values cannot grow it without bound.
+   */
+  private known(input: Attributes, names: readonly string[]): string {
+    let node = this.trie;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const value = input[name];
+      if (typeof value === 'object' && value !== null) return this.compute(input, names);
+      let byValue = node.get(name) as Trie | undefined;
+      if (byValue === undefined) node.set(name, (byValue = new Map()));
+      let next = byValue.get(value) as Trie | undefined;
+      if (next === undefined) byValue.set(value, (next = new Map()));
+      node = next;
+    }
+    const found = node.get(END) as string | undefined;
+    if (found !== undefined) return found;
+    if (this.knownSets >= KNOWN_MAX) {
+      this.trie = new Map();
+      this.knownSets = 0;
+      return this.compute(input, names);
+    }
+    // Flattened once here (the hash is computed on first use and kept with the string).
+    const key = flat(this.compute(input, names));
+    node.set(END, key);
+    this.knownSets++;
+    return key;
+  }
+
   /** Whether `input` is among the objects computed recently (and remembers it if not). */
   private cameBack(input: Attributes): boolean {
     const recent = this.recent;
@@ -153,6 +194,13 @@ export class AttributeIdentity {
     }
     return out;
   }
+}
+
+/** A flat copy of a string built by concatenation, so that hashing it does not walk pieces. */
+function flat(s: string): string {
+  // Number() reads the whole string, which makes V8 flatten it in place.
+  void Number(s);
+  return s;
 }
 
 function isSorted(names: readonly string[]): boolean {

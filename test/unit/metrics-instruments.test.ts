@@ -122,6 +122,29 @@ describe('metrics SDK: instruments through the API', () => {
     assert.ok(points.every((p) => p.value === 3));
   });
 
+  it('fresh attribute objects find their series by value and type, a set and its prefix apart', async () => {
+    const { meter, collect } = setup();
+    const counter = meter.createCounter('fresh_sets');
+    for (let round = 0; round < 3; round++) {
+      counter.add(1, { a: 1 });
+      counter.add(1, { a: '1' });
+      counter.add(1, { a: true });
+      counter.add(1, { b: 2, a: 1 });
+      counter.add(1, { a: 1, b: 2 });
+      counter.add(1, { a: 1, b: undefined });
+    }
+    const points = pointsByAttributes((metricNamed(await collect(), 'fresh_sets') as SumMetric).points);
+    assert.deepEqual(
+      [...points].map(([k, p]) => [k, p.value]),
+      [
+        ['{"a":1}', 6],
+        ['{"a":"1"}', 3],
+        ['{"a":true}', 3],
+        ['{"a":1,"b":2}', 6],
+      ],
+    );
+  });
+
   it('a cached attribute object that the app mutates counts in its new series', async () => {
     const { meter, collect } = setup();
     const counter = meter.createCounter('mutated');
