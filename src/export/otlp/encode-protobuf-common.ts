@@ -35,7 +35,7 @@ export function keyBytes(key: string): Uint8Array {
 }
 
 /** Copies the cached key field (tag, length, bytes) at `pos`. */
-export function putKey(buf: Buffer, pos: number, kb: Uint8Array): number {
+function putKey(buf: Buffer, pos: number, kb: Uint8Array): number {
   const n = kb.length;
   if (n > 16) {
     buf.set(kb, pos);
