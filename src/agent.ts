@@ -1,6 +1,6 @@
-import { context, diag, propagation, trace } from '@opentelemetry/api';
+import { context, diag, metrics, propagation, trace } from '@opentelemetry/api';
 import { readConfig } from './config';
-import { describeExport } from './config/describe';
+import { describeExport, describeMetricsExport } from './config/describe';
 import { didYouMean } from './config/suggest';
 import type { Config, HttpInstrumentationConfig } from './config/types';
 import { AsyncLocalStorageContextManager } from './context/als-context-manager';
@@ -10,11 +10,13 @@ import type { Instrumentation } from './instrument/types';
 import { createInstrumentations } from '../instrumentations';
 import { BatchSpanProcessor } from './export/batch-processor';
 import { SimpleSpanProcessor } from './export/simple-processor';
-import { installExitHooks, SHUTDOWN_DEADLINE_MS } from './lifecycle';
+import { installExitHooks, SHUTDOWN_DEADLINE_MS, type Flushable } from './lifecycle';
+import { LazyMeterProvider } from './metrics/lazy-meter-provider';
 import { createPropagator } from './propagation';
 import { MultiSpanProcessor, NOOP_PROCESSOR, type SpanProcessor } from './sdk/processor';
 import { TracerProvider } from './sdk/provider';
 import { createResource } from './sdk/resource';
+import type { ResourceData } from './sdk/span-data';
 import { createSampler, dropsEveryNewTrace } from './sdk/sampler';
 import { VERSION } from './version';
 
@@ -83,7 +85,48 @@ function startInstrumentations(config: Config, http: HttpInstrumentationConfig):
 function describe(config: Config): string {
   const sampler = config.sampler.name.includes('ratio') ? `${config.sampler.name}(${config.sampler.ratio})` : config.sampler.name;
   const propagators = config.propagators.length === 0 ? 'none' : config.propagators.join(',');
-  return `otelite ${VERSION} started: service=${config.serviceName} exporter=${describeExport(config)} sampler=${sampler} propagators=${propagators}`;
+  return `otelite ${VERSION} started: service=${config.serviceName} exporter=${describeExport(config)} metrics=${describeMetricsExport(config)} sampler=${sampler} propagators=${propagators}`;
+}
+
+/**
+ * Registers the MeterProvider when a metrics exporter is configured. The SDK itself loads when
+ * something first asks for a meter (LazyMeterProvider), or at once for the Prometheus endpoint,
+ * which must answer from the start.
+ */
+function startMetrics(config: Config, resource: ResourceData): LazyMeterProvider | undefined {
+  if (config.metrics.exporters.length === 0) return undefined;
+  const meters = new LazyMeterProvider(
+    () => (require('./metrics/setup') as typeof import('./metrics/setup')).createMeterProvider(config, resource),
+    (error) => diag.error('the metrics SDK could not start; metrics are off, spans go on', error),
+  );
+  if (!metrics.setGlobalMeterProvider(meters)) {
+    diag.warn('another OpenTelemetry SDK registered a MeterProvider first; metrics from the API may not reach otelite');
+    return undefined;
+  }
+  if (config.metrics.exporters.includes('prometheus')) meters.load();
+  return meters;
+}
+
+/**
+ * Spans and metrics flushed and shut down together, within the same exit deadline. When the
+ * event loop empties (`beforeExit`), metrics are flushed at most once per export interval: their
+ * export always has something to send (observable instruments), and it empties the loop again.
+ */
+function bothSignals(traces: TracerProvider, meters: LazyMeterProvider, intervalMs: number): Flushable {
+  let lastIdleFlush = -Infinity;
+  return {
+    forceFlush: () => Promise.all([traces.forceFlush(), meters.forceFlush()]).then(() => undefined),
+    flushWhenIdle: () => {
+      const now = Date.now();
+      if (now - lastIdleFlush < intervalMs) return traces.forceFlush();
+      // Counted from the end: an export slower than the interval must not start the next one.
+      const metricsDone = meters.forceFlush().finally(() => (lastIdleFlush = Date.now()));
+      lastIdleFlush = Infinity;
+      return Promise.all([traces.forceFlush(), metricsDone]).then(() => undefined);
+    },
+    shutdown: () => Promise.all([traces.shutdown(), meters.shutdown()]).then(() => undefined),
+    unexported: () => traces.unexported(),
+  };
 }
 
 export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefined {
@@ -97,8 +140,9 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefi
   installDiagLogger(config.logLevel);
   for (const warning of warnings) diag.warn(warning);
 
+  const resource = createResource({ serviceName: config.serviceName, attributes: config.resourceAttributes });
   const provider = new TracerProvider({
-    resource: createResource({ serviceName: config.serviceName, attributes: config.resourceAttributes }),
+    resource,
     sampler: createSampler(config.sampler),
     limits: config.limits,
     processor: createProcessors(config),
@@ -114,13 +158,15 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefi
   // When another SDK was registered first, its sampler decides, not ours: the instrumentations
   // may not assume new traces are dropped.
   startInstrumentations(config, { ...config.http, newTracesDropped: ours && dropsEveryNewTrace(config.sampler) });
-  const removeExitHooks = installExitHooks(provider, Math.min(SHUTDOWN_DEADLINE_MS, config.batch.exportTimeoutMs));
+  const meters = startMetrics(config, resource);
+  const signals = meters === undefined ? provider : bothSignals(provider, meters, config.metrics.intervalMs);
+  const removeExitHooks = installExitHooks(signals, Math.min(SHUTDOWN_DEADLINE_MS, config.batch.exportTimeoutMs));
   const agent: Agent = {
     config,
     provider,
     async shutdown() {
       removeExitHooks();
-      await provider.shutdown();
+      await signals.shutdown();
     },
   };
   (globalThis as AgentGlobal)[AGENT_KEY] = agent;

@@ -14,6 +14,12 @@ export interface Flushable {
   shutdown(): Promise<void>;
   /** What would be lost if the process ended now, for the line said when the deadline passes. */
   unexported?(): string | undefined;
+  /**
+   * The flush at `beforeExit`, when it differs from `forceFlush`: the export it starts is itself
+   * work that empties the event loop again, so a flush that always exports something (metrics)
+   * must not run at every `beforeExit`, or the process would never end.
+   */
+  flushWhenIdle?(): Promise<void>;
 }
 
 /** When an exit flush last ran out of time (0: never). */
@@ -25,10 +31,10 @@ let lastTimeout = 0;
  * a second time (a signal's flush, then the app's graceful end at beforeExit, would otherwise
  * wait for the same hung export twice); the flush is still started, unheld.
  */
-function withDeadline(target: Flushable, ms: number): Promise<void> {
+function withDeadline(target: Flushable, ms: number, idle = false): Promise<void> {
   // Exiting: retry back-offs end now, and a refused connection is not retried (src/exiting.ts).
   setExiting(true);
-  const work = target.forceFlush();
+  const work = idle && target.flushWhenIdle !== undefined ? target.flushWhenIdle() : target.forceFlush();
   if (lastTimeout !== 0 && Date.now() - lastTimeout < ms) {
     work.catch(() => undefined);
     setExiting(false);
@@ -76,7 +82,7 @@ export function installExitHooks(target: Flushable, deadlineMs = SHUTDOWN_DEADLI
   const onBeforeExit = (): void => {
     if (flushingAtExit) return;
     flushingAtExit = true;
-    void withDeadline(target, deadlineMs).then(() => {
+    void withDeadline(target, deadlineMs, true).then(() => {
       // A later beforeExit (after the app scheduled more work) flushes again.
       setImmediate(() => (flushingAtExit = false)).unref();
     });

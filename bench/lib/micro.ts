@@ -18,6 +18,7 @@ export const MICRO_FILES: { file: string; args: string[] }[] = [
   { file: 'context.js', args: [] },
   { file: 'propagation.js', args: [] },
   { file: 'encode.js', args: ['--compare'] },
+  { file: 'metrics.js', args: [] },
 ];
 
 export function microCommand(file: string, args: string[], quick: boolean): string {

@@ -16,6 +16,8 @@ export interface AppOptions {
   args?: string[];
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** `pipe` to talk to the app through `write` (default: no stdin). */
+  stdin?: 'ignore' | 'pipe';
 }
 
 export interface ExitInfo {
@@ -33,6 +35,8 @@ export interface RunningApp {
   /** Resolves with the first match of `pattern` in stdout+stderr, or rejects after `timeoutMs`. */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   kill(signal?: NodeJS.Signals): void;
+  /** Writes to the app's stdin (started with `stdin: 'pipe'`). */
+  write(text: string): void;
 }
 
 /** The environment of a test app: no OTEL_* or NODE_OPTIONS leaks in from the test runner. */
@@ -54,7 +58,7 @@ export function startApp(options: AppOptions): RunningApp {
   const child = spawn(process.execPath, [...nodeArgs, options.file, ...(options.args ?? [])], {
     env: cleanEnv(options.env ?? {}),
     cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
@@ -97,6 +101,10 @@ export function startApp(options: AppOptions): RunningApp {
     },
     kill(signal: NodeJS.Signals = 'SIGTERM') {
       child.kill(signal);
+    },
+    write(text: string) {
+      if (child.stdin === null) throw new Error('the app was started without stdin: pipe');
+      child.stdin.write(text);
     },
   };
 }
