@@ -4,6 +4,7 @@ import type { DecodedMetric, DecodedPoint } from '../kit/otlp-decoder';
 import { startReceiver, type Receiver, type ReceiverProtocol } from '../kit/otlp-receiver';
 import { FIXTURES } from '../kit/paths';
 import { runApp, startApp, type RunningApp } from '../kit/process';
+import { freePort, startPrometheus } from '../kit/servers';
 
 const APP = path.join(FIXTURES, 'metrics', 'app.cjs');
 
@@ -207,5 +208,43 @@ describe('metrics end to end: an app using only @opentelemetry/api, exported ove
     const total = logins.points.reduce((sum, p) => sum + num(p.value), 0);
     assert.equal(total, 2500, 'every measurement counted once');
     assert.equal(num(overflow[0].value), 2500 - (logins.points.length - 1));
+  });
+});
+
+describe('metrics end to end: OTEL_METRICS_EXPORTER=prometheus, scraped by a real Prometheus', function () {
+  this.timeout(60_000);
+
+  it("serves the API-only app's metrics from the start, with the agent's resource as target_info", async () => {
+    const port = await freePort();
+    const app = startApp({
+      file: APP,
+      preload: '--import',
+      stdin: 'pipe',
+      env: {
+        OTEL_SERVICE_NAME: 'metrics-prom',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_METRICS_EXPORTER: 'prometheus',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      },
+    });
+    const prometheus = await startPrometheus({ scrapeTargets: [`127.0.0.1:${port}`], scrapeIntervalMs: 500 });
+    try {
+      await app.waitForOutput(/ROUND 0/);
+      const requests = await prometheus.waitForQuery('app_requests_total{route="/checkout"}');
+      assert.equal(Number(requests[0].value[1]), 3);
+      assert.equal(requests[0].metric.otel_scope_name, 'shop');
+      const buckets = await prometheus.waitForQuery('app_duration_seconds_bucket{route="/checkout"}');
+      assert.deepEqual(Object.fromEntries(buckets.map((b) => [b.metric.le, Number(b.value[1])])), { '0.1': 1, '0.5': 2, '1': 2, '+Inf': 3 });
+      const target = await prometheus.waitForQuery('target_info');
+      assert.equal(target[0].metric.service_name, 'metrics-prom');
+      app.write('end\n');
+      const result = await app.exited;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, '');
+    } finally {
+      app.kill('SIGKILL');
+      await prometheus.stop();
+    }
   });
 });
