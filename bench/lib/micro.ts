@@ -19,6 +19,7 @@ export const MICRO_FILES: { file: string; args: string[] }[] = [
   { file: 'propagation.js', args: [] },
   { file: 'encode.js', args: ['--compare'] },
   { file: 'metrics.js', args: [] },
+  { file: 'metrics-collect.js', args: [] },
 ];
 
 export function microCommand(file: string, args: string[], quick: boolean): string {
