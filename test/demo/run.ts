@@ -18,6 +18,8 @@ import { formatTraces, spansIn } from './trace-tree';
  */
 const DEMO = path.join(REPO_ROOT, 'test', 'demo');
 const AGENT_ENV = { OTEL_TRACES_EXPORTER: 'console', OTELITE_CONSOLE_FORMAT: 'json', OTEL_LOG_LEVEL: 'warn' };
+/** A loaded machine (a CI run beside other work) can take many seconds to start two Node services. */
+const STARTUP_TIMEOUT_MS = 60_000;
 
 const REQUESTS: { method: 'GET' | 'POST'; path: string; body?: unknown }[] = [
   { method: 'GET', path: '/products/42' },
@@ -48,14 +50,14 @@ async function main(): Promise<void> {
   });
   const services: [string, RunningApp][] = [['inventory', inventory]];
   try {
-    const [, inventoryPort] = await inventory.waitForOutput(/inventory listening on (\d+)/);
+    const [, inventoryPort] = await inventory.waitForOutput(/inventory listening on (\d+)/, STARTUP_TIMEOUT_MS);
     const shop = startApp({
       file: path.join(DEMO, 'shop.mjs'),
       preload: '--import',
       env: { ...AGENT_ENV, OTEL_SERVICE_NAME: 'shop', INVENTORY_URL: `http://127.0.0.1:${inventoryPort}` },
     });
     services.push(['shop', shop]);
-    const [, shopPort] = await shop.waitForOutput(/shop listening on (\d+)/);
+    const [, shopPort] = await shop.waitForOutput(/shop listening on (\d+)/, STARTUP_TIMEOUT_MS);
     await database;
 
     console.log('Requests to the shop:\n');

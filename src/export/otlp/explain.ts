@@ -93,9 +93,12 @@ function wrongProtocol(w: Where, evidence: string): string {
 }
 
 /** The reason inside a transport's TLS error ("TLS connection failed: <reason> (<code>); check …"). */
+/** Node 24 and later append advice of their own to a certificate error; the sentence gives ours. */
+const NODE_CA_ADVICE = /;? ?if the root CA is installed locally, try running Node\.js with --use-system-ca/;
+
 function tlsReason(message: string): string {
   const m = /^TLS connection failed: (.*?)(?: \([A-Z0-9_]+\))?; check/.exec(message);
-  return (m !== null ? m[1]! : message).trim();
+  return (m !== null ? m[1]! : message).replace(NODE_CA_ADVICE, '').trim();
 }
 
 const UNTRUSTED = new Set([
