@@ -1,21 +1,6 @@
 import assert from 'node:assert/strict';
-import { DEFAULTS, readConfig, type Config } from '../../src/config';
-
-type Env = Record<string, string | undefined>;
-
-function clean(env: Env): Config {
-  const { config, warnings } = readConfig(env);
-  assert.deepEqual(warnings, []);
-  return config;
-}
-
-function warnedOnce(env: Env, variable: string): { config: Config; warning: string } {
-  const { config, warnings } = readConfig(env);
-  assert.equal(warnings.length, 1, `expected one warning, got ${JSON.stringify(warnings)}`);
-  const warning = warnings[0]!;
-  assert.ok(warning.startsWith(`${variable}=`) || warning.startsWith(`${variable} `), `warning should name ${variable}: ${warning}`);
-  return { config, warning };
-}
+import { DEFAULTS, readConfig } from '../../src/config';
+import { clean, warnedOnce } from '../kit/config-env';
 
 describe('config: metrics', () => {
   it('has the specification defaults', () => {

@@ -1,27 +1,7 @@
 import assert from 'node:assert/strict';
-import { DEFAULTS, DEFAULT_GRPC_ENDPOINT, readConfig, type Config } from '../../src/config';
+import { DEFAULTS, DEFAULT_GRPC_ENDPOINT, readConfig } from '../../src/config';
 import { closest, didYouMean, editDistance } from '../../src/config/suggest';
-
-type Env = Record<string, string | undefined>;
-
-/** Reads `env`, asserting it produced no warning. */
-function clean(env: Env): Config {
-  const { config, warnings } = readConfig(env);
-  assert.deepEqual(warnings, []);
-  return config;
-}
-
-/** Reads `env`, asserting exactly one warning, about `variable`; returns both. */
-function warnedOnce(env: Env, variable: string): { config: Config; warning: string } {
-  const { config, warnings } = readConfig(env);
-  assert.equal(warnings.length, 1, `expected one warning, got ${JSON.stringify(warnings)}`);
-  const warning = warnings[0]!;
-  assert.ok(
-    warning.startsWith(`${variable}=`) || warning.startsWith(`${variable} `),
-    `warning should name ${variable}: ${warning}`,
-  );
-  return { config, warning };
-}
+import { clean, warnedOnce, type Env } from '../kit/config-env';
 
 const ALL_VARIABLES = [
   'OTEL_SDK_DISABLED',
