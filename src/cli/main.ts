@@ -42,6 +42,10 @@ export async function main(argv: string[]): Promise<void> {
         // Loaded lazily: running a command must not depend on anything doctor needs.
         // (require, not import(): node16 CommonJS output would keep import() as an ESM load.)
         const { doctor } = require('./doctor') as typeof import('./doctor');
+        // `otelite doctor | head`: a reader that stops early is not an error of the doctor's.
+        process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EPIPE') throw error;
+        });
         process.exitCode = await doctor({ ...process.env, ...parsed.env });
         return;
       }

@@ -4,7 +4,8 @@ import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { runCli } from '../kit/cli';
+import { spawn } from 'node:child_process';
+import { BIN, cleanEnv, NODE, runCli } from '../kit/cli';
 import { startReceiver, type ReceivedRequest, type Reply } from '../kit/otlp-receiver';
 import { FIXTURES } from '../kit/paths';
 import { closedPort, freePort } from '../kit/servers';
@@ -386,5 +387,18 @@ describe('otelite doctor (e2e)', function () {
     assert.ok(r.stdout.indexOf('Checks') < r.stdout.indexOf('Service'), 'the checks come before the configuration');
     assert.match(r.stdout, /protocol:\s+grpc/);
     assert.match(r.stdout, /disabled:\s+dns/);
+  });
+
+  it('a reader that stops early (otelite doctor | head -1) is no error: no EPIPE stack, the usual exit status', async () => {
+    const closed = await closedPort();
+    const child = spawn(NODE, [BIN, '--endpoint', `http://127.0.0.1:${closed}`, 'doctor'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // Read the verdict line, then close the pipe, as `head -1` does.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c: number | null) => resolve(c)));
+    assert.doesNotMatch(stderr, /EPIPE|\n\s+at /, stderr);
+    assert.equal(code, 1, 'the verdict (a problem) decides the status');
   });
 });
