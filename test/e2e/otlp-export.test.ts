@@ -23,7 +23,7 @@ import type { InstrumentationScope, ResourceData, SpanData } from '../../src/sdk
 import { startReceiver, type Receiver, type ReceiverOptions } from '../kit/otlp-receiver';
 import { spanData } from '../kit/recording';
 import { closedPort } from '../kit/servers';
-import { captureLogger as capture, lines, linesFor, otlpConfig as config, PROTOCOLS, SECRET } from '../kit/exporter-harness';
+import { captureLogger as capture, forgetLines, lines, linesFor, otlpConfig as config, PROTOCOLS, SECRET } from '../kit/exporter-harness';
 
 const execFileAsync = promisify(execFile);
 
@@ -69,6 +69,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
     await rx?.close();
     exporter = undefined;
     rx = undefined;
+    forgetLines();
   });
 
   async function setup(protocol: OtlpProtocol, rxOptions: Partial<ReceiverOptions> = {}, over: Partial<OtlpConfig> = {}) {

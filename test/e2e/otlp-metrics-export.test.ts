@@ -6,7 +6,7 @@ import { OtlpTraceExporter } from '../../src/export/otlp/exporter';
 import { OtlpMetricExporter } from '../../src/export/otlp/metrics-exporter';
 import type { InstrumentationScope, ResourceData } from '../../src/sdk/span-data';
 import { startReceiver, type Receiver, type ReceiverOptions, type Reply } from '../kit/otlp-receiver';
-import { captureLogger, lines, linesFor, otlpConfig, PROTOCOLS, SECRET } from '../kit/exporter-harness';
+import { captureLogger, forgetLines, lines, linesFor, otlpConfig, PROTOCOLS, SECRET } from '../kit/exporter-harness';
 import { spanData } from '../kit/recording';
 import { closedPort } from '../kit/servers';
 
@@ -81,6 +81,7 @@ describe('OTLP metrics exporter against the receiver kit (e2e)', function () {
     await rx?.close();
     exporter = undefined;
     rx = undefined;
+    forgetLines();
   });
 
   async function setup(protocol: OtlpProtocol, rxOptions: Partial<ReceiverOptions> = {}, over: Partial<OtlpConfig> = {}) {

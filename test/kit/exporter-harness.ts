@@ -46,3 +46,11 @@ export function linesFor(endpoint: string): string[] {
   const origin = new URL(endpoint).origin;
   return lines.filter((l) => l.includes(origin));
 }
+
+/**
+ * Forgets what was said: after a test's exporter is shut down, its lines are all in, and a later
+ * test (in this file or another one mocha runs in the same process) may get the same port.
+ */
+export function forgetLines(): void {
+  lines.length = 0;
+}
