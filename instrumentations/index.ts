@@ -1,4 +1,4 @@
-import type { DbInstrumentationConfig, HttpInstrumentationConfig, Instrumentation } from '../src/instrument';
+import type { DbInstrumentationConfig, HttpInstrumentationConfig, Instrumentation, RuntimeInstrumentationConfig } from '../src/instrument';
 import { createExpressInstrumentation } from './express';
 import { createFastifyInstrumentation } from './fastify';
 import { createHttpInstrumentation } from './http';
@@ -11,7 +11,11 @@ import { createUndiciInstrumentation } from './undici';
  * Every instrumentation otelite ships, built from the configuration. The agent filters this
  * list by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS.
  */
-export function createInstrumentations(config: { http: HttpInstrumentationConfig; db: DbInstrumentationConfig }): Instrumentation[] {
+export function createInstrumentations(config: {
+  http: HttpInstrumentationConfig;
+  db: DbInstrumentationConfig;
+  runtime: RuntimeInstrumentationConfig;
+}): Instrumentation[] {
   return [
     createHttpInstrumentation(config.http),
     createUndiciInstrumentation(config.http),

@@ -73,7 +73,8 @@ export function selectInstrumentations(all: readonly Instrumentation[], config: 
 
 function startInstrumentations(config: Config, http: HttpInstrumentationConfig): void {
   try {
-    const selected = selectInstrumentations(createInstrumentations({ http, db: config.db }), config);
+    const measuring = { metrics: http.metrics };
+    const selected = selectInstrumentations(createInstrumentations({ http, db: { ...config.db, ...measuring }, runtime: measuring }), config);
     installHooks(selected);
     enableChannels(selected);
     diag.debug(`instrumentations on: ${selected.map((i) => i.name).join(', ') || 'none'}`);
@@ -157,8 +158,9 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefi
   if (!ours) diag.warn('another OpenTelemetry SDK was registered first; spans from the API may not reach otelite');
   // When another SDK was registered first, its sampler decides, not ours: the instrumentations
   // may not assume new traces are dropped.
-  startInstrumentations(config, { ...config.http, newTracesDropped: ours && dropsEveryNewTrace(config.sampler) });
+  // Metrics first: the instrumentations measure only when the agent's MeterProvider is registered.
   const meters = startMetrics(config, resource);
+  startInstrumentations(config, { ...config.http, newTracesDropped: ours && dropsEveryNewTrace(config.sampler), metrics: meters !== undefined });
   const signals = meters === undefined ? provider : bothSignals(provider, meters, config.metrics.intervalMs);
   const removeExitHooks = installExitHooks(signals, Math.min(SHUTDOWN_DEADLINE_MS, config.batch.exportTimeoutMs));
   const agent: Agent = {

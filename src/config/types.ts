@@ -98,14 +98,27 @@ export interface HttpInstrumentationConfig extends HttpConfig {
    * the agent from its sampler, and false when another SDK was registered first.
    */
   newTracesDropped: boolean;
+  /** The agent exports metrics: the instrumentations measure requests (added by the agent). */
+  metrics: boolean;
 }
 
-export interface DbInstrumentationConfig {
+/** The OTEL_* settings of the database instrumentations, as read from the environment. */
+export interface DbConfig {
   /**
    * OTEL_NODE_DB_REQUIRE_PARENT_SPAN: when true, a query or command made outside any active span
    * makes no span. One rule for pg, node-redis and ioredis alike.
    */
   requireParentSpan: boolean;
+}
+
+/** What the database instrumentations are given: the settings, and whether metrics are exported. */
+export interface DbInstrumentationConfig extends DbConfig {
+  metrics: boolean;
+}
+
+/** What the runtime instrumentation (metrics only) is given. */
+export interface RuntimeInstrumentationConfig {
+  metrics: boolean;
 }
 
 export interface Config {
@@ -127,7 +140,7 @@ export interface Config {
   enabledInstrumentations: string[] | undefined;
   disabledInstrumentations: string[];
   http: HttpConfig;
-  db: DbInstrumentationConfig;
+  db: DbConfig;
   metrics: MetricsConfig;
 }
 

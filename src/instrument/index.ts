@@ -5,9 +5,10 @@
 export type { Instrumentation, PatchTarget } from './types';
 export { InstrumentationState } from './state';
 export { defineInstrumentation } from './define';
+export type { InstrumentationMeter, LazyHistogram } from './meter';
 export { wrapMethod, disguise, isWrapped, type AnyFunction } from './wrap';
 export { callInContext, invoke } from './in-context';
 export { storeContractHolds, subscribeGuarded } from './channels';
 export { callAround, isThenable, observeThenCall, whenSettled } from './call-around';
 export { isTracingSuppressed, suppressTracing } from '../context/suppress';
-export type { DbInstrumentationConfig, HttpConfig, HttpInstrumentationConfig } from '../config/types';
+export type { DbInstrumentationConfig, HttpConfig, HttpInstrumentationConfig, RuntimeInstrumentationConfig } from '../config/types';

@@ -7,8 +7,7 @@ import { REQUEST_STATE } from '../../instrumentations/express/request-state';
 import { ExpressTracing } from '../../instrumentations/express/tracing';
 import type { ExpressLayer, RouterLike } from '../../instrumentations/express/types';
 import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
-import { DEFAULTS } from '../../src/config/defaults';
-import type { HttpInstrumentationConfig } from '../../src/config/types';
+import { httpConfig } from '../kit/instrumentation-config';
 import { InstrumentationState, type AnyFunction } from '../../src/instrument';
 import type { SpanData } from '../../src/sdk/span-data';
 import { EndedSpans, recordingProvider, useContextManager } from '../kit/recording';
@@ -121,7 +120,7 @@ describe('express: layer spans (express 4 contract, in process)', () => {
     tracer = real;
     state = new InstrumentationState('express-test');
     // The tracer is read through this object so that a test can break it.
-    const tracing = new ExpressTracing({ startSpan: (...args: Parameters<Tracer['startSpan']>) => tracer.startSpan(...args) } as Tracer, structuredClone(DEFAULTS.http) as HttpInstrumentationConfig, state);
+    const tracing = new ExpressTracing({ startSpan: (...args: Parameters<Tracer['startSpan']>) => tracer.startSpan(...args) } as Tracer, httpConfig(), state);
     createRouter = miniExpress(tracing, state);
   });
 

@@ -9,8 +9,7 @@ import { handlerInfo } from '../../instrumentations/fastify/hook-info';
 import { RouteRegistry } from '../../instrumentations/fastify/routes';
 import type { FastifyInstance, HandlerMessage } from '../../instrumentations/fastify/types';
 import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
-import { DEFAULTS } from '../../src/config/defaults';
-import type { HttpInstrumentationConfig } from '../../src/config/types';
+import { httpConfig } from '../kit/instrumentation-config';
 import { InstrumentationState } from '../../src/instrument';
 import type { SpanData } from '../../src/sdk/span-data';
 import { EndedSpans, recordingProvider, useContextManager } from '../kit/recording';
@@ -52,7 +51,7 @@ describe('fastify: the handler channel on this Node', () => {
   it(`is used only if this Node (${process.versions.node}) runs a handler in the context the probe promises, and never breaks fastify`, () => {
     const { provider, ended } = recordingProvider();
     const state = new InstrumentationState('fastify-test');
-    const deps: FastifyDeps = { tracer: provider.getTracer('unit'), config: structuredClone(DEFAULTS.http) as HttpInstrumentationConfig, state, failures: new HookFailures() };
+    const deps: FastifyDeps = { tracer: provider.getTracer('unit'), config: httpConfig(), state, failures: new HookFailures() };
     const routes = new RouteRegistry();
     routes.add(app, '/users/:id', 'GET', handlerInfo(app, function getUser() {}, '/users/:id'));
     const handlers = new HandlerChannel(deps, routes, real);
@@ -87,7 +86,7 @@ describe("fastify: spans from the handler channel (fastify 5's tracing:fastify.r
     ended = recording.ended;
     const provider = recording.provider;
     state = new InstrumentationState('fastify-test');
-    deps = { tracer: provider.getTracer('otelite/fastify'), config: structuredClone(DEFAULTS.http) as HttpInstrumentationConfig, state, failures: new HookFailures() };
+    deps = { tracer: provider.getTracer('otelite/fastify'), config: httpConfig(), state, failures: new HookFailures() };
     routes = new RouteRegistry();
     handlers = new HandlerChannel(deps, routes, channel, () => true);
     assert.equal(handlers.enable(), true);

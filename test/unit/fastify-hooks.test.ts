@@ -5,8 +5,7 @@ import { functionName, handlerInfo, instanceHookInfo, routeHookInfo } from '../.
 import type { FastifyInstance } from '../../instrumentations/fastify/types';
 import { wrapHandler, wrapHook } from '../../instrumentations/fastify/wrappers';
 import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
-import { DEFAULTS } from '../../src/config/defaults';
-import type { HttpInstrumentationConfig } from '../../src/config/types';
+import { httpConfig } from '../kit/instrumentation-config';
 import { InstrumentationState, isWrapped } from '../../src/instrument';
 import type { SpanData } from '../../src/sdk/span-data';
 import { EndedSpans, recordingProvider, useContextManager } from '../kit/recording';
@@ -28,7 +27,7 @@ describe('fastify: hook and handler wrappers', () => {
     const recording = recordingProvider();
     ended = recording.ended;
     const provider = recording.provider;
-    deps = { tracer: provider.getTracer('otelite/fastify'), config: structuredClone(DEFAULTS.http) as HttpInstrumentationConfig, state: new InstrumentationState('fastify-test'), failures: new HookFailures() };
+    deps = { tracer: provider.getTracer('otelite/fastify'), config: httpConfig(), state: new InstrumentationState('fastify-test'), failures: new HookFailures() };
     server = deps.tracer.startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
     serverContext = trace.setSpan(ROOT_CONTEXT, server);
     request = { raw: { method: 'GET', [SERVER_CONTEXT]: serverContext } };

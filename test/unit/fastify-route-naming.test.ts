@@ -3,8 +3,7 @@ import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { HookFailures, type FastifyDeps } from '../../instrumentations/fastify/hook-call';
 import { patchRouter } from '../../instrumentations/fastify/route-naming';
 import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
-import { DEFAULTS } from '../../src/config/defaults';
-import type { HttpInstrumentationConfig } from '../../src/config/types';
+import { httpConfig } from '../kit/instrumentation-config';
 import { InstrumentationState } from '../../src/instrument';
 import { recordingProvider } from '../kit/recording';
 
@@ -29,7 +28,7 @@ describe('fastify: naming the SERVER span from the router (route-naming.ts)', ()
 
   beforeEach(() => {
     ended.spans.length = 0;
-    deps = { tracer, config: structuredClone(DEFAULTS.http) as HttpInstrumentationConfig, state: new InstrumentationState('fastify-test'), failures: new HookFailures() };
+    deps = { tracer, config: httpConfig(), state: new InstrumentationState('fastify-test'), failures: new HookFailures() };
   });
 
   it("wraps a fastify route's handler, which names the span and passes this, arguments and result through", () => {

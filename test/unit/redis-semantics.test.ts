@@ -11,6 +11,7 @@ import { RedisSpans } from '../../instrumentations/shared/redis-spans';
 import { suppressTracing } from '../../src/context/suppress';
 import { AlwaysOffSampler } from '../../src/sdk/sampler';
 import type { SpanData } from '../../src/sdk/span-data';
+import { dbConfig } from '../kit/instrumentation-config';
 import { recordingProvider } from '../kit/recording';
 
 /** db.query.text of a node-redis style argument list (command first). */
@@ -109,7 +110,7 @@ describe('redis semantics: errors', () => {
 /** Collects spans as they end. */
 function setup(options: { requireParentSpan?: boolean; maxOpen?: number; sampler?: Sampler } = {}) {
   const { provider, ended } = recordingProvider(options.sampler);
-  const spans = new RedisSpans(provider.getTracer('otelite/redis'), { requireParentSpan: options.requireParentSpan ?? false }, 'redis', options.maxOpen);
+  const spans = new RedisSpans(provider.getTracer('otelite/redis'), dbConfig({ requireParentSpan: options.requireParentSpan ?? false }), 'redis', options.maxOpen);
   return { ended, spans, provider };
 }
 

@@ -3,13 +3,13 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ty
 import { UndiciSpans } from '../../instrumentations/undici/spans';
 import type { UndiciRequest } from '../../instrumentations/undici/types';
 import { createHttpSemantics } from '../../instrumentations/shared/http-semantics';
-import { DEFAULTS } from '../../src/config/defaults';
 import type { HttpInstrumentationConfig } from '../../src/config/types';
 import { AsyncLocalStorageContextManager } from '../../src/context/als-context-manager';
 import { suppressTracing } from '../../src/context/suppress';
 import { W3CTraceContextPropagator } from '../../src/propagation';
 import { AlwaysOffSampler, AlwaysOnSampler } from '../../src/sdk/sampler';
 import type { SpanData } from '../../src/sdk/span-data';
+import { httpConfig } from '../kit/instrumentation-config';
 import { recordingProvider } from '../kit/recording';
 
 /** undici's Request as the channels publish it (undici 6+ shape), with addHeader. */
@@ -41,8 +41,7 @@ const raw = (...pairs: string[]): Buffer[] => pairs.map((p) => Buffer.from(p));
 /** Collects spans synchronously as they end: the tests check what ended when. */
 function setup(http: Partial<HttpInstrumentationConfig> = {}, sampler: Sampler = new AlwaysOnSampler()) {
   const { provider, ended: exporter } = recordingProvider(sampler);
-  // A mutable copy of the defaults, so a field added to the config later needs no change here.
-  const config: HttpInstrumentationConfig = { ...(structuredClone(DEFAULTS.http) as HttpInstrumentationConfig), ...http };
+  const config = httpConfig(http);
   const spans = new UndiciSpans(provider.getTracer('otelite/undici'), createHttpSemantics(config));
   return { exporter, spans };
 }

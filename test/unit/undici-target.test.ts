@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHttpSemantics } from '../../instrumentations/shared/http-semantics';
 import { protocolVersion, redactedUrl, requestTarget } from '../../instrumentations/undici/target';
-import { DEFAULTS } from '../../src/config/defaults';
-import type { HttpInstrumentationConfig } from '../../src/config/types';
+import { httpConfig } from '../kit/instrumentation-config';
 
 describe('undici: request target', () => {
   it('joins a string origin and the path, and splits out address, port, scheme and path', () => {
@@ -89,7 +88,7 @@ describe('undici: request target', () => {
 });
 
 describe('undici: url.full redaction', () => {
-  const http = createHttpSemantics(structuredClone(DEFAULTS.http) as HttpInstrumentationConfig);
+  const http = createHttpSemantics(httpConfig());
   const redact = (origin: string, path: string): string => redactedUrl(requestTarget(origin, path), http);
 
   it('replaces sensitive query values and keeps everything else', () => {
