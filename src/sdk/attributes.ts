@@ -15,7 +15,7 @@ import type { AttributeValue, Attributes } from '@opentelemetry/api';
  * `value` cut to `lengthLimit` UTF-16 code units; a surrogate pair cut in two loses its first half
  * too, so that the result is still well-formed (encoders would turn a lone half into U+FFFD).
  */
-function truncateString(value: string, lengthLimit: number): string {
+export function truncateString(value: string, lengthLimit: number): string {
   if (value.length <= lengthLimit) return value;
   const cut = value.slice(0, lengthLimit);
   const last = cut.charCodeAt(cut.length - 1);
