@@ -1,6 +1,7 @@
 import { context, diag, metrics, propagation, trace } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
 import { readConfig } from './config';
-import { describeExport, describeMetricsExport } from './config/describe';
+import { describeExport, describeLogsExport, describeMetricsExport } from './config/describe';
 import { didYouMean } from './config/suggest';
 import type { Config, HttpInstrumentationConfig } from './config/types';
 import { AsyncLocalStorageContextManager } from './context/als-context-manager';
@@ -11,6 +12,7 @@ import { createInstrumentations } from '../instrumentations';
 import { BatchSpanProcessor } from './export/batch-processor';
 import { SimpleSpanProcessor } from './export/simple-processor';
 import { installExitHooks, SHUTDOWN_DEADLINE_MS, type Flushable } from './lifecycle';
+import { LazyLoggerProvider } from './logs/lazy-logger-provider';
 import { LazyMeterProvider } from './metrics/lazy-meter-provider';
 import { createPropagator } from './propagation';
 import { MultiSpanProcessor, NOOP_PROCESSOR, type SpanProcessor } from './sdk/processor';
@@ -86,7 +88,7 @@ function startInstrumentations(config: Config, http: HttpInstrumentationConfig):
 function describe(config: Config): string {
   const sampler = config.sampler.name.includes('ratio') ? `${config.sampler.name}(${config.sampler.ratio})` : config.sampler.name;
   const propagators = config.propagators.length === 0 ? 'none' : config.propagators.join(',');
-  return `otelite ${VERSION} started: service=${config.serviceName} exporter=${describeExport(config)} metrics=${describeMetricsExport(config)} sampler=${sampler} propagators=${propagators}`;
+  return `otelite ${VERSION} started: service=${config.serviceName} exporter=${describeExport(config)} metrics=${describeMetricsExport(config)} logs=${describeLogsExport(config)} sampler=${sampler} propagators=${propagators}`;
 }
 
 /**
@@ -109,24 +111,56 @@ function startMetrics(config: Config, resource: ResourceData): LazyMeterProvider
 }
 
 /**
- * Spans and metrics flushed and shut down together, within the same exit deadline. When the
- * event loop empties (`beforeExit`), metrics are flushed at most once per export interval: their
- * export always has something to send (observable instruments), and it empties the loop again.
+ * Registers the LoggerProvider with @opentelemetry/api-logs when a logs exporter is configured.
+ * The Logs SDK itself loads when something first asks for a logger (LazyLoggerProvider).
  */
-function bothSignals(traces: TracerProvider, meters: LazyMeterProvider, intervalMs: number): Flushable {
-  let lastIdleFlush = -Infinity;
+function startLogs(config: Config, resource: ResourceData): LazyLoggerProvider | undefined {
+  if (config.logs.exporters.length === 0) return undefined;
+  const loggers = new LazyLoggerProvider(
+    () => (require('./logs/setup') as typeof import('./logs/setup')).createLoggerProvider(config, resource),
+    (error) => diag.error('the Logs SDK could not start; logs are off, spans go on', error),
+  );
+  // api-logs returns the provider registered first rather than a boolean.
+  if (logs.setGlobalLoggerProvider(loggers) !== loggers) {
+    diag.warn('another OpenTelemetry SDK registered a LoggerProvider first; log records from the API may not reach otelite');
+    return undefined;
+  }
+  return loggers;
+}
+
+/** One signal as the exit hooks see it. */
+interface SignalPart extends Flushable {
+  /**
+   * At `beforeExit`, flushed at most once per this many ms: metrics, whose export always has
+   * something to send (observable instruments) and empties the loop again.
+   */
+  idleIntervalMs?: number;
+}
+
+/**
+ * Every signal flushed and shut down together, within the same exit deadline; what each would
+ * lose named together. When the event loop empties (`beforeExit`), a part with an idle interval
+ * is flushed at most once per interval, counted from the end of its last flush (an export slower
+ * than the interval must not start the next one).
+ */
+function allSignals(parts: readonly SignalPart[]): Flushable {
+  if (parts.length === 1) return parts[0];
+  const lastIdleFlush = parts.map(() => -Infinity);
+  const all = (run: (part: SignalPart, i: number) => Promise<void>): Promise<void> => Promise.all(parts.map(run)).then(() => undefined);
   return {
-    forceFlush: () => Promise.all([traces.forceFlush(), meters.forceFlush()]).then(() => undefined),
-    flushWhenIdle: () => {
-      const now = Date.now();
-      if (now - lastIdleFlush < intervalMs) return traces.forceFlush();
-      // Counted from the end: an export slower than the interval must not start the next one.
-      const metricsDone = meters.forceFlush().finally(() => (lastIdleFlush = Date.now()));
-      lastIdleFlush = Infinity;
-      return Promise.all([traces.forceFlush(), metricsDone]).then(() => undefined);
+    forceFlush: () => all((part) => part.forceFlush()),
+    flushWhenIdle: () =>
+      all((part, i) => {
+        if (part.idleIntervalMs === undefined) return part.forceFlush();
+        if (Date.now() - lastIdleFlush[i] < part.idleIntervalMs) return Promise.resolve();
+        lastIdleFlush[i] = Infinity;
+        return part.forceFlush().finally(() => (lastIdleFlush[i] = Date.now()));
+      }),
+    shutdown: () => all((part) => part.shutdown()),
+    unexported: () => {
+      const lost = parts.map((part) => part.unexported?.()).filter((s) => s !== undefined);
+      return lost.length > 0 ? lost.join(', ') : undefined;
     },
-    shutdown: () => Promise.all([traces.shutdown(), meters.shutdown()]).then(() => undefined),
-    unexported: () => traces.unexported(),
   };
 }
 
@@ -161,7 +195,11 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefi
   // Metrics first: the instrumentations measure only when the agent's MeterProvider is registered.
   const meters = startMetrics(config, resource);
   startInstrumentations(config, { ...config.http, newTracesDropped: ours && dropsEveryNewTrace(config.sampler), metrics: meters !== undefined });
-  const signals = meters === undefined ? provider : bothSignals(provider, meters, config.metrics.intervalMs);
+  const loggers = startLogs(config, resource);
+  const parts: SignalPart[] = [provider];
+  if (meters !== undefined) parts.push({ forceFlush: () => meters.forceFlush(), shutdown: () => meters.shutdown(), idleIntervalMs: config.metrics.intervalMs });
+  if (loggers !== undefined) parts.push(loggers);
+  const signals = allSignals(parts);
   const removeExitHooks = installExitHooks(signals, Math.min(SHUTDOWN_DEADLINE_MS, config.batch.exportTimeoutMs));
   const agent: Agent = {
     config,

@@ -20,7 +20,7 @@ export const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
 /** OTLP/HTTP default base: each signal's endpoint is it plus `/v1/<signal>`. */
 export const DEFAULT_HTTP_BASE = 'http://localhost:4318';
 
-const otlpDefaults = (signal: 'traces' | 'metrics'): Config['otlp'] => ({
+const otlpDefaults = (signal: 'traces' | 'metrics' | 'logs'): Config['otlp'] => ({
   protocol: 'http/protobuf',
   endpoint: `${DEFAULT_HTTP_BASE}/v1/${signal}`,
   headers: {},
@@ -94,5 +94,17 @@ export const DEFAULTS: DeepReadonly<Config> = deepFreeze<Config>({
     exemplarFilter: 'trace_based',
     consoleFormat: 'table', // follows OTELITE_CONSOLE_FORMAT: json there means json here
     prometheus: { host: 'localhost', port: 9464 },
+  },
+  logs: {
+    exporters: ['otlp'],
+    otlp: otlpDefaults('logs'),
+    batch: {
+      scheduleDelayMs: 1_000,
+      exportTimeoutMs: 30_000,
+      maxQueueSize: 2_048,
+      maxExportBatchSize: 512,
+    },
+    limits: { attributeValueLengthLimit: Infinity, attributeCountLimit: 128 },
+    consoleFormat: 'line', // follows OTELITE_CONSOLE_FORMAT: json there means json here
   },
 });

@@ -31,3 +31,10 @@ export function describeMetricsExport(config: Config): string {
     })
     .join(',');
 }
+
+/** Where log records go: `otlp http/protobuf http://localhost:4318/v1/logs`, `console`, `none`. */
+export function describeLogsExport(config: Config): string {
+  const { logs } = config;
+  if (logs.exporters.length === 0) return 'none';
+  return logs.exporters.map((name) => (name === 'otlp' ? `otlp ${logs.otlp.protocol} ${maskUrl(logs.otlp.endpoint)}` : name)).join(',');
+}

@@ -1,5 +1,5 @@
 import { maskUrl } from '../secrets';
-import { DEFAULTS, DEFAULT_GRPC_ENDPOINT, DEFAULT_HTTP_BASE } from './defaults';
+import { DEFAULTS, DEFAULT_GRPC_ENDPOINT, DEFAULT_HTTP_BASE, type DeepReadonly } from './defaults';
 import { keyValueList } from './key-value';
 import {
   EnvReader,
@@ -21,11 +21,14 @@ import {
 } from './parse';
 import type { ExemplarFilter, HistogramAggregation, TemporalityPreference } from '../metrics/data';
 import type {
+  BatchConfig,
   Config,
   ConfigResult,
   ConsoleFormat,
   ExporterName,
   LogLevel,
+  LogsConfig,
+  LogsExporterName,
   MetricsConfig,
   MetricsExporterName,
   OtlpConfig,
@@ -41,6 +44,7 @@ export type * from './types';
 const LOG_LEVELS: readonly LogLevel[] = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
 const EXPORTERS: readonly ExporterName[] = ['otlp', 'console'];
 const METRICS_EXPORTERS: readonly MetricsExporterName[] = ['otlp', 'prometheus', 'console'];
+const LOGS_EXPORTERS: readonly LogsExporterName[] = ['otlp', 'console'];
 const TEMPORALITY_PREFERENCES: readonly TemporalityPreference[] = ['cumulative', 'delta', 'lowmemory'];
 const HISTOGRAM_AGGREGATIONS: readonly HistogramAggregation[] = ['explicit_bucket_histogram', 'base2_exponential_bucket_histogram'];
 const EXEMPLAR_FILTERS: readonly ExemplarFilter[] = ['trace_based', 'always_on', 'always_off'];
@@ -92,7 +96,35 @@ export function readConfig(env: Env): ConfigResult {
   }
 }
 
-type OtlpSignal = 'traces' | 'metrics';
+type OtlpSignal = 'traces' | 'metrics' | 'logs';
+const SIGNALS: readonly OtlpSignal[] = ['traces', 'metrics', 'logs'];
+
+/** How each OTEL_EXPORTER_OTLP_[<SIGNAL>_]<SUFFIX> setting is read: the one table every signal and the shared settings use. */
+type OtlpSettingRows = { [K in keyof OtlpConfig]: { suffix: string; parse: Parser<OtlpConfig[K]>; options?: GetOptions } };
+
+const OTLP_SETTINGS: OtlpSettingRows = {
+  protocol: { suffix: 'PROTOCOL', parse: oneOf(PROTOCOLS) },
+  // An endpoint may carry credentials (user info, an API key in the query): masked in warnings.
+  endpoint: { suffix: 'ENDPOINT', parse: httpUrl(), options: { display: maskUrl } },
+  headers: { suffix: 'HEADERS', parse: keyValueList('headers'), options: { secret: true } },
+  timeoutMs: { suffix: 'TIMEOUT', parse: nonNegative },
+  compression: { suffix: 'COMPRESSION', parse: oneOf(COMPRESSIONS) },
+  certificateFile: { suffix: 'CERTIFICATE', parse: text },
+  clientKeyFile: { suffix: 'CLIENT_KEY', parse: text },
+  clientCertificateFile: { suffix: 'CLIENT_CERTIFICATE', parse: text },
+};
+
+/** One row of OTLP_SETTINGS read under `prefix` (OTEL_EXPORTER_OTLP_ or OTEL_EXPORTER_OTLP_LOGS_). */
+function otlpSetting<K extends keyof OtlpConfig, F extends OtlpConfig[K] | undefined>(
+  r: EnvReader,
+  prefix: string,
+  key: K,
+  fallback: F,
+  options?: GetOptions,
+): OtlpConfig[K] | F {
+  const row = OTLP_SETTINGS[key];
+  return r.get<OtlpConfig[K] | F>(`${prefix}${row.suffix}`, row.parse, fallback, { ...row.options, ...options });
+}
 
 /** The generic OTEL_EXPORTER_OTLP_* values: read once, so a malformed one is one warning, and shared by every signal. */
 type SharedOtlp = Omit<OtlpConfig, 'endpoint'> & {
@@ -100,46 +132,86 @@ type SharedOtlp = Omit<OtlpConfig, 'endpoint'> & {
   endpoint: string | undefined;
 };
 
+/** Every setting but the endpoint, read under `prefix`, each falling back to `fallback`'s. */
+function readOtlpSettings(r: EnvReader, prefix: string, fallback: Omit<OtlpConfig, 'endpoint'>): Omit<OtlpConfig, 'endpoint'> {
+  const out: Partial<Record<keyof OtlpConfig, unknown>> = {};
+  for (const key of Object.keys(OTLP_SETTINGS) as (keyof OtlpConfig)[]) {
+    if (key !== 'endpoint') out[key] = otlpSetting(r, prefix, key, fallback[key]);
+  }
+  return out as Omit<OtlpConfig, 'endpoint'>;
+}
+
 function readSharedOtlp(r: EnvReader): SharedOtlp {
   const D = DEFAULTS.otlp;
-  const generic = <T>(suffix: string, parse: Parser<T>, fallback: T, options?: GetOptions): T =>
-    r.get(`OTEL_EXPORTER_OTLP_${suffix}`, parse, fallback, options);
-  const protocol = generic('PROTOCOL', oneOf(PROTOCOLS), D.protocol);
-  const defaultEndpoint = protocol === 'grpc' ? DEFAULT_GRPC_ENDPOINT : `${DEFAULT_HTTP_BASE}/v1/traces and /v1/metrics`;
-  return {
-    protocol,
-    // An endpoint may carry credentials (user info, an API key in the query): masked in warnings.
-    endpoint: generic('ENDPOINT', httpUrl(), undefined, { display: maskUrl, fallbackShown: defaultEndpoint }),
-    headers: generic('HEADERS', keyValueList('headers'), {}, { secret: true }),
-    timeoutMs: generic('TIMEOUT', nonNegative, D.timeoutMs),
-    compression: generic('COMPRESSION', oneOf(COMPRESSIONS), D.compression),
-    certificateFile: generic('CERTIFICATE', text, D.certificateFile),
-    clientKeyFile: generic('CLIENT_KEY', text, D.clientKeyFile),
-    clientCertificateFile: generic('CLIENT_CERTIFICATE', text, D.clientCertificateFile),
-  };
+  const settings = readOtlpSettings(r, 'OTEL_EXPORTER_OTLP_', { ...D, headers: {} });
+  const paths = SIGNALS.map((signal) => `/v1/${signal}`);
+  const defaultEndpoint =
+    settings.protocol === 'grpc' ? DEFAULT_GRPC_ENDPOINT : `${DEFAULT_HTTP_BASE}${paths.slice(0, -1).join(', ')} and ${paths[paths.length - 1]}`;
+  return { ...settings, endpoint: otlpSetting(r, 'OTEL_EXPORTER_OTLP_', 'endpoint', undefined, { fallbackShown: defaultEndpoint }) };
+}
+
+/**
+ * The generic endpoint with the signal's path: `/v1/<signal>` appended to the URL's path with one
+ * `/`, before any query or fragment (`http://gw/otlp?key=k` → `http://gw/otlp/v1/logs?key=k`).
+ */
+export function signalEndpoint(base: string, signal: OtlpSignal): string {
+  const end = base.search(/[?#]/);
+  const head = end === -1 ? base : base.slice(0, end);
+  const tail = end === -1 ? '' : base.slice(end);
+  return `${head.replace(/\/+$/, '')}/v1/${signal}${tail}`;
 }
 
 /**
  * One signal's OTLP exporter: each OTEL_EXPORTER_OTLP_<SIGNAL>_<X> wins over the shared
  * OTEL_EXPORTER_OTLP_<X> (a malformed one falls back to it, as if unset). The generic endpoint is
- * a base URL: over http the signal's path `/v1/<signal>` is appended with one `/`; the signal's own
+ * a base URL: over http the signal's path is appended (`signalEndpoint`); the signal's own
  * endpoint, and any grpc endpoint, is used as it is.
  */
 function readSignalOtlp(r: EnvReader, shared: SharedOtlp, signal: OtlpSignal): OtlpConfig {
-  const own = <T>(suffix: string, parse: Parser<T>, fallback: T, options?: GetOptions): T =>
-    r.get(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_${suffix}`, parse, fallback, options);
-  const protocol = own('PROTOCOL', oneOf(PROTOCOLS), shared.protocol);
-  const base = shared.endpoint ?? (protocol === 'grpc' ? DEFAULT_GRPC_ENDPOINT : DEFAULT_HTTP_BASE);
-  const endpoint = protocol === 'grpc' ? base : `${base.replace(/\/+$/, '')}/v1/${signal}`;
+  const prefix = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_`;
+  const settings = readOtlpSettings(r, prefix, shared);
+  const base = shared.endpoint ?? (settings.protocol === 'grpc' ? DEFAULT_GRPC_ENDPOINT : DEFAULT_HTTP_BASE);
+  const endpoint = settings.protocol === 'grpc' ? base : signalEndpoint(base, signal);
+  return { ...settings, endpoint: otlpSetting(r, prefix, 'endpoint', endpoint) };
+}
+
+/**
+ * A batch processor's four variables under `prefix` (OTEL_BSP, OTEL_BLRP); the batch size may not
+ * exceed the queue.
+ */
+function readBatch(r: EnvReader, prefix: string, D: DeepReadonly<BatchConfig>): BatchConfig {
+  const maxQueueSize = r.get(`${prefix}_MAX_QUEUE_SIZE`, positive, D.maxQueueSize);
+  const batchSize: Parser<number> = (raw) => {
+    const parsed = positive(raw);
+    return parsed.ok && parsed.value > maxQueueSize
+      ? { ok: false, problem: `is greater than ${prefix}_MAX_QUEUE_SIZE (${maxQueueSize})` }
+      : parsed;
+  };
   return {
-    protocol,
-    endpoint: own('ENDPOINT', httpUrl(), endpoint, { display: maskUrl }),
-    headers: own('HEADERS', keyValueList('headers'), shared.headers, { secret: true }),
-    timeoutMs: own('TIMEOUT', nonNegative, shared.timeoutMs),
-    compression: own('COMPRESSION', oneOf(COMPRESSIONS), shared.compression),
-    certificateFile: own('CERTIFICATE', text, shared.certificateFile),
-    clientKeyFile: own('CLIENT_KEY', text, shared.clientKeyFile),
-    clientCertificateFile: own('CLIENT_CERTIFICATE', text, shared.clientCertificateFile),
+    scheduleDelayMs: r.get(`${prefix}_SCHEDULE_DELAY`, positive, D.scheduleDelayMs),
+    exportTimeoutMs: r.get(`${prefix}_EXPORT_TIMEOUT`, positive, D.exportTimeoutMs),
+    maxQueueSize,
+    maxExportBatchSize: r.get(`${prefix}_MAX_EXPORT_BATCH_SIZE`, batchSize, Math.min(D.maxExportBatchSize, maxQueueSize)),
+  };
+}
+
+/** The generic attribute limits, which each signal's own limits fall back to. */
+interface GenericLimits {
+  count: number;
+  length: number;
+}
+
+function readLogs(r: EnvReader, sharedOtlp: SharedOtlp, consoleFormat: ConsoleFormat, generic: GenericLimits): LogsConfig {
+  const D = DEFAULTS.logs;
+  return {
+    exporters: r.get('OTEL_LOGS_EXPORTER', names(LOGS_EXPORTERS, D.exporters), [...D.exporters]),
+    otlp: readSignalOtlp(r, sharedOtlp, 'logs'),
+    batch: readBatch(r, 'OTEL_BLRP', D.batch),
+    limits: {
+      attributeValueLengthLimit: r.get('OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', nonNegative, generic.length),
+      attributeCountLimit: r.get('OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', nonNegative, generic.count),
+    },
+    consoleFormat: consoleFormat === 'json' ? 'json' : 'line',
   };
 }
 
@@ -187,14 +259,6 @@ function build(r: EnvReader): Config {
   const consoleFormat = r.get('OTELITE_CONSOLE_FORMAT', oneOf(CONSOLE_FORMATS), D.consoleFormat);
   const samplerName = r.get('OTEL_TRACES_SAMPLER', sampler, D.sampler.name);
 
-  const maxQueueSize = r.get('OTEL_BSP_MAX_QUEUE_SIZE', positive, D.batch.maxQueueSize);
-  const batchSize: Parser<number> = (raw) => {
-    const parsed = positive(raw);
-    return parsed.ok && parsed.value > maxQueueSize
-      ? { ok: false, problem: `is greater than OTEL_BSP_MAX_QUEUE_SIZE (${maxQueueSize})` }
-      : parsed;
-  };
-
   const attributeCount = r.get('OTEL_ATTRIBUTE_COUNT_LIMIT', nonNegative, D.limits.attributeCountLimit);
   const attributeLength = r.get('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', nonNegative, D.limits.attributeValueLengthLimit);
 
@@ -218,16 +282,7 @@ function build(r: EnvReader): Config {
     otlp: readSignalOtlp(r, sharedOtlp, 'traces'),
     sampler: samplerConfig,
     propagators: r.get('OTEL_PROPAGATORS', names(PROPAGATORS, D.propagators), [...D.propagators]),
-    batch: {
-      scheduleDelayMs: r.get('OTEL_BSP_SCHEDULE_DELAY', positive, D.batch.scheduleDelayMs),
-      exportTimeoutMs: r.get('OTEL_BSP_EXPORT_TIMEOUT', positive, D.batch.exportTimeoutMs),
-      maxQueueSize,
-      maxExportBatchSize: r.get(
-        'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
-        batchSize,
-        Math.min(D.batch.maxExportBatchSize, maxQueueSize),
-      ),
-    },
+    batch: readBatch(r, 'OTEL_BSP', D.batch),
     limits: {
       attributeValueLengthLimit: r.get('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', nonNegative, attributeLength),
       attributeCountLimit: r.get('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', nonNegative, attributeCount),
@@ -251,5 +306,6 @@ function build(r: EnvReader): Config {
       requireParentSpan: r.get('OTEL_NODE_DB_REQUIRE_PARENT_SPAN', boolean, D.db.requireParentSpan),
     },
     metrics: readMetrics(r, sharedOtlp, consoleFormat),
+    logs: readLogs(r, sharedOtlp, consoleFormat, { count: attributeCount, length: attributeLength }),
   };
 }

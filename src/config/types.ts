@@ -6,6 +6,7 @@ export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 export type ExporterName = 'otlp' | 'console';
 export type MetricsExporterName = 'otlp' | 'prometheus' | 'console';
+export type LogsExporterName = 'otlp' | 'console';
 /** The console's metrics form: a table per collection, or one JSON line per data point. */
 export type MetricsConsoleFormat = 'table' | 'json';
 /** `tree-verbose`: the tree with every attribute, ids, ports and peer addresses included. */
@@ -72,6 +73,26 @@ export interface MetricsConfig {
   consoleFormat: MetricsConsoleFormat;
   /** Where the Prometheus exporter serves `/metrics`. */
   prometheus: { host: string; port: number };
+}
+
+/** OTEL_LOGRECORD_ATTRIBUTE_* (falling back to OTEL_ATTRIBUTE_*). */
+export interface LogRecordLimits {
+  /** Infinity means no limit. */
+  attributeValueLengthLimit: number;
+  attributeCountLimit: number;
+}
+
+/** The Logs SDK and its exporters (OTEL_LOGS_EXPORTER, OTEL_BLRP_*, OTEL_LOGRECORD_*, OTEL_EXPORTER_OTLP_LOGS_*). */
+export interface LogsConfig {
+  /** Empty when OTEL_LOGS_EXPORTER=none: no LoggerProvider is registered, the API's loggers are no-ops. */
+  exporters: LogsExporterName[];
+  /** endpoint: http includes `/v1/logs`; grpc is scheme://host:port. */
+  otlp: OtlpConfig;
+  /** The batch log record processor (OTEL_BLRP_*). */
+  batch: BatchConfig;
+  limits: LogRecordLimits;
+  /** From OTELITE_CONSOLE_FORMAT: `json` prints JSON lines, the tree formats one readable line per record. */
+  consoleFormat: 'line' | 'json';
 }
 
 /** The OTEL_* settings of the HTTP instrumentations, as read from the environment. */
@@ -142,6 +163,7 @@ export interface Config {
   http: HttpConfig;
   db: DbConfig;
   metrics: MetricsConfig;
+  logs: LogsConfig;
 }
 
 /** A malformed variable, as the warning about it says it. */

@@ -4,45 +4,60 @@ import { suppressTracing } from '../context/suppress';
 import type { SpanProcessor } from '../sdk/processor';
 import type { SpanData } from '../sdk/span-data';
 import { DropReporter } from './drop-reporter';
-import type { ExportResult, SpanExporter } from './exporter';
+import type { BatchExporter, ExportResult, SpanExporter } from './exporter';
+
+/** What the lines of a batch processor call its items and its variables. */
+export interface BatchItems {
+  /** Singular noun: 'span', 'log record'. */
+  readonly item: string;
+  /** The variables' prefix: OTEL_BSP, OTEL_BLRP. */
+  readonly variables: string;
+}
+
+const SPANS: BatchItems = { item: 'span', variables: 'OTEL_BSP' };
 
 /**
- * Queues sampled spans (bounded) and exports them in batches, off the request path: when a
- * batch fills, when the schedule delay elapses, and on flush. One export runs at a time, as the
- * specification requires. Spans that do not fit the queue, or whose export failed, are counted
- * and reported through the diagnostic logger, never silently lost.
+ * Queues items (bounded) and exports them in batches, off the app's path: when a batch fills,
+ * when the schedule delay elapses, and on flush. One export runs at a time, as the specification
+ * requires. Items that do not fit the queue, or whose export failed, are counted and reported
+ * through the diagnostic logger, never silently lost. The batch processor of spans and of log
+ * records (the specification defines both alike).
  */
-export class BatchSpanProcessor implements SpanProcessor {
-  private queue: SpanData[] = [];
+export class BatchProcessor<T> {
+  private queue: T[] = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private exporting: Promise<void> | undefined;
   private isShutdown = false;
-  /** Spans lost to a full queue or a failed export. */
-  private readonly drops = new DropReporter('spans');
-  /** Spans in the export running now. */
+  /** Items lost to a full queue or a failed export. */
+  private readonly drops: DropReporter;
+  /** Items in the export running now. */
   private inFlight = 0;
 
   constructor(
-    private readonly exporter: SpanExporter,
+    private readonly exporter: BatchExporter<T>,
     private readonly config: BatchConfig,
-  ) {}
+    private readonly items: BatchItems,
+  ) {
+    this.drops = new DropReporter(`${items.item}s`);
+  }
 
-  get droppedSpans(): number {
+  get dropped(): number {
     return this.drops.total;
   }
 
-  get queuedSpans(): number {
+  get queued(): number {
     return this.queue.length;
   }
 
-  onEnd(span: SpanData): void {
-    if (this.isShutdown || (span.traceFlags & TraceFlags.SAMPLED) === 0) return;
+  /** Queues `item` (never exports inside the call). */
+  add(item: T): void {
+    if (this.isShutdown) return;
     if (this.queue.length >= this.config.maxQueueSize) {
-      this.drops.drop(1, `span queue is full (OTEL_BSP_MAX_QUEUE_SIZE=${this.config.maxQueueSize})`);
+      this.drops.drop(1, `${this.items.item} queue is full (${this.items.variables}_MAX_QUEUE_SIZE=${this.config.maxQueueSize})`);
       return;
     }
-    this.queue.push(span);
+    this.queue.push(item);
     if (this.queue.length >= this.config.maxExportBatchSize) this.exportSoon();
     else this.startTimer();
   }
@@ -84,7 +99,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.timer.unref();
   }
 
-  /** A full batch is exported on the next turn of the event loop, not inside `span.end()`. */
+  /** A full batch is exported on the next turn of the event loop, not inside `span.end()` or `emit()`. */
   private exportSoon(): void {
     if (this.immediate !== undefined || this.exporting !== undefined) return;
     if (this.timer !== undefined) {
@@ -121,7 +136,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     const result = await this.exportWithTimeout(batch);
     this.inFlight = 0;
     if (!result.ok) {
-      // A split batch may have lost only some of its spans.
+      // A split batch may have lost only some of its items.
       const lost = Math.min(batch.length, Math.max(0, result.dropped ?? batch.length));
       if (lost > 0) this.drops.drop(lost, `export failed (${result.error?.message ?? 'unknown error'})`, result.reported === true);
     } else {
@@ -131,20 +146,20 @@ export class BatchSpanProcessor implements SpanProcessor {
     }
   }
 
-  private exportWithTimeout(batch: SpanData[]): Promise<ExportResult> {
+  private exportWithTimeout(batch: T[]): Promise<ExportResult> {
     return new Promise<ExportResult>((resolve) => {
       const timeout = setTimeout(
         () =>
           resolve({
             ok: false,
             error: new Error(
-              `export to ${this.exporter.target ?? 'the exporter'} got no answer within ${this.config.exportTimeoutMs} ms (OTEL_BSP_EXPORT_TIMEOUT)`,
+              `export to ${this.exporter.target ?? 'the exporter'} got no answer within ${this.config.exportTimeoutMs} ms (${this.items.variables}_EXPORT_TIMEOUT)`,
             ),
           }),
         this.config.exportTimeoutMs,
       );
       timeout.unref();
-      // The agent's own export traffic must never be traced, whatever context ended the span.
+      // The agent's own export traffic must never be traced, whatever context the item came from.
       context.with(suppressTracing(ROOT_CONTEXT), () => {
         let pending: Promise<ExportResult>;
         try {
@@ -173,10 +188,29 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.immediate = undefined;
   }
 
-  /** What an exit that cannot wait any longer loses: the spans queued and in flight, if any. */
+  /** What an exit that cannot wait any longer loses: the items queued and in flight, if any. */
   unexported(): string | undefined {
-    const spans = this.queue.length + this.inFlight;
-    if (spans === 0) return undefined;
-    return `${spans} span${spans === 1 ? '' : 's'} for ${this.exporter.target ?? 'the exporter'}`;
+    const n = this.queue.length + this.inFlight;
+    if (n === 0) return undefined;
+    return `${n} ${this.items.item}${n === 1 ? '' : 's'} for ${this.exporter.target ?? 'the exporter'}`;
+  }
+}
+
+/** The batch processor of spans: sampled spans only. */
+export class BatchSpanProcessor extends BatchProcessor<SpanData> implements SpanProcessor {
+  constructor(exporter: SpanExporter, config: BatchConfig) {
+    super(exporter, config, SPANS);
+  }
+
+  get droppedSpans(): number {
+    return this.dropped;
+  }
+
+  get queuedSpans(): number {
+    return this.queued;
+  }
+
+  onEnd(span: SpanData): void {
+    if ((span.traceFlags & TraceFlags.SAMPLED) !== 0) this.add(span);
   }
 }

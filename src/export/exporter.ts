@@ -14,13 +14,16 @@ export interface ExportResult {
 }
 
 /**
- * A span exporter. `export` never rejects and never throws: failures come back as `{ ok: false }`
- * after the exporter has done its own retries within its timeout.
+ * An exporter of items of one signal (spans, log records). `export` never rejects and never
+ * throws: failures come back as `{ ok: false }` after the exporter has done its own retries
+ * within its timeout.
  */
-export interface SpanExporter {
-  /** Where the spans go, as printed in diagnostics (an endpoint without credentials). */
+export interface BatchExporter<T> {
+  /** Where the items go, as printed in diagnostics (an endpoint without credentials). */
   readonly target?: string;
-  export(spans: readonly SpanData[]): Promise<ExportResult>;
+  export(items: readonly T[]): Promise<ExportResult>;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
+
+export type SpanExporter = BatchExporter<SpanData>;

@@ -194,7 +194,7 @@ describe('agent end to end: an API-only app, started with the agent, exports ove
       assert.equal(result.code, 0, result.stderr);
       const startLines = result.stderr.split('\n').filter((l) => l.includes('started'));
       assert.equal(startLines.length, 1, result.stderr);
-      assert.match(startLines[0], /service=twice exporter=otlp http\/protobuf http:\/\/127\.0\.0\.1:\d+\/v1\/traces metrics=otlp http\/protobuf http:\/\/localhost:4318\/v1\/metrics sampler=parentbased_always_on propagators=tracecontext,baggage/);
+      assert.match(startLines[0], /service=twice exporter=otlp http\/protobuf http:\/\/127\.0\.0\.1:\d+\/v1\/traces metrics=otlp http\/protobuf http:\/\/localhost:4318\/v1\/metrics logs=otlp http\/protobuf http:\/\/localhost:4318\/v1\/logs sampler=parentbased_always_on propagators=tracecontext,baggage/);
       assert.equal((await receiver.waitForSpans(3, 10_000)).length, 3);
     } finally {
       await receiver.close();

@@ -11,6 +11,9 @@
  *   decodeMetricsRequest(bytes)    -> DecodedMetric[] (ExportMetricsServiceRequest, protobuf)
  *   decodeMetricsRequestJson(body) -> DecodedMetric[] (ExportMetricsServiceRequest, OTLP/JSON)
  *   encodeMetricsResponse(ps?)     -> Uint8Array      (ExportMetricsServiceResponse, protobuf)
+ *   decodeLogsRequest(bytes)       -> DecodedLogRecord[] (ExportLogsServiceRequest, protobuf)
+ *   decodeLogsRequestJson(body)    -> DecodedLogRecord[] (ExportLogsServiceRequest, OTLP/JSON)
+ *   encodeLogsResponse(ps?)        -> Uint8Array      (ExportLogsServiceResponse, protobuf)
  *   protoRoot()                    -> protobuf.Root   (for anything else)
  *
  * A DecodedSpan has ids as lower-case hex ('' → undefined for parentSpanId), times as bigint
@@ -24,6 +27,11 @@
  * its data case as `type`, and points with times as bigint nanoseconds, 64-bit counts as numbers,
  * `value` / exemplar values with `valueType` 'int' (as_int, a number or a bigint beyond 2^53) or
  * 'double'; a field the message did not carry (an absent optional sum/min/max) is undefined.
+ *
+ * A DecodedLogRecord has times as bigint nanoseconds, ids as hex ('' when absent), the body as a
+ * flattened AnyValue (undefined when absent), attributes flattened as for spans, and its resource
+ * and scope attached. (The protos are v1.4: LogRecord.event_name, field 12, came in v1.5; the
+ * protobuf decoder skips it, the JSON one reads `eventName`.)
  */
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
@@ -101,6 +109,7 @@ export function protoRoot(): protobuf.Root {
   r.resolvePath = (_origin: string, target: string) => (path.isAbsolute(target) ? target : path.join(base, target));
   r.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto');
   r.loadSync('opentelemetry/proto/collector/metrics/v1/metrics_service.proto');
+  r.loadSync('opentelemetry/proto/collector/logs/v1/logs_service.proto');
   r.resolveAll();
   root = r;
   return r;
@@ -128,6 +137,15 @@ export function encodeMetricsResponse(partialSuccess?: { rejectedDataPoints: num
   const t = protoRoot().lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse');
   const msg = partialSuccess
     ? { partialSuccess: { rejectedDataPoints: partialSuccess.rejectedDataPoints, errorMessage: partialSuccess.errorMessage ?? '' } }
+    : {};
+  return t.encode(t.fromObject(msg)).finish();
+}
+
+/** ExportLogsServiceResponse bytes, with a partial_success when given. */
+export function encodeLogsResponse(partialSuccess?: { rejectedLogRecords: number; errorMessage?: string }): Uint8Array {
+  const t = protoRoot().lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse');
+  const msg = partialSuccess
+    ? { partialSuccess: { rejectedLogRecords: partialSuccess.rejectedLogRecords, errorMessage: partialSuccess.errorMessage ?? '' } }
     : {};
   return t.encode(t.fromObject(msg)).finish();
 }
@@ -468,4 +486,80 @@ export function decodeMetricsRequest(bytes: Uint8Array): DecodedMetric[] {
 export function decodeMetricsRequestJson(body: string | Uint8Array | object): DecodedMetric[] {
   const obj = parseJson(body);
   return flattenMetrics(obj as Obj, (v) => (v === undefined || v === null ? '' : String(v).toLowerCase()));
+}
+
+// ---- logs ---------------------------------------------------------------------------------------
+
+export interface DecodedLogRecord {
+  timeUnixNano: bigint;
+  observedTimeUnixNano: bigint;
+  severityNumber: number;
+  severityText: string;
+  /** The flattened AnyValue; undefined when the record has no body. */
+  body: unknown;
+  bodyType: AnyValueType;
+  attributes: Record<string, unknown>;
+  attributeTypes: Record<string, AnyValueType>;
+  droppedAttributesCount: number;
+  flags: number;
+  /** Hex; '' when absent. */
+  traceId: string;
+  spanId: string;
+  /** Only from OTLP/JSON (see above); '' otherwise. */
+  eventName: string;
+  resource: DecodedResource;
+  scope: DecodedScope;
+  resourceIndex: number;
+  scopeIndex: number;
+}
+
+const SEVERITY_NUMBERS = [
+  'SEVERITY_NUMBER_UNSPECIFIED',
+  ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((s) => [s, `${s}2`, `${s}3`, `${s}4`].map((n) => `SEVERITY_NUMBER_${n}`)),
+];
+
+function flattenLogs(req: Obj, id: (v: any) => string): DecodedLogRecord[] {
+  const out: DecodedLogRecord[] = [];
+  ((req['resourceLogs'] ?? []) as Obj[]).forEach((rl, resourceIndex) => {
+    const resource = resourceOf(rl);
+    ((rl['scopeLogs'] ?? []) as Obj[]).forEach((sl, scopeIndex) => {
+      const scope = scopeOf(sl);
+      for (const r of (sl['logRecords'] ?? []) as Obj[]) {
+        const body = r['body'] as Obj | undefined;
+        out.push({
+          timeUnixNano: BigInt(r['timeUnixNano'] ?? 0),
+          observedTimeUnixNano: BigInt(r['observedTimeUnixNano'] ?? 0),
+          severityNumber: enumValue(r['severityNumber'], SEVERITY_NUMBERS),
+          severityText: String(r['severityText'] ?? ''),
+          body: body === undefined || body === null ? undefined : flatValue(body),
+          bodyType: anyValueType(body),
+          attributes: flatAttributes(r['attributes']),
+          attributeTypes: attributeTypes(r['attributes']),
+          droppedAttributesCount: Number(r['droppedAttributesCount'] ?? 0),
+          flags: Number(r['flags'] ?? 0),
+          traceId: id(r['traceId']),
+          spanId: id(r['spanId']),
+          eventName: String(r['eventName'] ?? ''),
+          resource,
+          scope,
+          resourceIndex,
+          scopeIndex,
+        });
+      }
+    });
+  });
+  return out;
+}
+
+/** Decodes an OTLP/protobuf ExportLogsServiceRequest into flat log records. */
+export function decodeLogsRequest(bytes: Uint8Array): DecodedLogRecord[] {
+  const t = protoRoot().lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
+  const obj = t.toObject(t.decode(bytes), { longs: String, enums: Number, bytes: Array, defaults: false, oneofs: false });
+  return flattenLogs(obj, (v) => (v === undefined || v === null ? '' : hex(Uint8Array.from(v as number[]))));
+}
+
+/** Decodes an OTLP/JSON ExportLogsServiceRequest (string, bytes or parsed) into flat log records. */
+export function decodeLogsRequestJson(body: string | Uint8Array | object): DecodedLogRecord[] {
+  const obj = parseJson(body);
+  return flattenLogs(obj as Obj, (v) => (v === undefined || v === null ? '' : String(v).toLowerCase()));
 }

@@ -1,30 +1,31 @@
 /**
- * Test kit: an OTLP trace and metrics receiver on 127.0.0.1 (a random free port), for exporter and
+ * Test kit: an OTLP trace, metrics and logs receiver on 127.0.0.1 (a random free port), for exporter and
  * end-to-end tests.
  *
  *   const rx = await startReceiver({ protocol: 'http/protobuf' });   // or 'http/json', 'http', 'grpc'
  *   // point the agent at rx.endpoint (http: .../v1/traces; grpc: http://127.0.0.1:PORT)
- *   // and rx.metricsEndpoint (http: .../v1/metrics; grpc: the same as endpoint)
+ *   // and rx.metricsEndpoint / rx.logsEndpoint (http: .../v1/metrics, .../v1/logs; grpc: the same as endpoint)
  *   const spans = await rx.waitForSpans(3, 5000);                    // DecodedSpan[] (see otlp-decoder)
  *   const metrics = await rx.waitForMetrics(2, 5000);                // DecodedMetric[]
+ *   const records = await rx.waitForLogs(2, 5000);                   // DecodedLogRecord[]
  *   rx.requests;                                                     // every request, in order
  *   await rx.close();
  *
  * Options:
- * - `protocol`: 'http/protobuf' | 'http/json' | 'http' start the same HTTP receiver (POST /v1/traces
- *   and /v1/metrics, protobuf or JSON by content-type, gzip-aware); 'grpc' starts an HTTP/2 server
- *   implementing the unary TraceService/Export and MetricsService/Export calls itself (framing,
+ * - `protocol`: 'http/protobuf' | 'http/json' | 'http' start the same HTTP receiver (POST /v1/traces,
+ *   /v1/metrics and /v1/logs, protobuf or JSON by content-type, gzip-aware); 'grpc' starts an HTTP/2 server
+ *   implementing the unary TraceService/Export, MetricsService/Export and LogsService/Export calls itself (framing,
  *   grpc-encoding gzip, status in trailers).
  * - `tls`: `{ key, cert }` (PEM) serves HTTPS / gRPC over TLS; add `ca` and `requestCert: true`
  *   to require client certificates signed by that CA.
  * - `respond(request)`: scripts the answer to each request; return undefined for the default
  *   success. A `Reply` can set an HTTP `status` (with `retryAfter`, `body`, `contentType`), a
  *   `grpcStatus` (+ `grpcMessage`), a `partialSuccess`, `hang: true` (never answer) or
- *   `reset: true` (drop the connection; gRPC `reset: 'stream'` resets only the stream). Spans and
- *   metrics are collected only from requests answered with success (2xx / grpc-status 0), so a
+ *   `reset: true` (drop the connection; gRPC `reset: 'stream'` resets only the stream). Spans,
+ *   metrics and log records are collected only from requests answered with success (2xx / grpc-status 0), so a
  *   retried batch counts once.
  *
- * `requests` entries: `{ index, remotePort, path, signal, headers, bodyBytes, compressed, contentType, spans, metrics, error?, reply }`.
+ * `requests` entries: `{ index, remotePort, path, signal, headers, bodyBytes, compressed, contentType, spans, metrics, logs, error?, reply }`.
  */
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
@@ -32,12 +33,16 @@ import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import {
+  decodeLogsRequest,
+  decodeLogsRequestJson,
   decodeMetricsRequest,
   decodeMetricsRequestJson,
   decodeTraceRequest,
   decodeTraceRequestJson,
+  encodeLogsResponse,
   encodeMetricsResponse,
   encodeTraceResponse,
+  type DecodedLogRecord,
   type DecodedMetric,
   type DecodedSpan,
 } from './otlp-decoder';
@@ -57,8 +62,8 @@ export interface Reply {
   grpcMessage?: string;
   /** gRPC: send the status in the response headers (trailers-only response). Default for non-zero status. */
   trailersOnly?: boolean;
-  /** Adds a partial_success to the (successful) response: rejectedSpans for traces, rejectedDataPoints for metrics. */
-  partialSuccess?: { rejectedSpans?: number; rejectedDataPoints?: number; errorMessage?: string };
+  /** Adds a partial_success to the (successful) response: rejectedSpans, rejectedDataPoints or rejectedLogRecords by signal. */
+  partialSuccess?: { rejectedSpans?: number; rejectedDataPoints?: number; rejectedLogRecords?: number; errorMessage?: string };
   /** Never answer (the connection stays open until the client gives up or `close()`). */
   hang?: boolean;
   /** Drop the connection (the TCP socket); for gRPC, `'stream'` resets just the stream (RST_STREAM INTERNAL_ERROR). */
@@ -80,6 +85,8 @@ export interface ReceivedRequest {
   spans: DecodedSpan[];
   /** Decoded metrics of a metrics request ([] otherwise). */
   metrics: DecodedMetric[];
+  /** Decoded log records of a logs request ([] otherwise). */
+  logs: DecodedLogRecord[];
   error?: string;
   reply: Reply;
 }
@@ -96,54 +103,67 @@ export interface Receiver {
   readonly port: number;
   /** http(s)://127.0.0.1:PORT/v1/metrics, or the same as `endpoint` for gRPC. */
   readonly metricsEndpoint: string;
+  /** http(s)://127.0.0.1:PORT/v1/logs, or the same as `endpoint` for gRPC. */
+  readonly logsEndpoint: string;
   /** Spans from successfully answered requests, in arrival order. */
   readonly spans: DecodedSpan[];
   /** Metrics from successfully answered requests, in arrival order. */
   readonly metrics: DecodedMetric[];
+  /** Log records from successfully answered requests, in arrival order. */
+  readonly logs: DecodedLogRecord[];
   readonly requests: ReceivedRequest[];
   /** Resolves with `spans` once at least `n` arrived; rejects after `timeoutMs` saying how many did. */
   waitForSpans(n: number, timeoutMs?: number): Promise<DecodedSpan[]>;
   /** Resolves with `metrics` once at least `n` arrived; rejects after `timeoutMs` saying how many did. */
   waitForMetrics(n: number, timeoutMs?: number): Promise<DecodedMetric[]>;
+  /** Resolves with `logs` once at least `n` records arrived; rejects after `timeoutMs` saying how many did. */
+  waitForLogs(n: number, timeoutMs?: number): Promise<DecodedLogRecord[]>;
   /** Resolves once at least `n` requests arrived (answered or not). */
   waitForRequests(n: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
 }
 
-export type ReceivedSignal = 'traces' | 'metrics';
+export type ReceivedSignal = 'traces' | 'metrics' | 'logs';
 
 /** The paths each signal is received at. */
-const HTTP_PATHS: Record<string, ReceivedSignal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics' };
+const HTTP_PATHS: Record<string, ReceivedSignal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
 const GRPC_PATHS: Record<string, ReceivedSignal> = {
   '/opentelemetry.proto.collector.trace.v1.TraceService/Export': 'traces',
   '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export': 'metrics',
+  '/opentelemetry.proto.collector.logs.v1.LogsService/Export': 'logs',
 };
 
 interface Decoded {
   spans: DecodedSpan[];
   metrics: DecodedMetric[];
+  logs: DecodedLogRecord[];
 }
 
 function decodeBody(signal: ReceivedSignal, body: Buffer, json: boolean): Decoded {
-  if (signal === 'metrics') return { spans: [], metrics: json ? decodeMetricsRequestJson(body) : decodeMetricsRequest(body) };
-  return { spans: json ? decodeTraceRequestJson(body) : decodeTraceRequest(body), metrics: [] };
+  const none: Decoded = { spans: [], metrics: [], logs: [] };
+  if (signal === 'metrics') return { ...none, metrics: json ? decodeMetricsRequestJson(body) : decodeMetricsRequest(body) };
+  if (signal === 'logs') return { ...none, logs: json ? decodeLogsRequestJson(body) : decodeLogsRequest(body) };
+  return { ...none, spans: json ? decodeTraceRequestJson(body) : decodeTraceRequest(body) };
 }
+
+/** Each signal's partial-success count field (the JSON name; the protobuf encoders take the same). */
+const REJECTED = { traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords' } as const;
 
 /** The success response of a signal's Export call, protobuf or JSON. */
 function successBody(signal: ReceivedSignal, json: boolean, ps: Reply['partialSuccess']): Uint8Array | string {
-  const rejected = signal === 'metrics' ? ps?.rejectedDataPoints ?? 0 : ps?.rejectedSpans ?? 0;
+  const field = REJECTED[signal];
+  const rejected = ps?.[field] ?? 0;
   const errorMessage = ps?.errorMessage ?? '';
-  if (json) {
-    const field = signal === 'metrics' ? 'rejectedDataPoints' : 'rejectedSpans';
-    return JSON.stringify(ps ? { partialSuccess: { [field]: String(rejected), errorMessage } } : {});
-  }
+  if (json) return JSON.stringify(ps ? { partialSuccess: { [field]: String(rejected), errorMessage } } : {});
   if (signal === 'metrics') return encodeMetricsResponse(ps ? { rejectedDataPoints: rejected, errorMessage } : undefined);
+  if (signal === 'logs') return encodeLogsResponse(ps ? { rejectedLogRecords: rejected, errorMessage } : undefined);
   return encodeTraceResponse(ps ? { rejectedSpans: rejected, errorMessage } : undefined);
 }
 
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
   const spans: DecodedSpan[] = [];
   const metrics: DecodedMetric[] = [];
+  const logs: DecodedLogRecord[] = [];
   const requests: ReceivedRequest[] = [];
   const waiters = new Set<() => void>();
   const notify = (): void => {
@@ -172,12 +192,14 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       contentType,
       spans: [],
       metrics: [],
+      logs: [],
       reply: {},
     };
     try {
       const decoded = decode();
       req.spans = decoded.spans;
       req.metrics = decoded.metrics;
+      req.logs = decoded.logs;
     } catch (err) {
       req.error = (err as Error).message;
     }
@@ -191,6 +213,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     if (success) {
       spans.push(...req.spans);
       metrics.push(...req.metrics);
+      logs.push(...req.logs);
     }
     notify();
   };
@@ -346,6 +369,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const scheme = tlsOptions ? 'https' : 'http';
   const endpoint = grpc ? `${scheme}://127.0.0.1:${port}` : `${scheme}://127.0.0.1:${port}/v1/traces`;
   const metricsEndpoint = grpc ? endpoint : `${scheme}://127.0.0.1:${port}/v1/metrics`;
+  const logsEndpoint = grpc ? endpoint : `${scheme}://127.0.0.1:${port}/v1/logs`;
 
   const waitFor = <T>(done: () => T | undefined, timeoutMs: number, what: () => string): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -368,14 +392,18 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   return {
     endpoint,
     metricsEndpoint,
+    logsEndpoint,
     port,
     spans,
     metrics,
+    logs,
     requests,
     waitForSpans: (n, timeoutMs = 5000) =>
       waitFor(() => (spans.length >= n ? spans : undefined), timeoutMs, () => `${n} spans (got ${spans.length})`),
     waitForMetrics: (n, timeoutMs = 5000) =>
       waitFor(() => (metrics.length >= n ? metrics : undefined), timeoutMs, () => `${n} metrics (got ${metrics.length})`),
+    waitForLogs: (n, timeoutMs = 5000) =>
+      waitFor(() => (logs.length >= n ? logs : undefined), timeoutMs, () => `${n} log records (got ${logs.length})`),
     waitForRequests: (n, timeoutMs = 5000) =>
       waitFor(() => (requests.length >= n ? requests : undefined), timeoutMs, () => `${n} requests (got ${requests.length})`),
     close: () =>

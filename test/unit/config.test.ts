@@ -334,7 +334,7 @@ describe('config: readConfig', () => {
           const { config, warning } = warnedOnce({ OTEL_EXPORTER_OTLP_ENDPOINT: bad }, 'OTEL_EXPORTER_OTLP_ENDPOINT');
           assert.equal(config.otlp.endpoint, 'http://localhost:4318/v1/traces', bad);
           // The generic endpoint serves every signal: the warning names each one's default.
-          assert.match(warning, /using http:\/\/localhost:4318\/v1\/traces and \/v1\/metrics$/);
+          assert.match(warning, /using http:\/\/localhost:4318\/v1\/traces, \/v1\/metrics and \/v1\/logs$/);
         }
         const grpc = warnedOnce(
           { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' },

@@ -1,6 +1,7 @@
-import type { InstrumentationScope, ResourceData, SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
+import type { SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
 import { anyValue, keyValues, put, resourceJson, scopeJson, type JsonKeyValue } from './encode-json-common';
 import { otlpSpanKind, spanFlags } from './encode-protobuf';
+import { groupByScope } from './encode-protobuf-common';
 import { msToNanosBigInt } from './protobuf-writer';
 
 /**
@@ -62,16 +63,8 @@ function spanJson(s: SpanData): Record<string, unknown> {
 
 /** The request as a plain object in OTLP/JSON form (grouped by resource, then scope, by identity). */
 export function toJsonRequest(spans: readonly SpanData[]): { resourceSpans: Record<string, unknown>[] } {
-  const byResource = new Map<ResourceData, Map<InstrumentationScope, SpanData[]>>();
-  for (const s of spans) {
-    let byScope = byResource.get(s.resource);
-    if (byScope === undefined) byResource.set(s.resource, (byScope = new Map()));
-    let list = byScope.get(s.scope);
-    if (list === undefined) byScope.set(s.scope, (list = []));
-    list.push(s);
-  }
   const resourceSpans: Record<string, unknown>[] = [];
-  for (const [resource, byScope] of byResource) {
+  for (const [resource, byScope] of groupByScope(spans)) {
     const scopeSpans: Record<string, unknown>[] = [];
     for (const [scope, list] of byScope) {
       const ss: Record<string, unknown> = { scope: scopeJson(scope), spans: list.map(spanJson) };

@@ -159,7 +159,7 @@ export function writeKeyValue(w: ProtoWriter, tag: number, kb: Uint8Array, value
 }
 
 /** The body (fields) of an AnyValue; null/undefined leave it empty (the OTLP form of null). */
-function writeAnyValueBody(w: ProtoWriter, value: unknown): void {
+export function writeAnyValueBody(w: ProtoWriter, value: unknown): void {
   w.ensure(12);
   switch (typeof value) {
     case 'string':
@@ -280,6 +280,41 @@ export function scopeBytes(scope: InstrumentationScope): Uint8Array {
     scopeCache.set(scope, b);
   }
   return b;
+}
+
+/**
+ * Items (spans, log records) grouped by resource, then by scope (object identity), keeping
+ * first-seen order: the ResourceSpans/ScopeSpans (ResourceLogs/ScopeLogs) of a request.
+ */
+export function groupByScope<T extends { readonly resource: ResourceData; readonly scope: InstrumentationScope }>(
+  items: readonly T[],
+): Map<ResourceData, Map<InstrumentationScope, T[]>> {
+  const byResource = new Map<ResourceData, Map<InstrumentationScope, T[]>>();
+  let lastResource: ResourceData | undefined;
+  let lastScope: InstrumentationScope | undefined;
+  let lastList: T[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (item.resource === lastResource && item.scope === lastScope) {
+      lastList!.push(item);
+      continue;
+    }
+    let byScope = byResource.get(item.resource);
+    if (byScope === undefined) {
+      byScope = new Map();
+      byResource.set(item.resource, byScope);
+    }
+    let list = byScope.get(item.scope);
+    if (list === undefined) {
+      list = [];
+      byScope.set(item.scope, list);
+    }
+    list.push(item);
+    lastResource = item.resource;
+    lastScope = item.scope;
+    lastList = list;
+  }
+  return byResource;
 }
 
 /** Writers not in use; a writer stays out of the pool while its bytes are being sent. */

@@ -1,8 +1,9 @@
-import type { InstrumentationScope, ResourceData, SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
+import type { SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
 import type { ProtoWriter } from './protobuf-writer';
 import {
   encodeCopy,
   encodePooled,
+  groupByScope,
   keyBytes,
   resourceBytes,
   scopeBytes,
@@ -160,40 +161,10 @@ function writeSpan(w: ProtoWriter, s: SpanData): void {
   w.ldelim(start, 2);
 }
 
-/** Groups spans by resource, then by scope (object identity), keeping first-seen order. */
-function group(spans: readonly SpanData[]): Map<ResourceData, Map<InstrumentationScope, SpanData[]>> {
-  const byResource = new Map<ResourceData, Map<InstrumentationScope, SpanData[]>>();
-  let lastResource: ResourceData | undefined;
-  let lastScope: InstrumentationScope | undefined;
-  let lastList: SpanData[] | undefined;
-  for (let i = 0; i < spans.length; i++) {
-    const s = spans[i]!;
-    if (s.resource === lastResource && s.scope === lastScope) {
-      lastList!.push(s);
-      continue;
-    }
-    let byScope = byResource.get(s.resource);
-    if (byScope === undefined) {
-      byScope = new Map();
-      byResource.set(s.resource, byScope);
-    }
-    let list = byScope.get(s.scope);
-    if (list === undefined) {
-      list = [];
-      byScope.set(s.scope, list);
-    }
-    list.push(s);
-    lastResource = s.resource;
-    lastScope = s.scope;
-    lastList = list;
-  }
-  return byResource;
-}
-
 /** Encodes into `w` from its start. */
 function encodeInto(w: ProtoWriter, spans: readonly SpanData[]): void {
   w.reset();
-  for (const [resource, byScope] of group(spans)) {
+  for (const [resource, byScope] of groupByScope(spans)) {
     w.ensure(4);
     w.byte(0x0a); // ExportTraceServiceRequest.resource_spans
     const rs = w.fork(3); // up to 2 MiB without moving

@@ -1,0 +1,94 @@
+import type { LogRecordData } from '../../logs/data';
+import type { ProtoWriter } from './protobuf-writer';
+import {
+  encodeCopy,
+  encodePooled,
+  groupByScope,
+  resourceBytes,
+  scopeBytes,
+  writeAnyValueBody,
+  writeAttributesRecord,
+  writeStringField,
+  writeUintField,
+  type PooledRequest,
+} from './encode-protobuf-common';
+
+/**
+ * OTLP/protobuf encoding of an `ExportLogsServiceRequest`
+ * (opentelemetry/proto/collector/logs/v1/logs_service.proto, logs.proto).
+ *
+ *   ExportLogsServiceRequest: resource_logs=1 (0x0a)
+ *   ResourceLogs: resource=1 (0x0a), scope_logs=2 (0x12), schema_url=3 (0x1a)
+ *   ScopeLogs: scope=1 (0x0a), log_records=2 (0x12), schema_url=3 (0x1a)
+ *   LogRecord: time_unix_nano=1 fixed64 (0x09), severity_number=2 (0x10), severity_text=3 (0x1a),
+ *              body=5 (0x2a), attributes=6 (0x32), dropped_attributes_count=7 (0x38),
+ *              flags=8 fixed32 (0x45), trace_id=9 (0x4a), span_id=10 (0x52),
+ *              observed_time_unix_nano=11 fixed64 (0x59), event_name=12 (0x62)
+ *   (KeyValue, AnyValue, Resource and InstrumentationScope: encode-protobuf-common.ts)
+ */
+
+function writeLogRecord(w: ProtoWriter, r: LogRecordData): void {
+  w.ensure(24);
+  w.byte(0x12); // ScopeLogs.log_records
+  const start = w.fork(2);
+  w.byte(0x09);
+  w.timeMs(r.timestamp);
+  w.ensure(12);
+  w.byte(0x59);
+  w.timeMs(r.observedTimestamp);
+  writeUintField(w, 0x10, r.severityNumber);
+  writeStringField(w, 0x1a, r.severityText);
+  if (r.body !== undefined && r.body !== null) {
+    w.ensure(1);
+    w.byte(0x2a);
+    const body = w.fork(1);
+    writeAnyValueBody(w, r.body);
+    w.ldelim(body, 1);
+  }
+  writeAttributesRecord(w, 0x32, r.attributes);
+  writeUintField(w, 0x38, r.droppedAttributesCount);
+  if (r.traceId !== undefined && r.spanId !== undefined) {
+    w.ensure(6);
+    w.byte(0x45);
+    w.fixed32(r.traceFlags & 0xff);
+    w.ensure(1);
+    w.byte(0x4a);
+    w.hexBytes(r.traceId, 16);
+    w.ensure(1);
+    w.byte(0x52);
+    w.hexBytes(r.spanId, 8);
+  }
+  writeStringField(w, 0x62, r.eventName);
+  w.ldelim(start, 2);
+}
+
+function encodeInto(w: ProtoWriter, records: readonly LogRecordData[]): void {
+  w.reset();
+  for (const [resource, byScope] of groupByScope(records)) {
+    w.ensure(4);
+    w.byte(0x0a); // ExportLogsServiceRequest.resource_logs
+    const rl = w.fork(3);
+    w.raw(resourceBytes(resource));
+    for (const [scope, list] of byScope) {
+      w.ensure(4);
+      w.byte(0x12); // ResourceLogs.scope_logs
+      const sl = w.fork(3);
+      w.raw(scopeBytes(scope));
+      for (let i = 0; i < list.length; i++) writeLogRecord(w, list[i]!);
+      writeStringField(w, 0x1a, scope.schemaUrl);
+      w.ldelim(sl, 3);
+    }
+    writeStringField(w, 0x1a, resource.schemaUrl);
+    w.ldelim(rl, 3);
+  }
+}
+
+/** OTLP/protobuf `ExportLogsServiceRequest` in a pooled buffer (see `encodePooled`): `release()` it once sent. */
+export function encodeLogsRequestPooled(records: readonly LogRecordData[]): PooledRequest {
+  return encodePooled(encodeInto, records);
+}
+
+/** OTLP/protobuf `ExportLogsServiceRequest` for these records (a fresh copy, safe to keep). */
+export function encodeLogsRequest(records: readonly LogRecordData[]): Uint8Array {
+  return encodeCopy(encodeInto, records);
+}
