@@ -51,7 +51,12 @@ function convertObject(value: object, limit: number, ancestors: object[], depth:
   if (ancestors.includes(value)) return '[Circular]';
   if (depth >= MAX_DEPTH) return '[Too deep]';
   try {
-    if (value instanceof Uint8Array) return Uint8Array.prototype.slice.call(value, 0, Math.min(value.length, limit));
+    if (value instanceof Uint8Array) {
+      // A plain Uint8Array copy (a Buffer's own slice would share its memory).
+      const copy = new Uint8Array(Math.min(value.length, limit));
+      copy.set(value.subarray(0, copy.length));
+      return copy;
+    }
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
     ancestors.push(value);
     try {
