@@ -74,6 +74,20 @@ export function describeConfig(config: Config): string {
     ],
     ['OTLP metrics', otlpRows(metrics.otlp)],
     [
+      'Logs',
+      [
+        ['logs exporters', list(config.logs.exporters, 'none (the Logs API is a no-op)')],
+        ['console format', config.logs.consoleFormat],
+        ['schedule delay', num(config.logs.batch.scheduleDelayMs, 'ms')],
+        ['export timeout', num(config.logs.batch.exportTimeoutMs, 'ms')],
+        ['max queue size', num(config.logs.batch.maxQueueSize)],
+        ['max export batch size', num(config.logs.batch.maxExportBatchSize)],
+        ['attribute value length', num(config.logs.limits.attributeValueLengthLimit)],
+        ['attribute count', num(config.logs.limits.attributeCountLimit)],
+      ],
+    ],
+    ['OTLP logs', otlpRows(config.logs.otlp)],
+    [
       'Sampler',
       [
         ['sampler', config.sampler.name],
@@ -141,6 +155,7 @@ export function describeConfig(config: Config): string {
     'http',
     'db',
     'metrics',
+    'logs',
   ]);
   const other = Object.entries(config).filter(([k]) => !known.has(k));
   if (other.length > 0) sections.push(['Other', other.map(([k, v]) => [k, JSON.stringify(v) ?? String(v)])]);

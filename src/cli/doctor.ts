@@ -70,14 +70,14 @@ function verdict(config: Config, checks: readonly CheckResult[], warnings: numbe
   return { line: `OK — ${passed.map((c) => c.headline).join('; ')}${others(skipped)}`, status: 0 };
 }
 
-const HEADER_VARS = ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_METRICS_HEADERS'];
+const HEADER_VARS = ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_OTLP_LOGS_HEADERS'];
 
 /**
  * Everything that may be a header value: the parsed values, plus the raw pieces of the header
  * variables (a warning about a malformed entry might quote it).
  */
 function secretValues(env: NodeJS.ProcessEnv, config: Config): string[] {
-  const out = new Set<string>([...Object.values(config.otlp.headers), ...Object.values(config.metrics.otlp.headers)]);
+  const out = new Set<string>([config.otlp, config.metrics.otlp, config.logs.otlp].flatMap((otlp) => Object.values(otlp.headers)));
   for (const name of HEADER_VARS) {
     const raw = env[name];
     if (!raw) continue;
