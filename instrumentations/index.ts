@@ -1,11 +1,15 @@
 import type { DbInstrumentationConfig, HttpInstrumentationConfig, Instrumentation, RuntimeInstrumentationConfig } from '../src/instrument';
+import { createBunyanInstrumentation } from './bunyan';
 import { createExpressInstrumentation } from './express';
 import { createFastifyInstrumentation } from './fastify';
 import { createHttpInstrumentation } from './http';
 import { createIoredisInstrumentation } from './ioredis';
 import { createPgInstrumentation } from './pg';
+import { createPinoInstrumentation } from './pino';
 import { createRedisInstrumentation } from './redis';
+import { loggerConfigFromEnv, type LoggerInstrumentationConfig } from './shared/logs/config';
 import { createUndiciInstrumentation } from './undici';
+import { createWinstonInstrumentation } from './winston';
 
 /**
  * Every instrumentation otelite ships, built from the configuration. The agent filters this
@@ -15,7 +19,10 @@ export function createInstrumentations(config: {
   http: HttpInstrumentationConfig;
   db: DbInstrumentationConfig;
   runtime: RuntimeInstrumentationConfig;
+  /** The loggers' settings; read from the environment when the agent gives none. */
+  logs?: LoggerInstrumentationConfig;
 }): Instrumentation[] {
+  const logs = config.logs ?? loggerConfigFromEnv(process.env);
   return [
     createHttpInstrumentation(config.http),
     createUndiciInstrumentation(config.http),
@@ -24,5 +31,8 @@ export function createInstrumentations(config: {
     createPgInstrumentation(config.db),
     createExpressInstrumentation(config.http),
     createFastifyInstrumentation(config.http),
+    createPinoInstrumentation(logs),
+    createWinstonInstrumentation(logs),
+    createBunyanInstrumentation(logs),
   ];
 }

@@ -1,0 +1,108 @@
+import type { AnyValue, AnyValueMap } from '@opentelemetry/api-logs';
+import { ownKeys, readField } from '../shared/logs/fields';
+import { addExceptionAttributes, isErrorField } from '../shared/logs/exception';
+import type { LogSender } from '../shared/logs/sender';
+import { pinoSeverity } from './levels';
+import { settingsOfMixin } from './mixin';
+import { DEFAULT_SETTINGS, type PinoLoggerSettings } from './settings';
+import type { PinoSymbols } from './symbols';
+
+type PinoLogger = Record<symbol, unknown> & { levels?: { labels?: Record<number, string> } };
+
+/** Bindings given to `child()`, with the logger they were given to: a chain up to the root. */
+interface Bindings {
+  parent: object;
+  fields: Record<string, unknown>;
+}
+const bindingsByLogger = new WeakMap<object, Bindings>();
+
+/** Options pino reads from a child's bindings in older versions; not fields of the record. */
+const CHILD_OPTION_KEYS = new Set(['serializers', 'customLevels', 'level', 'formatters', 'redact', 'msgPrefix']);
+
+/** Remembers the bindings of a new child logger (the record's fields, but pino keeps them only serialized). */
+export function rememberBindings(child: unknown, parent: object, bindings: unknown): void {
+  if (child === null || typeof child !== 'object' || bindings === null || typeof bindings !== 'object') return;
+  bindingsByLogger.set(child, { parent, fields: bindings as Record<string, unknown> });
+}
+
+/**
+ * Emits one pino record (the arguments of pino's internal write: the call's object, the formatted
+ * message and the level value) as an OpenTelemetry log record. Reads the record as pino does,
+ * never its serialized line: the call's fields and the child bindings through the logger's
+ * serializers, the message key when there is no message, the error key as exception attributes.
+ */
+export function sendPinoRecord(sender: LogSender, symbols: PinoSymbols, logger: PinoLogger, obj: unknown, msg: unknown, level: number): void {
+  const settings = (symbols.mixin === undefined ? undefined : settingsOfMixin(logger[symbols.mixin])) ?? DEFAULT_SETTINGS;
+  if (!settings.send) return;
+  const severityNumber = pinoSeverity(level);
+  if (!sender.enabled(severityNumber)) return;
+
+  const messageKey = keyOf(logger, symbols.messageKey, 'msg');
+  const errorKey = keyOf(logger, symbols.errorKey, 'err');
+  const serializers = symbols.serializers === undefined ? undefined : (logger[symbols.serializers] as Record<string, unknown> | undefined);
+  const attributes: AnyValueMap = {};
+  addBindings(attributes, logger, serializers, settings);
+
+  let body: unknown = msg;
+  if (obj instanceof Error) {
+    addExceptionAttributes(attributes, obj);
+    body ??= obj.message;
+  } else if (obj !== null && typeof obj === 'object') {
+    const fields = obj as Record<string, unknown>;
+    for (const key of ownKeys(fields)) {
+      const value = readField(fields, key);
+      if (value === undefined) continue;
+      if (key === messageKey) {
+        body ??= value;
+        continue;
+      }
+      if ((key === errorKey || isErrorField(key)) && addExceptionAttributes(attributes, value)) {
+        if (body === undefined && value instanceof Error) body = value.message;
+        continue;
+      }
+      if (!settings.redactAll && !settings.redacted.has(key)) attributes[key] = serialized(serializers, key, value) as AnyValue;
+    }
+  }
+  sender.emit({
+    timeMs: Date.now(),
+    severityNumber,
+    severityText: logger.levels?.labels?.[level],
+    body: body as AnyValue,
+    attributes,
+  });
+}
+
+function addBindings(attributes: AnyValueMap, logger: object, serializers: Record<string, unknown> | undefined, settings: PinoLoggerSettings): void {
+  let bindings = bindingsByLogger.get(logger);
+  if (bindings === undefined || settings.redactAll) return;
+  // Root first, so that a child's binding overrides its parent's, as in pino's output.
+  const chain: Record<string, unknown>[] = [];
+  while (bindings !== undefined) {
+    chain.push(bindings.fields);
+    bindings = bindingsByLogger.get(bindings.parent);
+  }
+  for (let i = chain.length - 1; i >= 0; i--) {
+    for (const key of ownKeys(chain[i])) {
+      const value = readField(chain[i], key);
+      if (value === undefined || CHILD_OPTION_KEYS.has(key) || settings.redacted.has(key)) continue;
+      attributes[key] = serialized(serializers, key, value) as AnyValue;
+    }
+  }
+}
+
+/** The value as pino writes it: through the logger's serializer for that key, if any. */
+function serialized(serializers: Record<string, unknown> | undefined, key: string, value: unknown): unknown {
+  const serializer = serializers?.[key];
+  if (typeof serializer !== 'function') return value;
+  try {
+    return (serializer as (v: unknown) => unknown)(value);
+  } catch {
+    return '[Unserializable]';
+  }
+}
+
+function keyOf(logger: PinoLogger, symbol: symbol | undefined, fallback: string): string {
+  const key = symbol === undefined ? undefined : logger[symbol];
+  return typeof key === 'string' ? key : fallback;
+}
+
