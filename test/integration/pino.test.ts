@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import type { VersionSet } from '../kit/versions';
+import { assertCorrelated, assertSent, assertUncorrelated, lineOf, runLoggerApp, type Flavour } from './logger-kit';
+
+/**
+ * pino under the agent, in real processes: pino 9 (`previous`) and 10 (`current`), from a
+ * CommonJS app (--require) and an ES module app (--import). An http server logs inside its
+ * request handlers and once outside any request; the lines must carry the SERVER span's ids
+ * exactly inside a request, and the same records must arrive as OTLP log records.
+ */
+const KINDS = ['plain', 'own', 'error', 'child', 'mixin'];
+const SEVERITIES: Record<string, [number, string]> = { error: [17, 'error'], child: [13, 'warn'] };
+
+describe('pino instrumentation', function () {
+  this.timeout(60_000);
+
+  for (const set of ['previous', 'current'] as VersionSet[]) {
+    for (const flavour of ['cjs', 'esm'] as Flavour[]) {
+      it(`${set} set, ${flavour}: ids in the lines inside requests, the app's mixin and trace_id kept, each record sent once`, async () => {
+        const run = await runLoggerApp({ logger: 'pino', set, flavour, kinds: KINDS });
+        assertCorrelated(run, KINDS);
+        assert.equal(lineOf(run, 'mixin').app_mixin, 'kept', "the app's mixin still runs");
+        assertSent(run, 'pino', KINDS, SEVERITIES);
+      });
+    }
+  }
+
+  it('OTEL_NODE_DISABLED_INSTRUMENTATIONS=pino: no ids, nothing sent, spans still made', async () => {
+    const run = await runLoggerApp({ logger: 'pino', set: 'current', flavour: 'cjs', kinds: KINDS, env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pino' } });
+    assertUncorrelated(run);
+    assert.equal(run.logs.length, 0);
+    assert.ok(run.spans.length >= KINDS.length);
+  });
+
+  it('OTELITE_LOGS_SEND_LOGGERS=false: ids in the lines, nothing sent', async () => {
+    const run = await runLoggerApp({ logger: 'pino', set: 'current', flavour: 'esm', kinds: KINDS, env: { OTELITE_LOGS_SEND_LOGGERS: 'false' } });
+    assertCorrelated(run, KINDS);
+    assert.equal(run.logs.length, 0);
+  });
+});
