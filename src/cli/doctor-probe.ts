@@ -1,6 +1,8 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { gzipSync } from 'node:zlib';
 import type { Config, OtlpConfig } from '../config/types';
+import { encodeLogsRequestJson } from '../export/otlp/encode-logs-json';
+import { encodeLogsRequest } from '../export/otlp/encode-logs-protobuf';
 import { encodeMetricsRequestJson } from '../export/otlp/encode-metrics-json';
 import { encodeMetricsRequest } from '../export/otlp/encode-metrics-protobuf';
 import { encodeTraceRequestJson } from '../export/otlp/encode-json';
@@ -12,6 +14,7 @@ import type { AttemptOutcome } from '../export/otlp/retry';
 import type { OtlpTransport } from '../export/otlp/transport';
 import { newSpanId, newTraceId } from '../sdk/ids';
 import { createResource } from '../sdk/resource';
+import type { LogRecordData } from '../logs/data';
 import type { ResourceMetrics } from '../metrics/data';
 import type { SpanData } from '../sdk/span-data';
 import { printable, secretsOf } from '../secrets';
@@ -27,6 +30,7 @@ import { VERSION } from '../version';
 const PROBE_TIMEOUT_MS = 2000;
 export const PROBE_SPAN_NAME = 'otelite doctor probe';
 export const PROBE_METRIC_NAME = 'otelite.doctor.probe';
+const PROBE_LOG_BODY = 'otelite doctor probe: sent once to check that log records reach the backend';
 const PROBE_SCOPE = { name: 'otelite/doctor', version: VERSION, schemaUrl: undefined };
 
 interface ProbeRequest {
@@ -94,6 +98,25 @@ function probeMetrics(config: Config, time: number): ResourceMetrics {
   };
 }
 
+/** One INFO record, the probe's event name on it. */
+function probeLogRecord(config: Config, time: number): LogRecordData {
+  return {
+    timestamp: time,
+    observedTimestamp: time,
+    severityNumber: 9,
+    severityText: 'INFO',
+    body: PROBE_LOG_BODY,
+    attributes: {},
+    droppedAttributesCount: 0,
+    eventName: PROBE_METRIC_NAME,
+    traceId: undefined,
+    spanId: undefined,
+    traceFlags: 0,
+    scope: PROBE_SCOPE,
+    resource: createResource({ serviceName: config.serviceName, attributes: config.resourceAttributes }),
+  };
+}
+
 const SIGNALS: readonly SignalEntry[] = [
   {
     signal: 'traces',
@@ -119,6 +142,20 @@ const SIGNALS: readonly SignalEntry[] = [
         bytes: json ? encodeMetricsRequestJson(metrics) : encodeMetricsRequest(metrics),
         identity: `gauge "${PROBE_METRIC_NAME}" = 1 of service "${config.serviceName}" at ${new Date(time).toISOString()}`,
         unit: 'data points',
+      };
+    },
+  },
+  {
+    signal: 'logs',
+    exporters: (config) => config.logs.exporters,
+    otlp: (config) => config.logs.otlp,
+    request: (config, json) => {
+      const time = Date.now();
+      const record = probeLogRecord(config, time);
+      return {
+        bytes: json ? encodeLogsRequestJson([record]) : encodeLogsRequest([record]),
+        identity: `INFO log record "${PROBE_LOG_BODY}" of service "${config.serviceName}" at ${new Date(time).toISOString()}`,
+        unit: 'log records',
       };
     },
   },

@@ -20,20 +20,22 @@ import { closedPort, freePort } from '../kit/servers';
 const OTLP_PATHS = [
   '/v1/traces',
   '/v1/metrics',
+  '/v1/logs',
   '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
   '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
 ];
 
 /** A collector's answers: 404 off the OTLP paths, 400 for an export with nothing in it, else the default success. */
 function likeACollector(request: ReceivedRequest): Reply | undefined {
   if (!OTLP_PATHS.includes(request.path)) return { status: 404, body: '404 page not found\n', contentType: 'text/plain' };
-  const empty = request.signal === 'metrics' ? request.metrics.length === 0 : request.spans.length === 0;
+  const empty = { traces: request.spans, metrics: request.metrics, logs: request.logs }[request.signal].length === 0;
   if (empty) return request.path.endsWith('/Export') ? { grpcStatus: 3, grpcMessage: 'empty request' } : { status: 400 };
   return undefined;
 }
 
-/** The first line's end when the metrics probe fails the same way as the traces probe (both go to the same place). */
-const METRICS_TOO = '; 1 more problem below';
+/** The first line's end when the metrics and logs probes fail the same way as the traces probe (all go to the same place). */
+const METRICS_TOO = '; 2 more problems below';
 
 const firstLine = (stdout: string): string => stdout.split('\n')[0] ?? '';
 
@@ -51,16 +53,26 @@ describe('otelite doctor (e2e)', function () {
   this.timeout(20_000);
 
   for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as const) {
-    it(`${protocol}: sends one synthetic span and one metric point the receiver decodes, says OK first and exits 0`, async function () {
+    it(`${protocol}: sends one synthetic span, metric point and log record the receiver decodes, says OK first and exits 0`, async function () {
       const rx = await startReceiver({ protocol, respond: likeACollector });
       try {
         const r = await runCli(['--service-name', 'doc-svc', '--protocol', protocol, '--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], {
           OTEL_EXPORTER_OTLP_COMPRESSION: protocol === 'grpc' ? 'gzip' : 'none',
         });
         const status = protocol === 'grpc' ? 'gRPC OK' : 'HTTP 200';
-        assert.equal(firstLine(r.stdout), `otelite doctor: OK — traces reach ${rx.endpoint} (${status}); metrics reach ${rx.metricsEndpoint} (${status})`, r.stdout);
+        assert.equal(
+          firstLine(r.stdout),
+          `otelite doctor: OK — traces reach ${rx.endpoint} (${status}); metrics reach ${rx.metricsEndpoint} (${status}); logs reach ${rx.logsEndpoint} (${status})`,
+          r.stdout,
+        );
         assert.equal(r.code, 0, r.stdout + r.stderr);
-        assert.equal(rx.requests.length, 2, 'one attempt per signal');
+        assert.equal(rx.requests.length, 3, 'one attempt per signal');
+        assert.equal(rx.logs.length, 1);
+        const record = rx.logs[0]!;
+        assert.match(String(record.body), /^otelite doctor probe/);
+        assert.equal(record.severityNumber, 9);
+        assert.equal(record.resource.attributes['service.name'], 'doc-svc');
+        assert.match(r.stdout, /^ {2}logs: accepted over \S+ by \S+ \(.+\): INFO log record "otelite doctor probe: .*" of service "doc-svc" at \d{4}-/m);
         assert.equal(rx.spans.length, 1);
         assert.equal(rx.metrics.length, 1);
         const metric = rx.metrics[0]!;
@@ -74,7 +86,7 @@ describe('otelite doctor (e2e)', function () {
         assert.equal(span.resource.attributes['service.name'], 'doc-svc');
         // the user can find it in their backend by the trace id the doctor prints
         assert.match(r.stdout, new RegExp(`trace id ${span.traceId}`));
-        if (protocol === 'grpc') assert.deepEqual(rx.requests.map((q) => q.compressed), [true, true], 'the configured compression is used');
+        if (protocol === 'grpc') assert.deepEqual(rx.requests.map((q) => q.compressed), [true, true, true], 'the configured compression is used');
       } finally {
         await rx.close();
       }
@@ -184,7 +196,11 @@ describe('otelite doctor (e2e)', function () {
       assert.equal(untrusted.code, 1);
       const trusted = await runCli(['--endpoint', rx.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], { OTEL_EXPORTER_OTLP_CERTIFICATE: cert });
       // The generic certificate serves both signals.
-      assert.equal(firstLine(trusted.stdout), `otelite doctor: OK — traces reach ${rx.endpoint} (HTTP 200); metrics reach ${rx.metricsEndpoint} (HTTP 200)`, trusted.stdout);
+      assert.equal(
+        firstLine(trusted.stdout),
+        `otelite doctor: OK — traces reach ${rx.endpoint} (HTTP 200); metrics reach ${rx.metricsEndpoint} (HTTP 200); logs reach ${rx.logsEndpoint} (HTTP 200)`,
+        trusted.stdout,
+      );
       assert.equal(trusted.code, 0);
       // plain HTTP against the TLS port
       const plain = await runCli(['--endpoint', `http://127.0.0.1:${rx.port}`, 'doctor']);
@@ -263,9 +279,13 @@ describe('otelite doctor (e2e)', function () {
           OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
           OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-metrics-key=m3tr1cs-s3cret',
         });
-        assert.equal(firstLine(r.stdout), `otelite doctor: OK — traces reach ${traces.endpoint} (HTTP 200); metrics reach ${metrics.endpoint} (gRPC OK)`, r.stdout);
+        assert.equal(
+          firstLine(r.stdout),
+          `otelite doctor: OK — traces reach ${traces.endpoint} (HTTP 200); metrics reach ${metrics.endpoint} (gRPC OK); logs reach ${traces.logsEndpoint} (HTTP 200)`,
+          r.stdout,
+        );
         assert.equal(r.code, 0, r.stdout);
-        assert.deepEqual(traces.requests.map((q) => q.path), ['/v1/traces']);
+        assert.deepEqual(traces.requests.map((q) => q.path).sort(), ['/v1/logs', '/v1/traces']);
         assert.deepEqual(metrics.requests.map((q) => q.signal), ['metrics']);
         assert.equal(metrics.requests[0]!.headers['x-metrics-key'], 'm3tr1cs-s3cret');
         assert.equal(traces.requests[0]!.headers['x-metrics-key'], undefined, 'the metrics headers are for metrics only');
@@ -316,6 +336,7 @@ describe('otelite doctor (e2e)', function () {
       const port = await freePort();
       const r = await runCli(['--exporter', 'none', 'doctor'], {
         OTEL_METRICS_EXPORTER: 'prometheus',
+        OTEL_LOGS_EXPORTER: 'none',
         OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
         OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
       });
@@ -334,6 +355,7 @@ describe('otelite doctor (e2e)', function () {
       try {
         const r = await runCli(['--exporter', 'none', 'doctor'], {
           OTEL_METRICS_EXPORTER: 'otlp,prometheus',
+          OTEL_LOGS_EXPORTER: 'none',
           OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
           OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
           OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${await closedPort()}/v1/metrics`,
@@ -347,6 +369,34 @@ describe('otelite doctor (e2e)', function () {
         assert.equal(r.code, 1);
       } finally {
         await close(server);
+      }
+    });
+  });
+
+  describe('logs', function () {
+    it('go where the OTEL_EXPORTER_OTLP_LOGS_* variables say, the header value hidden; a partial success names the rejected record (exit 1)', async function () {
+      const traces = await startReceiver({ protocol: 'http/protobuf', respond: likeACollector });
+      const logs = await startReceiver({
+        protocol: 'grpc',
+        respond: (q) => likeACollector(q) ?? { partialSuccess: { rejectedLogRecords: 1, errorMessage: 'record too old' } },
+      });
+      try {
+        const r = await runCli(['--endpoint', traces.endpoint.replace(/\/v1\/traces$/, ''), 'doctor'], {
+          OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: logs.endpoint,
+          OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'grpc',
+          OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'x-logs-key=l0gs-s3cret',
+        });
+        assert.equal(firstLine(r.stdout), `otelite doctor: PROBLEM — logs: ${logs.endpoint} answered gRPC OK but rejected 1 of 1 log records: record too old`, r.stdout);
+        assert.equal(r.code, 1);
+        assert.deepEqual(logs.requests.map((q) => q.signal), ['logs']);
+        assert.equal(logs.requests[0]!.headers['x-logs-key'], 'l0gs-s3cret');
+        assert.deepEqual(traces.requests.map((q) => q.path).sort(), ['/v1/metrics', '/v1/traces']);
+        assert.ok(!(r.stdout + r.stderr).includes('l0gs-s3cret'), 'secret printed');
+        const logsSection = r.stdout.slice(r.stdout.indexOf('\nOTLP logs\n'));
+        assert.match(logsSection, /headers:\s+x-logs-key=\*\*\*\n/);
+      } finally {
+        await traces.close();
+        await logs.close();
       }
     });
   });
@@ -365,21 +415,22 @@ describe('otelite doctor (e2e)', function () {
   });
 
   it('--exporter console: the check is skipped, never called ok', async function () {
-    const r = await runCli(['--exporter', 'console', 'doctor'], { OTEL_METRICS_EXPORTER: 'console' });
+    const r = await runCli(['--exporter', 'console', 'doctor'], { OTEL_METRICS_EXPORTER: 'console', OTEL_LOGS_EXPORTER: 'console' });
     assert.match(
       firstLine(r.stdout),
-      /^otelite doctor: NOTHING CHECKED — traces not checked: the traces exporters \(console\) do not include otlp; metrics not checked: the metrics exporters \(console\) do not include otlp$/,
+      /^otelite doctor: NOTHING CHECKED — traces not checked: the traces exporters \(console\) do not include otlp; metrics not checked: the metrics exporters \(console\) do not include otlp; logs not checked: the logs exporters \(console\) do not include otlp$/,
       r.stdout,
     );
     assert.match(r.stdout, /^ {2}traces: skipped: /m);
     assert.match(r.stdout, /^ {2}metrics: skipped: /m);
+    assert.match(r.stdout, /^ {2}logs: skipped: /m);
     assert.doesNotMatch(r.stdout, /\bOK\b|reachable|accepted/);
     assert.equal(r.code, 0, r.stdout);
   });
 
   it('prints every section of the configuration after the checks', async function () {
     const r = await runCli(['--exporter', 'console', '--protocol', 'grpc', '--disable', 'dns', 'doctor']);
-    const sections = ['Checks', 'Service / resource', 'Exporters', 'OTLP traces', 'Metrics', 'OTLP metrics', 'Sampler', 'Propagation', 'Batch span processor', 'Span limits', 'Instrumentations', 'HTTP', 'Warnings'];
+    const sections = ['Checks', 'Service / resource', 'Exporters', 'OTLP traces', 'Metrics', 'OTLP metrics', 'Logs', 'OTLP logs', 'Sampler', 'Propagation', 'Batch span processor', 'Span limits', 'Instrumentations', 'HTTP', 'Warnings'];
     for (const section of sections) {
       assert.match(r.stdout, new RegExp(`^${section}$`, 'm'), `missing section ${section}`);
     }
