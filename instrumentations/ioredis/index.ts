@@ -1,4 +1,5 @@
 import { defineInstrumentation, type DbInstrumentationConfig, type Instrumentation } from '../../src/instrument';
+import { dbOperationMetrics } from '../shared/db/metrics';
 import { RedisSpans } from '../shared/redis-spans';
 import { ioredisTargets } from './patch';
 import { IoredisSpans } from './spans';
@@ -12,6 +13,8 @@ export const IOREDIS_INSTRUMENTATION_NAME = 'ioredis';
 export function createIoredisInstrumentation(config: DbInstrumentationConfig): Instrumentation {
   return defineInstrumentation({
     name: IOREDIS_INSTRUMENTATION_NAME,
-    targets: ({ tracer, state }) => ioredisTargets(state, new IoredisSpans(new RedisSpans(tracer, config, IOREDIS_INSTRUMENTATION_NAME), state)),
+    metrics: config.metrics,
+    targets: ({ tracer, meter, state }) =>
+      ioredisTargets(state, new IoredisSpans(new RedisSpans(tracer, config, IOREDIS_INSTRUMENTATION_NAME, dbOperationMetrics(meter)), state)),
   });
 }

@@ -66,10 +66,11 @@ export class IoredisSpans {
     if (stream !== undefined && stream !== null && stream.isPipeline === true) return;
     if (client.status === 'connect' && HANDSHAKE_COMMANDS.has(command.name)) return;
     const name = operationName(command.name);
-    const span = this.spans.start(name, context.active());
-    if (span === undefined) return;
-    setCommandAttributes(span, name, command.args, 0, endpointOf(client));
-    whenSettled(this.state, command.promise, (error) => this.spans.end(span, error));
+    const endpoint = endpointOf(client);
+    const operation = this.spans.start(name, context.active(), endpoint);
+    if (operation === undefined) return;
+    if (operation.span !== undefined) setCommandAttributes(operation.span, name, command.args, 0, endpoint);
+    whenSettled(this.state, command.promise, (error) => this.spans.end(operation, error));
   }
 
   /**
@@ -83,11 +84,12 @@ export class IoredisSpans {
     const queue = Array.isArray(pipeline._queue) ? pipeline._queue : [];
     const multi = queue.length >= 2 && queue[0]?.name === 'multi' && queue[queue.length - 1]?.name === 'exec';
     const mode: BatchMode = multi ? 'MULTI' : 'PIPELINE';
-    const span = this.spans.start(mode, context.active());
-    if (span === undefined) return;
-    setBatchAttributes(span, mode, multi ? queue.length - 2 : queue.length, pipeline.isCluster === true ? endpointOf(undefined) : endpointOf(pipeline.redis));
+    const endpoint = pipeline.isCluster === true ? endpointOf(undefined) : endpointOf(pipeline.redis);
+    const operation = this.spans.start(mode, context.active(), endpoint);
+    if (operation === undefined) return;
+    if (operation.span !== undefined) setBatchAttributes(operation.span, mode, multi ? queue.length - 2 : queue.length, endpoint);
     // ioredis resolves a pipeline with each command's [error, reply], even when commands failed.
-    whenSettled(this.state, pipeline.promise, (error, results) => this.spans.end(span, error ?? batchError(results, multi)));
+    whenSettled(this.state, pipeline.promise, (error, results) => this.spans.end(operation, error ?? batchError(results, multi)));
   }
 
   /**

@@ -1,8 +1,8 @@
-import { context, type Context, type Span } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import { wrapMethod } from '../../src/instrument';
 import { endingCallback } from './callbacks';
 import { callTrackingPromise } from './promise';
-import type { PgSpans, Statement } from './spans';
+import { spanOperation, type PgOperation, type PgSpans, type Statement } from './spans';
 import { isSubmittable, submittableStatement, watchSubmittable } from './submittable';
 import type { NodeCallback, PgClient, QueryConfig } from './types';
 
@@ -32,34 +32,36 @@ function statementOf(config: unknown, values: unknown): Statement {
 
 /**
  * `client.query` in every form: `(text | config[, values][, callback])`, `config.callback`, a
- * submittable, and the promise pg returns when there is no callback. One span per call, child of
- * the caller's context; what pg returns and hands to the callback is untouched.
+ * submittable, and the promise pg returns when there is no callback. One operation per call: a
+ * span, child of the caller's context, and a measurement when the agent exports metrics (also
+ * when no span is made or it is sampled out); what pg returns and hands to the callback is untouched.
  */
 function wrapQuery(original: Method, spans: PgSpans): Method {
   const state = spans.state;
   return function query(this: PgClient, config: unknown, values?: unknown, callback?: unknown): unknown {
     if (!state.active) return Reflect.apply(original, this, arguments);
-    let span: Span | undefined;
+    let operation: PgOperation | undefined;
     let parent: Context | undefined;
     let submittable = false;
     try {
       parent = context.active();
-      if (spans.traces(parent)) {
+      const traced = spans.traces(parent);
+      if (traced || spans.measures(parent)) {
         submittable = isSubmittable(config);
-        span = spans.startQuery(this, submittable ? submittableStatement(config as never) : statementOf(config, values), parent);
+        operation = spans.startQuery(this, submittable ? submittableStatement(config as never) : statementOf(config, values), parent, traced);
       }
     } catch (error) {
       state.fail(error);
     }
-    if (span === undefined || parent === undefined) return Reflect.apply(original, this, arguments);
+    if (operation === undefined || parent === undefined) return Reflect.apply(original, this, arguments);
 
     if (submittable) {
-      const result = callEndingOnThrow(original, this, arguments, span, spans);
+      const result = callEndingOnThrow(original, this, arguments, operation, spans);
       try {
-        watchSubmittable(config as never, span, parent, spans);
+        watchSubmittable(config as never, operation, parent, spans);
       } catch (error) {
         state.fail(error);
-        span.end();
+        operation.span?.end();
       }
       return result;
     }
@@ -82,25 +84,25 @@ function wrapQuery(original: Method, spans: PgSpans): Method {
       state.fail(error);
     }
 
-    if (appCallback === undefined) return callWithTrackedPromise(original, this, arguments, span, spans);
-    const wrapped = endingCallback(appCallback, span, parent, spans);
+    if (appCallback === undefined) return callWithTrackedPromise(original, this, arguments, operation, spans);
+    const wrapped = endingCallback(appCallback, operation, parent, spans);
     if (position === 3) configCallbacks.set(wrapped, appCallback);
     // The same shape of call, with our callback where the app's was.
     const args = position === 1 ? [config, wrapped] : [config, values, wrapped];
-    return callEndingOnThrow(original, this, args, span, spans);
+    return callEndingOnThrow(original, this, args, operation, spans);
   };
 }
 
 /**
- * The promise form of a call: pg's own promise is returned, and `span` ends when it settles
+ * The promise form of a call: pg's own promise is returned, and `operation` ends when it settles
  * (learned by swapping `client._Promise` for the duration of the call, promise.ts).
  */
-function callWithTrackedPromise(original: Method, self: PgClient, args: IArguments, span: Span, spans: PgSpans): unknown {
+function callWithTrackedPromise(original: Method, self: PgClient, args: IArguments, operation: PgOperation, spans: PgSpans): unknown {
   return callEndingOnThrow(
     callTrackingPromise,
     undefined,
-    [self, '_Promise', () => Reflect.apply(original, self, args), (error: unknown, _value: unknown, failed: boolean) => spans.finish(span, error, failed)],
-    span,
+    [self, '_Promise', () => Reflect.apply(original, self, args), (error: unknown, _value: unknown, failed: boolean) => spans.finish(operation, error, failed)],
+    operation,
     spans,
   );
 }
@@ -110,33 +112,33 @@ function wrapConnect(original: Method, spans: PgSpans): Method {
   const state = spans.state;
   return function connect(this: PgClient, callback?: unknown): unknown {
     if (!state.active) return Reflect.apply(original, this, arguments);
-    let span: Span | undefined;
+    let operation: PgOperation | undefined;
     let parent: Context | undefined;
     try {
       parent = context.active();
       // Inside pool.connect(), a new connection is a child of the pool's span.
       const spanParent = spans.poolConnectContext ?? parent;
-      if (spans.traces(spanParent)) span = spans.startClientConnect(this, spanParent);
+      if (spans.traces(spanParent)) operation = spanOperation(spans.startClientConnect(this, spanParent));
     } catch (error) {
       state.fail(error);
     }
-    if (span === undefined || parent === undefined) return Reflect.apply(original, this, arguments);
+    if (operation === undefined || parent === undefined) return Reflect.apply(original, this, arguments);
     if (typeof callback === 'function') {
-      return callEndingOnThrow(original, this, [endingCallback(callback as NodeCallback, span, parent, spans)], span, spans);
+      return callEndingOnThrow(original, this, [endingCallback(callback as NodeCallback, operation, parent, spans)], operation, spans);
     }
-    return callWithTrackedPromise(original, this, arguments, span, spans);
+    return callWithTrackedPromise(original, this, arguments, operation, spans);
   };
 }
 
 /**
- * Calls pg. If it throws (a null query, a callback that is not a function), the span records
- * the error and ends, and the very same error goes on to the app.
+ * Calls pg. If it throws (a null query, a callback that is not a function), the operation
+ * records the error and ends, and the very same error goes on to the app.
  */
-function callEndingOnThrow(fn: (...args: never[]) => unknown, thisArg: unknown, args: ArrayLike<unknown>, span: Span, spans: PgSpans): unknown {
+function callEndingOnThrow(fn: (...args: never[]) => unknown, thisArg: unknown, args: ArrayLike<unknown>, operation: PgOperation, spans: PgSpans): unknown {
   try {
     return Reflect.apply(fn, thisArg, args);
   } catch (error) {
-    spans.finish(span, error, true);
+    spans.finish(operation, error, true);
     throw error;
   }
 }

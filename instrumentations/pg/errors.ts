@@ -1,5 +1,6 @@
 import { SpanStatusCode, type Exception, type Span } from '@opentelemetry/api';
 import { ATTR_DB_RESPONSE_STATUS_CODE, ATTR_ERROR_TYPE, ERROR_TYPE_OTHER } from '../../src/semconv';
+import type { DbFailure } from '../shared/db/metrics';
 
 /**
  * How a failed pg operation is recorded.
@@ -17,18 +18,11 @@ import { ATTR_DB_RESPONSE_STATUS_CODE, ATTR_ERROR_TYPE, ERROR_TYPE_OTHER } from 
  * and the like are never read.
  */
 export function recordPgError(span: Span, error: unknown): void {
-  const err = (error !== null && typeof error === 'object' ? error : {}) as Partial<Error> & { code?: unknown; severity?: unknown };
+  const err = errorFields(error);
   const name = typeof err.name === 'string' ? err.name : undefined;
-  const constructorName = typeof err.constructor === 'function' && err.constructor !== Object ? err.constructor.name : undefined;
-  let type: string;
-  if (isServerError(err)) {
-    type = err.code as string;
-    span.setAttribute(ATTR_DB_RESPONSE_STATUS_CODE, type);
-  } else if (typeof err.code === 'string' && err.code.length > 0) {
-    type = err.code;
-  } else {
-    type = name || constructorName || ERROR_TYPE_OTHER;
-  }
+  const constructorName = classOf(err);
+  const { type, statusCode } = pgFailure(error);
+  if (statusCode !== undefined) span.setAttribute(ATTR_DB_RESPONSE_STATUS_CODE, statusCode);
   span.setAttribute(ATTR_ERROR_TYPE, type);
 
   const rawMessage = typeof err.message === 'string' ? err.message : error instanceof Error ? '' : String(error);
@@ -39,6 +33,25 @@ export function recordPgError(span: Span, error: unknown): void {
   if (typeof err.stack === 'string') exception.stack = `${exceptionType}: ${message}${stackFrames(err.stack)}`;
   span.recordException(exception);
   span.setStatus({ code: SpanStatusCode.ERROR, message });
+}
+
+type ErrorFields = Partial<Error> & { code?: unknown; severity?: unknown };
+
+function errorFields(error: unknown): ErrorFields {
+  return (error !== null && typeof error === 'object' ? error : {}) as ErrorFields;
+}
+
+function classOf(err: ErrorFields): string | undefined {
+  return typeof err.constructor === 'function' && err.constructor !== Object ? err.constructor.name : undefined;
+}
+
+/** `error.type` and `db.response.status_code` of a failed operation (the rules above), for its span and its metric. */
+export function pgFailure(error: unknown): DbFailure {
+  const err = errorFields(error);
+  if (isServerError(err)) return { type: err.code as string, statusCode: err.code as string };
+  if (typeof err.code === 'string' && err.code.length > 0) return { type: err.code, statusCode: undefined };
+  const name = typeof err.name === 'string' ? err.name : undefined;
+  return { type: name || classOf(err) || ERROR_TYPE_OTHER, statusCode: undefined };
 }
 
 function isServerError(err: { code?: unknown; severity?: unknown }): boolean {

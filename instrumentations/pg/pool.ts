@@ -1,8 +1,9 @@
 import { context, trace, type Context, type Span } from '@opentelemetry/api';
 import { wrapMethod } from '../../src/instrument';
 import { endingPoolCallback } from './callbacks';
+import type { PoolMetrics } from './pool-metrics';
 import { callTrackingPromise } from './promise';
-import type { PgSpans } from './spans';
+import { spanOperation, type PgSpans } from './spans';
 import type { NodeCallback, PgPool } from './types';
 
 type Method = (this: PgPool, ...args: unknown[]) => unknown;
@@ -13,14 +14,15 @@ type Method = (this: PgPool, ...args: unknown[]) => unknown;
  * callback runs in the caller's context, however long it waited: pg-pool may hand the client
  * over from another request's `release()`. `pool.query()` goes through `pool.connect()` and
  * then `client.query()`, so it makes this span and one query span, both children of the caller.
+ * With metrics, the first `connect()` of a pool registers it with `poolMetrics`.
  */
-export function patchPool(Pool: unknown, spans: PgSpans): void {
+export function patchPool(Pool: unknown, spans: PgSpans, poolMetrics: PoolMetrics | undefined): void {
   const prototype = (Pool as { prototype?: Record<string, Method> } | null)?.prototype;
   if (prototype === undefined || prototype === null) return;
-  wrapMethod(prototype, 'connect', (original) => wrapPoolConnect(original, spans));
+  wrapMethod(prototype, 'connect', (original) => wrapPoolConnect(original, spans, poolMetrics));
 }
 
-function wrapPoolConnect(original: Method, spans: PgSpans): Method {
+function wrapPoolConnect(original: Method, spans: PgSpans, poolMetrics: PoolMetrics | undefined): Method {
   const state = spans.state;
   return function connect(this: PgPool, callback?: unknown): unknown {
     if (!state.active) return Reflect.apply(original, this, arguments);
@@ -28,6 +30,7 @@ function wrapPoolConnect(original: Method, spans: PgSpans): Method {
     let parent: Context | undefined;
     let spanContext: Context | undefined;
     try {
+      poolMetrics?.track(this);
       parent = context.active();
       if (spans.traces(parent)) {
         span = spans.startPoolConnect(this, parent);
@@ -37,7 +40,7 @@ function wrapPoolConnect(original: Method, spans: PgSpans): Method {
       state.fail(error);
     }
     if (span === undefined || parent === undefined) return Reflect.apply(original, this, arguments);
-    const opened = span;
+    const opened = spanOperation(span);
     const previous = spans.poolConnectContext;
     spans.poolConnectContext = spanContext;
     try {

@@ -1,5 +1,6 @@
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import type { DbInstrumentationConfig, InstrumentationState } from '../../src/instrument';
+import { measuredSpanOptions, type DbMeasurement, type DbOperationMetrics, type DbOperationTarget } from '../shared/db/metrics';
 import { CONNECT_SPAN_NAME, DB_CLIENT_SPAN, tracesOperation } from '../shared/db/policy';
 import {
   ATTR_DB_NAMESPACE,
@@ -9,13 +10,11 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from '../../src/semconv';
-import { recordPgError } from './errors';
+import { pgFailure, recordPgError } from './errors';
 import { statementInfo } from './statements';
 import type { ConnectionParameters, PgClient, PgPool } from './types';
 
 export const DB_SYSTEM = 'postgresql';
-/** The name of the spans of `client.connect()` and `pool.connect()` (the conventions name none). */
-
 
 /**
  * What a query's span needs to know about the statement: its text (undefined for a prepared
@@ -27,11 +26,23 @@ export interface Statement {
 }
 
 /**
- * Builds the spans: when to make one, their names and attributes, how they end. The patches
- * (client.ts, pool.ts, submittable.ts) decide only where an operation starts and ends.
+ * A query or connection in flight: its span when it is traced (recording or not), and, for a
+ * query when the agent exports metrics, its `db.client.operation.duration` measurement, made
+ * whether or not the span is sampled, or made at all. At least one of the two is set.
+ */
+export interface PgOperation {
+  readonly span: Span | undefined;
+  readonly measurement: DbMeasurement | undefined;
+}
+
+/**
+ * Builds the operations: when to trace and measure one, span names and attributes, how they
+ * end. The patches (client.ts, pool.ts, submittable.ts) decide only where an operation starts
+ * and ends.
  *
  * A span is started with the system's name and renamed once it is known to record: a
- * sampled-out query costs no parsing and no attribute (the statement's summary is the name).
+ * sampled-out query without metrics costs no parsing and no attribute (the statement's summary
+ * is the name). A measured query reads its summary from the same cache (statements.ts).
  */
 export class PgSpans {
   /**
@@ -46,6 +57,7 @@ export class PgSpans {
     private readonly tracer: Tracer,
     private readonly config: DbInstrumentationConfig,
     readonly state: InstrumentationState,
+    private readonly metrics: DbOperationMetrics | undefined,
   ) {}
 
   /** Whether an operation started in `parent` gets a span. */
@@ -53,10 +65,23 @@ export class PgSpans {
     return tracesOperation(this.config, parent);
   }
 
-  startQuery(client: PgClient, statement: Statement, parent: Context): Span {
-    const span = this.tracer.startSpan(DB_SYSTEM, DB_CLIENT_SPAN, parent);
+  /** Whether a query started in `parent` is measured (the agent exports metrics; not its own work). */
+  measures(parent: Context): boolean {
+    return this.metrics !== undefined && this.metrics.measures(parent);
+  }
+
+  /** A query: traced when `traced`, measured when `measures(parent)`; undefined when neither. */
+  startQuery(client: PgClient, statement: Statement, parent: Context, traced: boolean): PgOperation | undefined {
+    const params = client.connectionParameters ?? client;
+    let measurement: DbMeasurement | undefined;
+    if (this.metrics !== undefined && this.metrics.measures(parent)) {
+      const summary = statement.text === undefined ? '' : statementInfo(statement.text, statement.hasValues).summary;
+      measurement = this.metrics.start(queryTarget(params, summary));
+    }
+    if (!traced) return measurement === undefined ? undefined : { span: undefined, measurement };
+    const span = this.tracer.startSpan(DB_SYSTEM, measuredSpanOptions(measurement), parent);
     if (span.isRecording()) {
-      setConnectionAttributes(span, client.connectionParameters ?? client);
+      setConnectionAttributes(span, params);
       if (statement.text !== undefined) {
         const info = statementInfo(statement.text, statement.hasValues);
         span.setAttribute(ATTR_DB_QUERY_TEXT, info.text);
@@ -66,7 +91,7 @@ export class PgSpans {
         }
       }
     }
-    return span;
+    return { span, measurement };
   }
 
   startClientConnect(client: PgClient, parent: Context): Span {
@@ -87,27 +112,56 @@ export class PgSpans {
   }
 
   /** Ends a pool.connect() span; on success, with the address of the client handed out. Never throws. */
-  finishPoolConnect(span: Span, error: unknown, failed: boolean, client: unknown): void {
+  finishPoolConnect(operation: PgOperation, error: unknown, failed: boolean, client: unknown): void {
+    const span = operation.span;
     try {
-      if (!failed && client !== null && typeof client === 'object' && span.isRecording()) {
+      if (!failed && client !== null && typeof client === 'object' && span !== undefined && span.isRecording()) {
         const params = (client as PgClient).connectionParameters;
         if (params !== undefined) setConnectionAttributes(span, params);
       }
     } catch (e) {
       this.state.fail(e);
     }
-    this.finish(span, error, failed);
+    this.finish(operation, error, failed);
   }
 
-  /** Ends `span`, recording `error` if the operation failed. Never throws. */
-  finish(span: Span, error: unknown, failed: boolean): void {
+  /** Ends `operation`, recording `error` if it failed: span and measurement end at the same time. Never throws. */
+  finish(operation: PgOperation, error: unknown, failed: boolean): void {
     try {
-      if (failed && span.isRecording()) recordPgError(span, error);
-      span.end();
+      const { span, measurement } = operation;
+      const endTime = measurement === undefined ? undefined : performance.now();
+      if (span !== undefined) {
+        if (failed && span.isRecording()) recordPgError(span, error);
+        span.end(endTime);
+      }
+      if (measurement !== undefined) this.metrics?.record(measurement, endTime as number, failed ? pgFailure(error) : undefined);
     } catch (e) {
       this.state.fail(e);
     }
   }
+}
+
+/** A connection's span alone: connections are not measured. */
+export function spanOperation(span: Span): PgOperation {
+  return { span, measurement: undefined };
+}
+
+/** Where the connection of `params` goes (as on the spans), and the query's summary: the metric's attributes. */
+function queryTarget(params: ConnectionParameters, summary: string): DbOperationTarget {
+  const { host, database } = params;
+  const address = typeof host === 'string' && host !== '' ? host : undefined;
+  return {
+    system: DB_SYSTEM,
+    namespace: typeof database === 'string' && database !== '' ? database : undefined,
+    querySummary: summary === '' ? undefined : summary,
+    serverAddress: address,
+    serverPort: address !== undefined && address.charCodeAt(0) === 0x2f ? undefined : portOf(params.port),
+  };
+}
+
+function portOf(port: unknown): number | undefined {
+  const portNumber = typeof port === 'number' ? port : typeof port === 'string' ? Number(port) : NaN;
+  return Number.isInteger(portNumber) && portNumber > 0 ? portNumber : undefined;
 }
 
 /**
@@ -123,6 +177,6 @@ function setConnectionAttributes(span: Span, params: ConnectionParameters): void
     span.setAttribute(ATTR_SERVER_ADDRESS, host);
     if (host.charCodeAt(0) === 0x2f) return;
   }
-  const portNumber = typeof port === 'number' ? port : typeof port === 'string' ? Number(port) : NaN;
-  if (Number.isInteger(portNumber) && portNumber > 0) span.setAttribute(ATTR_SERVER_PORT, portNumber);
+  const portNumber = portOf(port);
+  if (portNumber !== undefined) span.setAttribute(ATTR_SERVER_PORT, portNumber);
 }

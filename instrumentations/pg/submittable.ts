@@ -1,12 +1,12 @@
-import type { Context, Span } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import { callInContext } from '../../src/instrument';
 import { isFailure } from './callbacks';
-import type { PgSpans, Statement } from './spans';
+import type { PgOperation, PgSpans, Statement } from './spans';
 import type { Submittable } from './types';
 
-/** The span of the submittable's current run, and the context its callback runs in. */
+/** The operation of the submittable's current run, and the context its callback runs in. */
 interface Watch {
-  span: Span | undefined;
+  operation: PgOperation | undefined;
   parent: Context;
   /** The callback wrapper installed on the submittable, if any. */
   callback: unknown;
@@ -33,15 +33,15 @@ export function submittableStatement(query: Submittable): Statement {
  * a resubmitted object reuses them). Its events ('end', 'error', stream events) are left alone:
  * a listener of ours on 'error' would change what an unheard error does.
  */
-export function watchSubmittable(query: Submittable, span: Span, parent: Context, spans: PgSpans): void {
+export function watchSubmittable(query: Submittable, operation: PgOperation, parent: Context, spans: PgSpans): void {
   let watch = watches.get(query);
   if (watch === undefined) {
-    watch = { span, parent, callback: undefined };
+    watch = { operation, parent, callback: undefined };
     watches.set(query, watch);
     wrapHandlers(query, watch, spans);
   } else {
     settle(watch, spans, undefined, false);
-    watch.span = span;
+    watch.operation = operation;
     watch.parent = parent;
   }
   // pg has just set the callback from the call's arguments, if there was one.
@@ -77,8 +77,8 @@ function wrapHandlers(query: Submittable, watch: Watch, spans: PgSpans): void {
 }
 
 function settle(watch: Watch, spans: PgSpans, error: unknown, failed: boolean): void {
-  const span = watch.span;
-  if (span === undefined) return;
-  watch.span = undefined;
-  spans.finish(span, error, failed);
+  const operation = watch.operation;
+  if (operation === undefined) return;
+  watch.operation = undefined;
+  spans.finish(operation, error, failed);
 }

@@ -49,6 +49,12 @@ export interface Submittable {
 }
 
 export interface PgPool {
-  options?: { host?: unknown; port?: unknown; database?: unknown };
+  options?: { host?: unknown; port?: unknown; database?: unknown; max?: unknown };
   Promise?: PromiseConstructorLike;
+  /** pg-pool's own counts: every client it holds (connecting, checked out, idle), the idle ones, the waiting `connect()` calls. */
+  readonly totalCount?: unknown;
+  readonly idleCount?: unknown;
+  readonly waitingCount?: unknown;
+  /** Set once `end()` has closed every client. */
+  readonly ended?: unknown;
 }

@@ -1,6 +1,5 @@
-import type { Span } from '@opentelemetry/api';
 import { wrapMethod, type InstrumentationState, type PatchTarget, type AnyFunction } from '../../src/instrument';
-import { setEndpointAttributes } from '../shared/redis-semantics';
+import type { RedisOperation } from '../shared/redis-spans';
 import { batchWrapper, callTraced, trackSelect, wrapConnect, wrapEmit, wrapSendCommand, type ClientPrototype } from './patch-common';
 import type { NodeRedisSpans } from './spans';
 import type { NodeRedisClient } from './types';
@@ -64,13 +63,9 @@ export function client1Targets(state: InstrumentationState, spans: NodeRedisSpan
       capture.args = undefined;
       // No arguments: the command failed while transforming them, before reaching Redis.
       if (redisArgs === undefined) return result;
-      let span: Span | undefined;
       try {
-        span = spans.commandSpan(redisArgs[0], redisArgs);
-        if (span !== undefined) {
-          setEndpointAttributes(span, spans.endpointOf(this));
-          spans.settle(result, span);
-        }
+        const operation = spans.command(redisArgs[0], redisArgs, spans.endpointOf(this));
+        if (operation !== undefined) spans.settle(result, operation);
       } catch (error) {
         state.fail(error);
       }
@@ -124,14 +119,13 @@ export function client1Targets(state: InstrumentationState, spans: NodeRedisSpan
           if (!state.active) return original.apply(this, args);
           // SELECT(db) or SELECT(commandOptions, db).
           const database = typeof args[0] === 'number' ? args[0] : args[1];
-          let span: Span | undefined;
+          let operation: RedisOperation | undefined;
           try {
-            span = spans.commandSpan('SELECT', ['SELECT', database]);
-            if (span !== undefined) setEndpointAttributes(span, spans.endpointOf(this));
+            operation = spans.command('SELECT', ['SELECT', database], spans.endpointOf(this));
           } catch (error) {
             state.fail(error);
           }
-          const result = callTraced(state, spans, span, original, this, args);
+          const result = callTraced(state, spans, operation, original, this, args);
           trackSelect(state, spans, this, result, database);
           return result;
         },

@@ -1,6 +1,6 @@
-import type { Span } from '@opentelemetry/api';
 import { callAround, isThenable, observeThenCall, wrapMethod, type AnyFunction, type InstrumentationState } from '../../src/instrument';
-import { firstErrorIn, setEndpointAttributes, type BatchMode } from '../shared/redis-semantics';
+import { firstErrorIn, type BatchMode } from '../shared/redis-semantics';
+import type { RedisOperation } from '../shared/redis-spans';
 import type { NodeRedisSpans } from './spans';
 import type { NodeRedisClient } from './types';
 
@@ -19,11 +19,11 @@ export interface ClientPrototype {
 /** Events of a client that mark reconnection attempts. */
 const CONNECTION_EVENTS = new Set<string | symbol>(['reconnecting', 'ready', 'error', 'end']);
 
-/** Runs the original, ending `span` with a synchronous throw (then rethrown unchanged). */
+/** Runs the original, ending `operation` with a synchronous throw (then rethrown unchanged). */
 export function callTraced(
   state: InstrumentationState,
   spans: NodeRedisSpans,
-  span: Span | undefined,
+  operation: RedisOperation | undefined,
   original: AnyFunction,
   self: unknown,
   args: unknown[],
@@ -33,18 +33,18 @@ export function callTraced(
   try {
     result = original.apply(self, args);
   } catch (error) {
-    if (span !== undefined) {
+    if (operation !== undefined) {
       try {
-        spans.spans.end(span, error);
+        spans.spans.end(operation, error);
       } catch (failure) {
         state.fail(failure);
       }
     }
     throw error;
   }
-  if (span !== undefined) {
+  if (operation !== undefined) {
     try {
-      spans.settle(result, span, onResult);
+      spans.settle(result, operation, onResult);
     } catch (failure) {
       state.fail(failure);
     }
@@ -57,7 +57,7 @@ export function wrapSendCommand(proto: ClientPrototype, state: InstrumentationSt
   wrapMethod(proto, 'sendCommand', (original) =>
     function sendCommand(this: NodeRedisClient, ...args: unknown[]): unknown {
       if (!state.active) return original.apply(this, args);
-      let span: Span | undefined;
+      let operation: RedisOperation | undefined;
       let select = false;
       const redisArgs = args[0];
       const options = args[1] as { isolated?: unknown } | undefined;
@@ -65,14 +65,11 @@ export function wrapSendCommand(proto: ClientPrototype, state: InstrumentationSt
         select = Array.isArray(redisArgs) && (redisArgs[0] === 'SELECT' || redisArgs[0] === 'select');
         // `isolated: false` is set only by the client itself, re-sending an isolated command
         // on a pool connection: the outer call already has its span.
-        if (Array.isArray(redisArgs) && options?.isolated !== false) {
-          span = spans.commandSpan(redisArgs[0], redisArgs);
-          if (span !== undefined) setEndpointAttributes(span, spans.endpointOf(this));
-        }
+        if (Array.isArray(redisArgs) && options?.isolated !== false) operation = spans.command(redisArgs[0], redisArgs, spans.endpointOf(this));
       } catch (error) {
         state.fail(error);
       }
-      const result = callTraced(state, spans, span, original, this, args);
+      const result = callTraced(state, spans, operation, original, this, args);
       if (select) trackSelect(state, spans, this, result, (redisArgs as unknown[])[1]);
       return result;
     },
@@ -89,17 +86,17 @@ export function batchWrapper(
   return (original) =>
     function executeBatch(this: NodeRedisClient, ...args: unknown[]): unknown {
       if (!state.active) return original.apply(this, args);
-      let span: Span | undefined;
+      let operation: RedisOperation | undefined;
       let mode: BatchMode = 'PIPELINE';
       try {
         mode = modeOf(args);
         const commands = args[0];
-        span = spans.batchSpan(mode, Array.isArray(commands) ? commands.length : 0, spans.endpointOf(this));
+        operation = spans.batch(mode, Array.isArray(commands) ? commands.length : 0, spans.endpointOf(this));
       } catch (error) {
         state.fail(error);
       }
       // Error replies inside EXEC do not reject the transaction; they still make it an error.
-      const result = callTraced(state, spans, span, original, this, args, mode === 'MULTI' ? (r) => firstErrorIn(execRepliesOf(r)) : undefined);
+      const result = callTraced(state, spans, operation, original, this, args, mode === 'MULTI' ? (r) => firstErrorIn(execRepliesOf(r)) : undefined);
       if (args[1] !== undefined) trackSelect(state, spans, this, result, args[1]);
       return result;
     };

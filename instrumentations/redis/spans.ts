@@ -5,11 +5,10 @@ import {
   operationName,
   setBatchAttributes,
   setCommandAttributes,
-  setEndpointAttributes,
   type BatchMode,
   type RedisEndpoint,
 } from '../shared/redis-semantics';
-import type { RedisSpans } from '../shared/redis-spans';
+import type { RedisOperation, RedisSpans } from '../shared/redis-spans';
 import type {
   BatchEvent,
   ClientOptions,
@@ -48,13 +47,16 @@ class ClientEndpoint implements RedisEndpoint {
 /**
  * node-redis events to spans. One code path for both sources: @redis/client >= 5.12 publishes
  * TracingChannel messages (channels.ts calls the `on*` methods with them), older versions are
- * patched (patch-client1.ts, patch-client5.ts) and call `commandSpan`/`batchSpan`/`settle` with
+ * patched (patch-client1.ts, patch-client5.ts) and call `command`/`batch`/`settle` with
  * the same information read from the client. A span lives on the library's own object (the
- * channel message, or the promise's closure), so nothing here outlives the command.
+ * channel message, or the promise's closure), so nothing here outlives the command. An operation
+ * is a span and, when the agent exports metrics, a `db.client.operation.duration` measurement,
+ * made whether or not the span is sampled.
  */
 export class NodeRedisSpans {
-  /** Channel message → its span, while the command runs. */
-  private readonly byMessage = new WeakMap<object, Span>();
+  /** Channel message → its operation (or its connect span), while the command runs. */
+  private readonly byMessage = new WeakMap<object, RedisOperation>();
+  private readonly connectByMessage = new WeakMap<object, Span>();
   /** Client ids with a `connect()` in flight (channels), whose own `ready` is not a reconnection. */
   private readonly connecting = new Set<string>();
   /** Patched clients: their endpoint, a `connect()` in flight, a reconnection attempt in flight. */
@@ -69,24 +71,24 @@ export class NodeRedisSpans {
 
   // ---- building blocks, shared by both sources ------------------------------------------------
 
-  /** A command span with its name and masked query text; the caller adds the endpoint. */
-  commandSpan(command: unknown, args: ArrayLike<unknown>, parent: Context = context.active()): Span | undefined {
+  /** A command sent to `endpoint`: its span (with name and masked query text) and measurement. */
+  command(command: unknown, args: ArrayLike<unknown>, endpoint: RedisEndpoint, parent: Context = context.active()): RedisOperation | undefined {
     const name = operationName(command);
-    const span = this.spans.start(name, parent);
-    if (span !== undefined) setCommandAttributes(span, name, args, 1, NO_ENDPOINT);
-    return span;
+    const operation = this.spans.start(name, parent, endpoint);
+    if (operation?.span !== undefined) setCommandAttributes(operation.span, name, args, 1, endpoint);
+    return operation;
   }
 
-  batchSpan(mode: BatchMode, size: number, endpoint: RedisEndpoint): Span | undefined {
-    const span = this.spans.start(mode, context.active());
-    if (span !== undefined) setBatchAttributes(span, mode, size, endpoint);
-    return span;
+  batch(mode: BatchMode, size: number, endpoint: RedisEndpoint): RedisOperation | undefined {
+    const operation = this.spans.start(mode, context.active(), endpoint);
+    if (operation?.span !== undefined) setBatchAttributes(operation.span, mode, size, endpoint);
+    return operation;
   }
 
-  /** Ends `span` when `promise` settles; `onResult` may find an error in a resolved value. */
-  settle(promise: unknown, span: Span, onResult?: (result: unknown) => unknown): void {
+  /** Ends `operation` when `promise` settles; `onResult` may find an error in a resolved value. */
+  settle(promise: unknown, operation: RedisOperation, onResult?: (result: unknown) => unknown): void {
     whenSettled(this.state, promise, (error, result) => {
-      this.spans.end(span, error === undefined && onResult !== undefined ? onResult(result) : error);
+      this.spans.end(operation, error === undefined && onResult !== undefined ? onResult(result) : error);
     });
   }
 
@@ -148,26 +150,24 @@ export class NodeRedisSpans {
   onCommandStart(message: CommandEvent): void {
     // A pipeline's commands are covered by its batch span.
     if (message.batchMode !== undefined) return;
-    const span = this.commandSpan(message.command, message.args);
-    if (span === undefined) return;
-    setEndpointAttributes(span, message);
-    this.byMessage.set(message, span);
+    const operation = this.command(message.command, message.args, message);
+    if (operation !== undefined) this.byMessage.set(message, operation);
   }
 
   onBatchStart(message: BatchEvent): void {
-    const span = this.batchSpan(message.batchMode, message.batchSize, message);
-    if (span !== undefined) this.byMessage.set(message, span);
+    const operation = this.batch(message.batchMode, message.batchSize, message);
+    if (operation !== undefined) this.byMessage.set(message, operation);
   }
 
   /** `asyncEnd`: the promise settled (`error` set when it rejected). */
   onCommandAsyncEnd(message: CommandEvent | BatchEvent): void {
-    const span = this.byMessage.get(message);
-    if (span === undefined) return;
+    const operation = this.byMessage.get(message);
+    if (operation === undefined) return;
     this.byMessage.delete(message);
     let error = message.error;
     // Error replies inside EXEC do not reject the transaction; they still make it an error.
     if (error === undefined && 'batchSize' in message && message.batchMode === 'MULTI') error = firstErrorIn(message.result);
-    this.spans.end(span, error);
+    this.spans.end(operation, error);
   }
 
   /** `end`: the traced function returned, or threw (then no `asyncEnd` follows). */
@@ -178,14 +178,14 @@ export class NodeRedisSpans {
   onConnectStart(message: ConnectEvent): void {
     this.connecting.add(message.clientId);
     const span = this.spans.startConnect(context.active(), message);
-    if (span !== undefined) this.byMessage.set(message, span);
+    if (span !== undefined) this.connectByMessage.set(message, span);
   }
 
   onConnectAsyncEnd(message: ConnectEvent): void {
     this.connecting.delete(message.clientId);
-    const span = this.byMessage.get(message);
+    const span = this.connectByMessage.get(message);
     if (span === undefined) return;
-    this.byMessage.delete(message);
+    this.connectByMessage.delete(message);
     this.spans.endConnect(span, message.error);
   }
 
@@ -205,5 +205,3 @@ export class NodeRedisSpans {
     if (span !== undefined) this.spans.endConnect(span);
   }
 }
-
-const NO_ENDPOINT: RedisEndpoint = { serverAddress: undefined, serverPort: undefined, database: undefined };

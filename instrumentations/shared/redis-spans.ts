@@ -1,8 +1,9 @@
 import { diag, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
 import type { DbInstrumentationConfig } from '../../src/instrument';
 import { ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '../../src/semconv';
+import { measuredSpanOptions, type DbMeasurement, type DbOperationMetrics } from './db/metrics';
 import { CONNECT_SPAN_NAME, DB_CLIENT_SPAN, tracesOperation } from './db/policy';
-import { DB_SYSTEM_REDIS, recordRedisError, type RedisEndpoint } from './redis-semantics';
+import { DB_SYSTEM_REDIS, describeError, recordRedisError, type RedisEndpoint } from './redis-semantics';
 
 /**
  * The most spans one instrumentation keeps open at once. A span is open while its command waits
@@ -13,10 +14,20 @@ import { DB_SYSTEM_REDIS, recordRedisError, type RedisEndpoint } from './redis-s
 export const MAX_OPEN_SPANS = 2048;
 
 /**
- * Starts and ends the CLIENT spans of one instrumentation. Returns no span where nothing is to
- * be recorded (tracing suppressed, no parent under OTEL_NODE_DB_REQUIRE_PARENT_SPAN, sampled out,
- * or too many open), so callers do attribute work only for a span that records and keep nothing
- * for one that does not.
+ * A command or batch in flight: its span when one records, its measurement when the agent
+ * exports metrics (then it exists whether or not the trace was sampled). At least one is set.
+ */
+export interface RedisOperation {
+  readonly span: Span | undefined;
+  readonly measurement: DbMeasurement | undefined;
+}
+
+/**
+ * Starts and ends the operations of one instrumentation: CLIENT spans and the
+ * `db.client.operation.duration` measurements. Returns no operation where nothing is to be
+ * recorded (tracing suppressed; or no metrics and no recording span: no parent under
+ * OTEL_NODE_DB_REQUIRE_PARENT_SPAN, sampled out, or too many open), so callers do attribute work
+ * only for a span that records and keep nothing for an operation that is not recorded at all.
  */
 export class RedisSpans {
   private open = 0;
@@ -26,6 +37,7 @@ export class RedisSpans {
     private readonly tracer: Tracer,
     private readonly config: DbInstrumentationConfig,
     private readonly instrumentation: string,
+    private readonly metrics: DbOperationMetrics | undefined,
     private readonly maxOpen = MAX_OPEN_SPANS,
   ) {}
 
@@ -34,8 +46,26 @@ export class RedisSpans {
     return this.open;
   }
 
-  /** A command or batch span, counted against the bound until `end`. */
-  start(name: string, parent: Context): Span | undefined {
+  /**
+   * A command or batch named `name` (its `db.operation.name`) sent to `endpoint`; the span, when
+   * there is one, is counted against the bound until `end`. The caller sets its attributes.
+   */
+  start(name: string, parent: Context, endpoint: RedisEndpoint): RedisOperation | undefined {
+    const measurement =
+      this.metrics !== undefined && this.metrics.measures(parent)
+        ? this.metrics.start({
+            system: DB_SYSTEM_REDIS,
+            namespace: endpoint.database === undefined ? undefined : String(endpoint.database),
+            operationName: name,
+            serverAddress: endpoint.serverAddress,
+            serverPort: endpoint.serverPort,
+          })
+        : undefined;
+    const span = this.startSpan(name, parent, measurement);
+    return span === undefined && measurement === undefined ? undefined : { span, measurement };
+  }
+
+  private startSpan(name: string, parent: Context, measurement: DbMeasurement | undefined): Span | undefined {
     if (!this.allowed(parent)) return undefined;
     if (this.open >= this.maxOpen) {
       if (!this.saturated) {
@@ -46,25 +76,33 @@ export class RedisSpans {
       }
       return undefined;
     }
-    const span = this.tracer.startSpan(name, DB_CLIENT_SPAN, parent);
+    const span = this.tracer.startSpan(name, measuredSpanOptions(measurement), parent);
     if (!span.isRecording()) return undefined;
     this.open++;
     span.setAttribute(ATTR_DB_SYSTEM_NAME, DB_SYSTEM_REDIS);
     return span;
   }
 
-  /** Ends a span from `start`, recording `error` when there is one. */
-  end(span: Span, error?: unknown): void {
-    if (this.open > 0) this.open--;
-    if (this.saturated && this.open < this.maxOpen / 2) this.saturated = false;
-    this.finish(span, error);
+  /** Ends an operation from `start`, failed with `error` when there is one. */
+  end(operation: RedisOperation, error?: unknown): void {
+    const measurement = operation.measurement;
+    const endTime = measurement === undefined ? undefined : performance.now();
+    const span = operation.span;
+    if (span !== undefined) {
+      if (this.open > 0) this.open--;
+      if (this.saturated && this.open < this.maxOpen / 2) this.saturated = false;
+      this.finish(span, error, endTime);
+    }
+    if (measurement !== undefined && this.metrics !== undefined) {
+      this.metrics.record(measurement, endTime as number, error === undefined ? undefined : describeError(error));
+    }
   }
 
   /**
    * A `connect` span: not counted against the bound, since a client has at most one connection
    * attempt in flight. `startTime` back-dates a span reported only once the connection is up.
    * No `db.namespace`: node-redis's connect messages do not carry one, and both clients should
-   * describe a connection the same way.
+   * describe a connection the same way. A connection is not an operation: it is not measured.
    */
   startConnect(parent: Context, endpoint: RedisEndpoint, startTime?: TimeInput): Span | undefined {
     if (!this.allowed(parent)) return undefined;
@@ -77,15 +115,15 @@ export class RedisSpans {
   }
 
   endConnect(span: Span, error?: unknown): void {
-    this.finish(span, error);
+    this.finish(span, error, undefined);
   }
 
   private allowed(parent: Context): boolean {
     return tracesOperation(this.config, parent);
   }
 
-  private finish(span: Span, error: unknown): void {
+  private finish(span: Span, error: unknown, endTime: number | undefined): void {
     if (error !== undefined) recordRedisError(span, error);
-    span.end();
+    span.end(endTime);
   }
 }

@@ -107,10 +107,12 @@ describe('redis semantics: errors', () => {
   });
 });
 
+const ENDPOINT = { serverAddress: 'h', serverPort: 1, database: 0 };
+
 /** Collects spans as they end. */
 function setup(options: { requireParentSpan?: boolean; maxOpen?: number; sampler?: Sampler } = {}) {
   const { provider, ended } = recordingProvider(options.sampler);
-  const spans = new RedisSpans(provider.getTracer('otelite/redis'), dbConfig({ requireParentSpan: options.requireParentSpan ?? false }), 'redis', options.maxOpen);
+  const spans = new RedisSpans(provider.getTracer('otelite/redis'), dbConfig({ requireParentSpan: options.requireParentSpan ?? false }), 'redis', undefined, options.maxOpen);
   return { ended, spans, provider };
 }
 
@@ -123,7 +125,7 @@ function attributes(span: SpanData): Record<string, unknown> {
 describe('redis semantics: spans', () => {
   it('starts a CLIENT span with db.system.name and records an error reply without its echoed arguments', () => {
     const { ended, spans } = setup();
-    const span = spans.start('FOO', ROOT_CONTEXT);
+    const span = spans.start('FOO', ROOT_CONTEXT, ENDPOINT);
     assert.ok(span);
     spans.end(span, Object.assign(new Error("ERR unknown command 'FOO', with args beginning with: 's3cr3t'"), { name: 'ReplyError' }));
     const [data] = ended.spans;
@@ -137,16 +139,16 @@ describe('redis semantics: spans', () => {
 
   it('makes no span outside any span when a parent is required, and one inside', () => {
     const { spans, provider } = setup({ requireParentSpan: true });
-    assert.equal(spans.start('GET', ROOT_CONTEXT), undefined);
+    assert.equal(spans.start('GET', ROOT_CONTEXT, ENDPOINT), undefined);
     assert.equal(spans.startConnect(ROOT_CONTEXT, { serverAddress: 'h', serverPort: 1 }), undefined);
     const parent = provider.getTracer('app').startSpan('parent');
-    assert.ok(spans.start('GET', trace.setSpan(ROOT_CONTEXT, parent)));
+    assert.ok(spans.start('GET', trace.setSpan(ROOT_CONTEXT, parent), ENDPOINT));
   });
 
   it('makes no span where tracing is suppressed or the span is sampled out, and counts none', () => {
-    assert.equal(setup().spans.start('GET', suppressTracing(ROOT_CONTEXT)), undefined);
+    assert.equal(setup().spans.start('GET', suppressTracing(ROOT_CONTEXT), ENDPOINT), undefined);
     const sampledOut = setup({ sampler: new AlwaysOffSampler() }).spans;
-    assert.equal(sampledOut.start('GET', ROOT_CONTEXT), undefined);
+    assert.equal(sampledOut.start('GET', ROOT_CONTEXT, ENDPOINT), undefined);
     assert.equal(sampledOut.pending, 0);
   });
 
@@ -155,10 +157,10 @@ describe('redis semantics: spans', () => {
     diag.setLogger({ error() {}, warn: (m: string) => warnings.push(m), info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
     try {
       const { ended, spans } = setup({ maxOpen: 3 });
-      const open = [spans.start('GET', ROOT_CONTEXT), spans.start('GET', ROOT_CONTEXT), spans.start('GET', ROOT_CONTEXT)];
+      const open = [spans.start('GET', ROOT_CONTEXT, ENDPOINT), spans.start('GET', ROOT_CONTEXT, ENDPOINT), spans.start('GET', ROOT_CONTEXT, ENDPOINT)];
       assert.ok(open.every((s) => s !== undefined));
-      assert.equal(spans.start('GET', ROOT_CONTEXT), undefined);
-      assert.equal(spans.start('GET', ROOT_CONTEXT), undefined);
+      assert.equal(spans.start('GET', ROOT_CONTEXT, ENDPOINT), undefined);
+      assert.equal(spans.start('GET', ROOT_CONTEXT, ENDPOINT), undefined);
       assert.equal(spans.pending, 3);
       assert.equal(warnings.length, 1);
       assert.match(warnings[0], /redis: 3 Redis spans are open/);
@@ -168,7 +170,7 @@ describe('redis semantics: spans', () => {
       for (const span of open) spans.end(span!, new Error('gave up'));
       assert.equal(spans.pending, 0);
       assert.equal(ended.spans.length, 3);
-      assert.ok(spans.start('GET', ROOT_CONTEXT), 'traced again');
+      assert.ok(spans.start('GET', ROOT_CONTEXT, ENDPOINT), 'traced again');
     } finally {
       diag.disable();
     }
