@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PROTOCOLS } from '../kit/exporter-harness';
 import type { DecodedLogRecord } from '../kit/otlp-decoder';
 import { startReceiver, type Receiver, type ReceiverOptions } from '../kit/otlp-receiver';
-import { FIXTURES } from '../kit/paths';
+import { FIXTURES, REPO_ROOT } from '../kit/paths';
 import { runApp, startApp, type ExitInfo } from '../kit/process';
 import { closedPort } from '../kit/servers';
+import { versionSetDir } from '../kit/versions';
 
 const APP_CJS = path.join(FIXTURES, 'logs', 'app.cjs');
 const APP_MJS = path.join(FIXTURES, 'logs', 'app.mjs');
@@ -88,6 +90,32 @@ describe('logs: an app using @opentelemetry/api-logs, exported over OTLP (e2e)',
         }));
     }
   }
+
+  it("other copies of @opentelemetry/api-logs in the app (other versions, a transport's own) reach the agent's provider", () =>
+    withReceiver({ protocol: 'http/protobuf' }, async (rx) => {
+      const modules = path.join(versionSetDir('current'), 'node_modules');
+      const copies = [
+        path.join(modules, '@opentelemetry', 'api-logs'),
+        path.join(modules, 'pino-opentelemetry-transport', 'node_modules', '@opentelemetry', 'api-logs'),
+      ];
+      const packageOf = (dir: string): { version: string; dependencies: Record<string, string> } =>
+        JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+      const versions = copies.map((dir) => packageOf(dir).version);
+      const agents = packageOf(REPO_ROOT).dependencies['@opentelemetry/api-logs'];
+      assert.equal(new Set(versions).size, 2, `two different versions: ${versions.join(', ')}`);
+      assert.ok(versions.every((v) => `^${v}` !== agents), `neither is the agent's own (${agents})`);
+      const result = await runApp({
+        file: path.join(FIXTURES, 'logs', 'other-copy.cjs'),
+        preload: '--require',
+        env: logsEnv(rx.logsEndpoint, 'http/protobuf', { API_LOGS_COPIES: copies.join(',') }),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      for (const version of versions) {
+        const record = byBody(rx.logs, `from api-logs ${version}`);
+        const spanId = new RegExp(`SPAN ${version.replace(/\./g, '\\.')} (\\w+)`).exec(result.stdout)?.[1];
+        assert.equal(record.spanId, spanId);
+      }
+    }));
 
   it('OTEL_LOGS_EXPORTER=none: nothing is sent, and emitting still works', () =>
     withReceiver({ protocol: 'http/protobuf' }, async (rx) => {
