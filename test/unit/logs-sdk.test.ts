@@ -7,6 +7,7 @@ import type { ExportResult } from '../../src/export/exporter';
 import { encodeLogsRequestJson } from '../../src/export/otlp/encode-logs-json';
 import { encodeLogsRequest } from '../../src/export/otlp/encode-logs-protobuf';
 import type { LogRecordData, LogRecordProcessor } from '../../src/logs/data';
+import { LazyLoggerProvider } from '../../src/logs/lazy-logger-provider';
 import { SdkLoggerProvider } from '../../src/logs/logger-provider';
 import { BatchLogRecordProcessor, type LogRecordExporter } from '../../src/logs/processors';
 import { toAnyValue } from '../../src/logs/values';
@@ -313,5 +314,41 @@ describe('Logs SDK: the batch log record processor', () => {
     assert.equal(p.dropped, 1);
     assert.match(warnings[0]!, /export failed \(boom\): dropping log records/);
     assert.equal(p.unexported(), undefined);
+  });
+});
+
+describe('Logs SDK: the lazy provider the agent registers', () => {
+  it('builds the SDK at the first getLogger only, once', () => {
+    let built = 0;
+    const { provider: real, records } = provider();
+    const lazy = new LazyLoggerProvider(
+      () => {
+        built++;
+        return real;
+      },
+      () => assert.fail('no failure expected'),
+    );
+    assert.equal(built, 0);
+    return lazy.forceFlush().then(() => {
+      assert.equal(built, 0, 'a flush before any logger builds nothing');
+      lazy.getLogger('a').emit({ body: 1 });
+      lazy.getLogger('b').emit({ body: 2 });
+      assert.equal(built, 1);
+      assert.deepEqual(records.map((r) => r.body), [1, 2]);
+    });
+  });
+
+  it('a failing SDK is said once and leaves no-op loggers: emit never throws', () => {
+    const failures: unknown[] = [];
+    const lazy = new LazyLoggerProvider(
+      () => {
+        throw new Error('cannot load');
+      },
+      (error) => failures.push(error),
+    );
+    assert.doesNotThrow(() => lazy.getLogger('a').emit({ body: 'x' }));
+    assert.doesNotThrow(() => lazy.getLogger('b').emit({ body: 'y' }));
+    assert.equal(failures.length, 1);
+    assert.equal(lazy.unexported(), undefined);
   });
 });
