@@ -11,7 +11,7 @@ import {
   ATTR_SERVER_PORT,
 } from '../../src/semconv';
 import { pgFailure, recordPgError } from './errors';
-import { statementInfo } from './statements';
+import { statementInfo, type StatementInfo } from './statements';
 import type { ConnectionParameters, PgClient, PgPool } from './types';
 
 export const DB_SYSTEM = 'postgresql';
@@ -73,17 +73,19 @@ export class PgSpans {
   /** A query: traced when `traced`, measured when `measures(parent)`; undefined when neither. */
   startQuery(client: PgClient, statement: Statement, parent: Context, traced: boolean): PgOperation | undefined {
     const params = client.connectionParameters ?? client;
+    const text = statement.text;
+    let info: StatementInfo | undefined;
     let measurement: DbMeasurement | undefined;
     if (this.metrics !== undefined && this.metrics.measures(parent)) {
-      const summary = statement.text === undefined ? '' : statementInfo(statement.text, statement.hasValues).summary;
-      measurement = this.metrics.start(queryTarget(params, summary));
+      if (text !== undefined) info = statementInfo(text, statement.hasValues);
+      measurement = this.metrics.start(queryTarget(params, info?.summary ?? ''));
     }
     if (!traced) return measurement === undefined ? undefined : { span: undefined, measurement };
     const span = this.tracer.startSpan(DB_SYSTEM, measuredSpanOptions(measurement), parent);
     if (span.isRecording()) {
       setConnectionAttributes(span, params);
-      if (statement.text !== undefined) {
-        const info = statementInfo(statement.text, statement.hasValues);
+      if (text !== undefined) {
+        info ??= statementInfo(text, statement.hasValues);
         span.setAttribute(ATTR_DB_QUERY_TEXT, info.text);
         if (info.summary !== '') {
           span.setAttribute(ATTR_DB_QUERY_SUMMARY, info.summary);
