@@ -29,7 +29,7 @@ function wrapHandleRequest(original: AnyFunction, tracing: ExpressTracing): AnyF
     if (!tracing.state.active || typeof this?.handle !== 'function' || this.handle.length > 3) return Reflect.apply(original, this, arguments);
     const call = tracing.enter(this, req, res, next);
     if (call === undefined) return Reflect.apply(original, this, arguments);
-    if (call.span === undefined) return original.call(this, req, res, call.next);
+    if (call.span === undefined || call.context === undefined) return original.call(this, req, res, call.next);
     return context.with(call.context, invoke3, undefined, original, this, req, res, call.next);
   };
 }
@@ -39,7 +39,7 @@ function wrapHandleError(original: AnyFunction, tracing: ExpressTracing): AnyFun
     if (!tracing.state.active || typeof this?.handle !== 'function' || this.handle.length !== 4) return Reflect.apply(original, this, arguments);
     const call = tracing.enter(this, req, res, next);
     if (call === undefined) return Reflect.apply(original, this, arguments);
-    if (call.span === undefined) return original.call(this, error, req, res, call.next);
+    if (call.span === undefined || call.context === undefined) return original.call(this, error, req, res, call.next);
     return context.with(call.context, invoke4, undefined, original, this, error, req, res, call.next);
   };
 }

@@ -15,8 +15,11 @@ import type { ExpressRequest, ExpressResponse } from './types';
 export const REQUEST_STATE = Symbol('otelite.express.request');
 
 export class RequestState {
-  /** The context new layer spans start in: the SERVER span's, or the enclosing layer's. */
-  parent: Context;
+  /**
+   * The context new layer spans start in: the SERVER span's, or the enclosing layer's. Undefined
+   * for a request followed only for its route (measured, not traced): it gets no spans.
+   */
+  parent: Context | undefined;
   /** Mount template of the current position (`/api/v1`); `''` at the app's top level. */
   base = '';
   /** The last error recorded: an error passed on by enclosing routers is recorded once, at its origin. */
@@ -24,7 +27,7 @@ export class RequestState {
   /** Every layer call of the request, so the response's end can end those still open. */
   readonly calls: LayerCall[] = [];
 
-  constructor(parent: Context) {
+  constructor(parent: Context | undefined) {
     this.parent = parent;
   }
 }
@@ -41,9 +44,9 @@ export class LayerCall {
     /** Undefined when another instrumentation already traces this layer (handle.ts). */
     readonly span: Span | undefined,
     /** The context the layer runs in: its span's. */
-    readonly context: Context,
+    readonly context: Context | undefined,
     readonly originalNext: AnyFunction,
-    readonly parentBefore: Context,
+    readonly parentBefore: Context | undefined,
     readonly baseBefore: string,
   ) {}
 }

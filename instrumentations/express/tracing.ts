@@ -2,10 +2,15 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import { callInContext, type AnyFunction, type HttpInstrumentationConfig, type InstrumentationState } from '../../src/instrument';
 import { ATTR_HTTP_ROUTE } from '../../src/semconv';
 import { recordError } from '../shared/http-semantics';
+import { SERVER_MEASURE, setMeasuredRoute, type WithServerMeasure } from '../shared/server-span';
 import { INTERNAL_SPAN, recordingParentOf, recordingServerSpanOf, setServerRoute } from '../shared/web-route';
 import { LAYER_INFO, type TaggedLayer } from './layer-info';
 import { endOpenLayers, LayerCall, REQUEST_STATE, RequestState } from './request-state';
 import type { ExpressRequest, ExpressResponse } from './types';
+
+function isMeasured(req: object): boolean {
+  return (req as WithServerMeasure)[SERVER_MEASURE] !== undefined;
+}
 
 /** Attributes of the official express instrumentation (`express.type`: router, middleware, request_handler). */
 export const ATTR_EXPRESS_TYPE = 'express.type';
@@ -25,9 +30,10 @@ export function tracedElsewhere(layer: TaggedLayer): boolean {
 
 /**
  * Turns the layers express runs into INTERNAL spans and names the SERVER span after the route
- * (request-state.ts explains the nesting). Only for a request whose SERVER span records: for a
- * sampled-out request `enter` returns undefined after one look at the request, and express's own
- * code runs untouched.
+ * (request-state.ts explains the nesting). Only for a request whose SERVER span records; a
+ * request without one that is measured (metrics on) is followed through its layers for its
+ * route alone, with no span and no context. For any other request `enter` returns undefined
+ * after one look at the request, and express's own code runs untouched.
  */
 export class ExpressTracing {
   private readonly onResponseEnd: (this: ExpressResponse) => void;
@@ -51,23 +57,29 @@ export class ExpressTracing {
       let request = req[REQUEST_STATE];
       if (request === undefined) {
         const parent = recordingParentOf(req);
-        if (parent === undefined) return undefined;
-        request = req[REQUEST_STATE] = new RequestState(parent);
-        if (typeof res?.on === 'function') {
-          res.on('finish', this.onResponseEnd);
-          res.on('close', this.onResponseEnd);
+        if (parent === undefined) {
+          // Not traced, but measured: the layers are followed only to know the route.
+          if (!isMeasured(req)) return undefined;
+          request = req[REQUEST_STATE] = new RequestState(undefined);
+        } else {
+          request = req[REQUEST_STATE] = new RequestState(parent);
+          if (typeof res?.on === 'function') {
+            res.on('finish', this.onResponseEnd);
+            res.on('close', this.onResponseEnd);
+          }
         }
       }
       const parentBefore = request.parent;
       const baseBefore = request.base;
       info.resolve(baseBefore);
       if (info.type === 'request_handler') {
+        setMeasuredRoute(req, info.template);
         const server = recordingServerSpanOf(req);
         if (server !== undefined) setServerRoute(server, req.method, info.template, this.config);
       }
       let span;
       let ctx = parentBefore;
-      if (!tracedElsewhere(layer)) {
+      if (parentBefore !== undefined && !tracedElsewhere(layer)) {
         span = this.tracer.startSpan(info.spanName, INTERNAL_SPAN, parentBefore);
         span.setAttribute(ATTR_EXPRESS_TYPE, info.type);
         span.setAttribute(ATTR_EXPRESS_NAME, info.expressName);
@@ -118,6 +130,8 @@ export class ExpressTracing {
     return function next(this: unknown, err?: unknown): unknown {
       if (call.req.next === next) call.req.next = call.originalNext;
       tracing.leave(call, err);
+      // A request followed only for its route has no context of the agent's to go back to.
+      if (call.parentBefore === undefined) return Reflect.apply(call.originalNext, this, arguments);
       return callInContext(call.parentBefore, call.originalNext, this, arguments);
     };
   }

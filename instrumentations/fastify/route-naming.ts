@@ -1,13 +1,14 @@
 import { context } from '@opentelemetry/api';
 import { disguise, invoke, wrapMethod, type AnyFunction } from '../../src/instrument';
+import { setMeasuredRoute } from '../shared/server-span';
 import { recordingServerSpanOf, setServerRoute } from '../shared/web-route';
 import { isCovered, withHttpRpcMetadata } from './coexist';
 import type { FastifyDeps } from './hook-call';
 import type { RouteContext } from './types';
 
 /**
- * Names the SERVER span `{method} {url template}` and sets `http.route` when fastify's router
- * has matched a route, before any of the route's hooks run, without adding a hook of the agent's
+ * Names the SERVER span `{method} {url template}` and sets `http.route` (on the span and on the
+ * request's duration measurement) when fastify's router has matched a route, before any of the route's hooks run, without adding a hook of the agent's
  * to the app: a hook would show in `printRoutes({ includeHooks })`, in `printPlugins()` (every
  * `addHook` before `ready` is an avvio `after` entry) and in the instance's hook lists, which
  * fastify's own tests check.
@@ -54,9 +55,11 @@ function namingHandler(original: AnyFunction, deps: FastifyDeps): AnyFunction {
     if (!deps.state.active) return Reflect.apply(original, this, arguments);
     let next;
     try {
+      const route = store.config?.url as string;
+      setMeasuredRoute(req, route);
       const server = recordingServerSpanOf(req);
       if (server !== undefined) {
-        setServerRoute(server, (req as { method?: string }).method, store.config?.url as string, deps.config);
+        setServerRoute(server, (req as { method?: string }).method, route, deps.config);
         // @fastify/otel traces this route: the rest of the request runs in a context that makes
         // its `request` span INTERNAL below the one SERVER span (coexist.ts).
         if (isCovered(store.server)) next = withHttpRpcMetadata(server);

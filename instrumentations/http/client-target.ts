@@ -3,8 +3,8 @@ import { parseHostHeader } from '../shared/http-semantics';
 /**
  * Where a node:http client request goes, worked out the way `ClientRequest` does it: fields of
  * the URL argument, overridden by those of the options argument, then the defaults of the module
- * (`http:` / `https:`) and of the agent. Pure; called only for a recording span or when
- * OTEL_NODE_EXCLUDED_URLS needs the URL.
+ * (`http:` / `https:`) and of the agent. Pure; called only for a recording span, a measured
+ * request, or when OTEL_NODE_EXCLUDED_URLS needs the URL.
  */
 export interface ClientTarget {
   /** Absolute URL without credentials, not yet redacted. */
@@ -15,6 +15,8 @@ export interface ClientTarget {
   path: string;
   address: string | undefined;
   port: number | undefined;
+  /** `url.scheme`: `http`, `https`. */
+  scheme: string;
 }
 
 /** The subset of `http.RequestOptions` read here; every field may be anything at run time. */
@@ -95,6 +97,7 @@ export function clientTarget(url: URL | undefined, options: RequestOptionsLike |
         path: absolute.pathname,
         address: server?.address,
         port: server?.port ?? (absolute.protocol === 'https:' ? 443 : absolute.protocol === 'http:' ? 80 : undefined),
+        scheme: schemeOf(absolute.protocol),
       };
     } catch {
       // not a URL: reported as a path below
@@ -102,7 +105,8 @@ export function clientTarget(url: URL | undefined, options: RequestOptionsLike |
   }
 
   if (socketPath !== undefined) {
-    return { url: `${protocol}//localhost${effectivePath}`, credentials, path: withoutQuery(effectivePath), address: socketPath, port: undefined };
+    const scheme = schemeOf(protocol);
+    return { url: `${protocol}//localhost${effectivePath}`, credentials, path: withoutQuery(effectivePath), address: socketPath, port: undefined, scheme };
   }
   const address = hostname ?? host ?? 'localhost';
   const portText = effectivePort === standardPort ? '' : `:${effectivePort}`;
@@ -112,5 +116,11 @@ export function clientTarget(url: URL | undefined, options: RequestOptionsLike |
     path: withoutQuery(effectivePath),
     address,
     port: effectivePort,
+    scheme: schemeOf(protocol),
   };
+}
+
+/** `https:` → `https`. */
+function schemeOf(protocol: string): string {
+  return protocol.endsWith(':') ? protocol.slice(0, -1) : protocol;
 }

@@ -1,4 +1,4 @@
-import { context, propagation, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { isTracingSuppressed, type AnyFunction } from '../../src/instrument';
 import {
@@ -13,7 +13,8 @@ import {
   ATTR_URL_FULL,
   ATTR_USER_AGENT_ORIGINAL,
 } from '../../src/semconv';
-import { captureHeaders, recordError, REDACTED, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
+import { HttpMeasure } from '../shared/http-metrics';
+import { captureHeaders, errorTypeOf, recordError, REDACTED, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
 import { protocolVersion } from './server-attributes';
 import {
   callArguments,
@@ -26,7 +27,7 @@ import {
   type RequestCall,
 } from './client-args';
 import { clientTarget, type ClientTarget } from './client-target';
-import { CLIENT_SPAN, SPAN, TIMED_OUT, type HttpDeps, type Tagged } from './deps';
+import { CLIENT_SPAN, MEASURE, SPAN, TIMED_OUT, type HttpDeps, type Tagged } from './deps';
 
 /**
  * CLIENT spans for `http.request`, `http.get`, `https.request`, `https.get`.
@@ -54,6 +55,7 @@ let creating = 0;
 interface PreparedCall {
   span: Span;
   args: unknown[];
+  measure: HttpMeasure | undefined;
 }
 
 export function wrapClientCall(original: AnyFunction, defaultProtocol: string, deps: HttpDeps): AnyFunction {
@@ -77,12 +79,12 @@ export function wrapClientCall(original: AnyFunction, defaultProtocol: string, d
       // Caught to be recorded, then rethrown: the same object, with its own stack. (Unlike
       // try/finally, this makes Node's report of an *uncaught* one point at this line.)
       creating--;
-      endWithError(deps, call.span, error);
+      endWithError(deps, call, error);
       throw error;
     }
     creating--;
     try {
-      started(deps, req as ClientRequest & Tagged, call.span);
+      started(deps, req as ClientRequest & Tagged, call);
     } catch (error) {
       deps.state.fail(error);
     }
@@ -103,25 +105,30 @@ function prepare(deps: HttpDeps, defaultProtocol: string, active: Context, call:
   }
 
   const method = requestMethod(call.options);
-  const span = deps.tracer.startSpan(spanNameMethod(deps.config, method), CLIENT_SPAN, active);
-  if (span.isRecording()) {
+  // Measured whether or not the span records: metrics count every request.
+  const start = deps.clientDuration === undefined ? undefined : performance.now();
+  const options = start === undefined ? CLIENT_SPAN : { kind: SpanKind.CLIENT, startTime: start };
+  const span = deps.tracer.startSpan(spanNameMethod(deps.config, method), options, active);
+  const recording = span.isRecording();
+  if (target === undefined && (recording || start !== undefined)) {
+    url = parseUrl(call.url);
+    if (url !== undefined || call.url === undefined) target = clientTarget(url, call.options, defaultProtocol);
+  }
+  if (recording) {
     deps.http.setMethod(span, method);
-    if (target === undefined) {
-      url = parseUrl(call.url);
-      if (url !== undefined || call.url === undefined) target = clientTarget(url, call.options, defaultProtocol);
-    }
     if (target !== undefined) setTargetAttributes(deps, span, target);
   }
+  const measure = start === undefined ? undefined : new HttpMeasure(start, deps.http.methodOf(method), target?.scheme, target?.address, target?.port);
 
   // A sampled-out span still propagates its context (sampled flag off) downstream.
   const headers = copyHeaders(call.options?.headers);
   if (headers === undefined) {
-    return { span, args: callArguments(call, url ?? call.url, call.options?.headers) };
+    return { span, measure, args: callArguments(call, url ?? call.url, call.options?.headers) };
   }
   const ctx = trace.setSpan(active, span);
   if (Array.isArray(headers)) propagation.inject(ctx, headers, RAW_HEADER_SETTER);
   else propagation.inject(ctx, headers, OBJECT_HEADER_SETTER);
-  return { span, args: callArguments(call, url ?? call.url, headers) };
+  return { span, measure, args: callArguments(call, url ?? call.url, headers) };
 }
 
 function setTargetAttributes(deps: HttpDeps, span: Span, target: ClientTarget): void {
@@ -136,12 +143,13 @@ function setTargetAttributes(deps: HttpDeps, span: Span, target: ClientTarget): 
 }
 
 /** The request exists: tie the span to it and read what only the request knows. */
-function started(deps: HttpDeps, req: ClientRequest & Tagged, span: Span): void {
+function started(deps: HttpDeps, req: ClientRequest & Tagged, { span, measure }: PreparedCall): void {
   if (req === null || typeof req !== 'object') {
     span.end();
     return;
   }
   req[SPAN] = span;
+  req[MEASURE] = measure;
   if (!span.isRecording() || typeof req.getHeader !== 'function') return;
   const userAgent = req.getHeader('user-agent');
   if (userAgent !== undefined) span.setAttribute(ATTR_USER_AGENT_ORIGINAL, Array.isArray(userAgent) ? userAgent.join(', ') : String(userAgent));
@@ -149,10 +157,17 @@ function started(deps: HttpDeps, req: ClientRequest & Tagged, span: Span): void 
   if (names.length > 0) captureHeaders(span, ATTR_HTTP_REQUEST_HEADER_PREFIX, names, (name) => req.getHeader(name));
 }
 
-function endWithError(deps: HttpDeps, span: Span, error: unknown): void {
+function endWithError(deps: HttpDeps, { span, measure }: PreparedCall, error: unknown): void {
   try {
     if (span.isRecording()) recordError(span, error);
-    span.end();
+    if (measure === undefined) {
+      span.end();
+      return;
+    }
+    measure.errorType = errorTypeOf(error);
+    const end = performance.now();
+    deps.clientDuration?.record(measure, end);
+    span.end(end);
   } catch (failure) {
     deps.state.fail(failure);
   }
@@ -178,31 +193,38 @@ function onRequestEvent(deps: HttpDeps, req: ClientRequest & Tagged, span: Span,
     case 'response':
       onResponse(deps, req, span, arg as IncomingMessage);
       return;
-    case 'error':
-      req[SPAN] = undefined;
+    case 'error': {
       if (span.isRecording()) {
         recordError(span, arg);
         if (req[TIMED_OUT] === true) span.setAttribute(ATTR_ERROR_TYPE, 'timeout');
       }
-      span.end();
+      const measure = req[MEASURE];
+      if (measure !== undefined) measure.errorType = req[TIMED_OUT] === true ? 'timeout' : errorTypeOf(arg);
+      end(deps, req, span);
       return;
+    }
     case 'timeout':
       req[TIMED_OUT] = true;
       return;
     case 'upgrade':
     case 'connect':
       onResponse(deps, req, span, arg as IncomingMessage);
-      req[SPAN] = undefined;
-      span.end();
+      end(deps, req, span);
       return;
     case 'close':
-      finish(req, span);
+      finish(deps, req, span);
       return;
   }
 }
 
-function onResponse(deps: HttpDeps, req: ClientRequest, span: Span, res: IncomingMessage): void {
-  if (!span.isRecording() || res === null || typeof res !== 'object') return;
+function onResponse(deps: HttpDeps, req: ClientRequest & Tagged, span: Span, res: IncomingMessage): void {
+  if (res === null || typeof res !== 'object') return;
+  const measure = req[MEASURE];
+  if (measure !== undefined) {
+    if (typeof res.statusCode === 'number') measure.responded(res.statusCode, 'client');
+    if (typeof res.httpVersion === 'string') measure.protocolVersion = protocolVersion(res.httpVersion);
+  }
+  if (!span.isRecording()) return;
   if (typeof res.statusCode === 'number') setResponseStatus(span, res.statusCode, 'client');
   if (typeof res.httpVersion === 'string') span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, protocolVersion(res.httpVersion));
   const socket = req.socket;
@@ -221,24 +243,40 @@ function onResponse(deps: HttpDeps, req: ClientRequest, span: Span, res: Incomin
  * `'end'` / `'close'` of a client response (from the IncomingMessage patch): `res.req` is the
  * request. Returns quickly for everything else.
  */
-export function onResponseEvent(res: IncomingMessage & { req?: ClientRequest & Tagged }, event: string | symbol): void {
+export function onResponseEvent(deps: HttpDeps, res: IncomingMessage & { req?: ClientRequest & Tagged }, event: string | symbol): void {
   if (event !== 'end' && event !== 'close') return;
   const req = res.req;
   if (req === null || req === undefined) return;
   const span = req[SPAN];
-  if (span !== undefined) finish(req, span);
+  if (span !== undefined) finish(deps, req, span);
 }
 
 /** Ends the span of a request that is over; an incomplete exchange is an error. */
-function finish(req: ClientRequest & Tagged, span: Span): void {
-  req[SPAN] = undefined;
-  if (span.isRecording()) {
-    const res = (req as ClientRequest & { res?: IncomingMessage | null }).res;
-    if (res === null || res === undefined || !res.complete) {
-      span.setAttribute(ATTR_ERROR_TYPE, req[TIMED_OUT] === true ? 'timeout' : 'aborted');
+function finish(deps: HttpDeps, req: ClientRequest & Tagged, span: Span): void {
+  const res = (req as ClientRequest & { res?: IncomingMessage | null }).res;
+  if (res === null || res === undefined || !res.complete) {
+    const errorType = req[TIMED_OUT] === true ? 'timeout' : 'aborted';
+    if (span.isRecording()) {
+      span.setAttribute(ATTR_ERROR_TYPE, errorType);
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
+    const measure = req[MEASURE];
+    if (measure !== undefined) measure.errorType = errorType;
   }
-  span.end();
+  end(deps, req, span);
+}
+
+/** The exchange is over: the span ends, at the time its measurement is recorded when measured. */
+function end(deps: HttpDeps, req: ClientRequest & Tagged, span: Span): void {
+  req[SPAN] = undefined;
+  const measure = req[MEASURE];
+  if (measure === undefined) {
+    span.end();
+    return;
+  }
+  req[MEASURE] = undefined;
+  const time = performance.now();
+  deps.clientDuration?.record(measure, time);
+  span.end(time);
 }
 

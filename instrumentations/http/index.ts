@@ -1,4 +1,5 @@
 import { defineInstrumentation, wrapMethod, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
+import { HttpDuration } from '../shared/http-metrics';
 import { createHttpSemantics } from '../shared/http-semantics';
 import { wrapClientCall, wrapClientRequestEmit } from './client';
 import { wrapIncomingMessageEmit } from './message';
@@ -38,7 +39,8 @@ function patchModule(module: HttpModule, defaultProtocol: 'http:' | 'https:', de
 export function createHttpInstrumentation(config: HttpInstrumentationConfig): Instrumentation {
   return defineInstrumentation({
     name: HTTP_INSTRUMENTATION_NAME,
-    targets({ tracer, state }) {
+    metrics: config.metrics,
+    targets({ tracer, meter, state }) {
       const deps: HttpDeps = {
         tracer,
         http: createHttpSemantics(config),
@@ -46,6 +48,8 @@ export function createHttpInstrumentation(config: HttpInstrumentationConfig): In
         state,
         hasExclusions: config.excludedUrls.length > 0,
         listenerErrors: new ListenerErrors(state),
+        serverDuration: meter === undefined ? undefined : new HttpDuration(meter, 'server'),
+        clientDuration: meter === undefined ? undefined : new HttpDuration(meter, 'client'),
       };
       return [
         { module: 'http', versions: '*', patch: (exports) => patchModule(exports as HttpModule, 'http:', deps) },

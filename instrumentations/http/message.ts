@@ -15,7 +15,7 @@ export function wrapIncomingMessageEmit(original: AnyFunction, deps: HttpDeps): 
     const ctx = this[CONTEXT];
     if (ctx !== undefined) return emitInContext(ctx, original, this, event, arguments);
     try {
-      onResponseEvent(this, event);
+      onResponseEvent(deps, this, event);
     } catch (error) {
       deps.state.fail(error);
     }

@@ -20,6 +20,7 @@ import {
   forwardedNodeAddress,
   parseForwarded,
   parseHostHeader,
+  type ForwardedHop,
   type HttpSemantics,
 } from '../shared/http-semantics';
 
@@ -79,8 +80,8 @@ export function setServerAttributes(span: Span, req: IncomingMessage, target: st
   const socket: Partial<Socket> & { encrypted?: boolean } = req.socket ?? {};
   const forwarded = headers.forwarded === undefined ? undefined : parseForwarded(headers.forwarded);
 
-  const scheme = forwarded?.proto ?? firstListValue(headers['x-forwarded-proto']) ?? (socket.encrypted === true ? 'https' : 'http');
-  span.setAttribute(ATTR_URL_SCHEME, scheme.toLowerCase());
+  const scheme = schemeOf(headers, socket, forwarded);
+  span.setAttribute(ATTR_URL_SCHEME, scheme);
 
   const host = parseHostHeader(authority ?? forwarded?.host ?? firstListValue(headers['x-forwarded-host']) ?? headers.host);
   if (host !== undefined) {
@@ -109,8 +110,20 @@ export function setServerAttributes(span: Span, req: IncomingMessage, target: st
 }
 
 function defaultPort(scheme: string): number | undefined {
-  const lower = scheme.toLowerCase();
-  return lower === 'https' ? 443 : lower === 'http' ? 80 : undefined;
+  return scheme === 'https' ? 443 : scheme === 'http' ? 80 : undefined;
+}
+
+/** `url.scheme` of a request: what a proxy says it received (Forwarded, X-Forwarded-Proto), else the socket's. */
+function schemeOf(headers: IncomingHttpHeaders, socket: { encrypted?: boolean }, forwarded: ForwardedHop | undefined): string {
+  const scheme = forwarded?.proto ?? firstListValue(headers['x-forwarded-proto']) ?? (socket.encrypted === true ? 'https' : 'http');
+  return scheme.toLowerCase();
+}
+
+/** `url.scheme` for the duration metric, by the span's rule (the Forwarded header is parsed only when present). */
+export function requestScheme(req: IncomingMessage): string {
+  const headers: IncomingHttpHeaders = req.headers ?? {};
+  const forwarded = headers.forwarded === undefined ? undefined : parseForwarded(headers.forwarded);
+  return schemeOf(headers, (req.socket ?? {}) as { encrypted?: boolean }, forwarded);
 }
 
 /** `network.protocol.version`: Node reports `1.1`, `1.0`, and `2.0` for HTTP/2, which the conventions write `2`. */

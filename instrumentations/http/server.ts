@@ -1,9 +1,11 @@
-import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { callInContext, invoke, isTracingSuppressed, suppressTracing, type AnyFunction, type InstrumentationState } from '../../src/instrument';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_HEADER_PREFIX, ATTR_HTTP_RESPONSE_STATUS_CODE, ERROR_TYPE_OTHER } from '../../src/semconv';
 import { captureHeaders, recordError, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
-import { requestPath, setServerAttributes } from './server-attributes';
+import { HttpMeasure } from '../shared/http-metrics';
+import { SERVER_MEASURE } from '../shared/server-span';
+import { protocolVersion, requestPath, requestScheme, setServerAttributes } from './server-attributes';
 import { CONTEXT, SERVER_SPAN, SPAN, type HttpDeps, type Tagged } from './deps';
 
 /**
@@ -63,19 +65,28 @@ function startServerSpan(deps: HttpDeps, req: ServerRequest, res: Response): Con
     return suppressed;
   }
 
+  const method = typeof req.method === 'string' ? req.method : 'GET';
+  // Measured whether or not the request gets a span: metrics count every request.
+  const measure = deps.serverDuration === undefined ? undefined : (req[SERVER_MEASURE] = startMeasure(deps, req, method));
   const headers = req.headers ?? EMPTY_HEADERS;
   // No trace context came in and the sampler would drop a new trace: no span, no context (the
   // async context store stays unused, which is most of what a sampled-out request would cost).
   if (deps.config.newTracesDropped && !carriesPropagationHeader(headers)) return undefined;
   const parent = propagation.extract(ROOT_CONTEXT, headers);
   if (parent === ROOT_CONTEXT && deps.config.newTracesDropped) return undefined;
-  const method = typeof req.method === 'string' ? req.method : 'GET';
-  const span = deps.tracer.startSpan(spanNameMethod(deps.config, method), SERVER_SPAN, parent);
+  const options = measure === undefined ? SERVER_SPAN : { kind: SpanKind.SERVER, startTime: measure.start };
+  const span = deps.tracer.startSpan(spanNameMethod(deps.config, method), options, parent);
   if (span.isRecording()) setServerAttributes(span, req, target, method, deps.http);
   const ctx = trace.setSpan(parent, span);
   res[SPAN] = span;
   req[CONTEXT] = ctx;
   return ctx;
+}
+
+function startMeasure(deps: HttpDeps, req: ServerRequest, method: string): HttpMeasure {
+  const measure = new HttpMeasure(performance.now(), deps.http.methodOf(method), requestScheme(req), undefined, undefined);
+  if (typeof req.httpVersion === 'string') measure.protocolVersion = protocolVersion(req.httpVersion);
+  return measure;
 }
 
 /** The headers the registered propagators read (`traceparent`, `baggage`...), asked once. */
@@ -119,6 +130,8 @@ export class ListenerErrors {
 
 function listenerThrew(deps: HttpDeps, res: Response): void {
   try {
+    const measure = (res?.req as ServerRequest | undefined)?.[SERVER_MEASURE];
+    if (measure !== undefined) measure.errorType = ERROR_TYPE_OTHER;
     const span = res?.[SPAN];
     if (span === undefined || !span.isRecording()) return;
     span.setStatus({ code: SpanStatusCode.ERROR });
@@ -126,6 +139,16 @@ function listenerThrew(deps: HttpDeps, res: Response): void {
     deps.listenerErrors.threw(span);
   } catch (failure) {
     deps.state.fail(failure);
+  }
+}
+
+/** The response is over: the measurement's status, or the abort. */
+function measureDone(measure: HttpMeasure, res: Response, finished: boolean): void {
+  if (finished) {
+    measure.responded(res.statusCode, 'server');
+  } else {
+    if (res.headersSent) measure.status = res.statusCode;
+    measure.errorType = 'aborted';
   }
 }
 
@@ -162,35 +185,47 @@ export function emitInContext(
 export function wrapServerResponseEmit(original: AnyFunction, deps: HttpDeps): AnyFunction {
   return function emit(this: Response, event: string | symbol): unknown {
     if (!deps.state.active) return Reflect.apply(original, this, arguments);
-    const ctx = (this.req as ServerRequest | undefined)?.[CONTEXT];
+    const req = this.req as ServerRequest | undefined;
+    const ctx = req?.[CONTEXT];
     let span: Span | undefined;
+    let measure: HttpMeasure | undefined;
     if (event === 'finish' || event === 'close') {
+      measure = req?.[SERVER_MEASURE];
       span = this[SPAN];
-      if (span !== undefined) {
-        // Claimed before the listeners run: a nested 'close' cannot end it a second time.
-        this[SPAN] = undefined;
-        try {
-          responseDone(deps, span, this, event === 'finish' || this.writableFinished);
-        } catch (error) {
-          deps.state.fail(error);
-        }
+      // Claimed before the listeners run: a nested 'close' cannot end or count it a second time.
+      if (measure !== undefined) req![SERVER_MEASURE] = undefined;
+      if (span !== undefined) this[SPAN] = undefined;
+      try {
+        const finished = event === 'finish' || this.writableFinished;
+        if (measure !== undefined) measureDone(measure, this, finished);
+        if (span !== undefined) responseDone(deps, span, this, finished);
+      } catch (error) {
+        deps.state.fail(error);
       }
     }
-    if (span === undefined) {
+    if (span === undefined && measure === undefined) {
       return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);
     }
-    // The span ends after the listeners, so a 'finish' listener can still annotate it.
+    // The span ends after the listeners, so a 'finish' listener can still annotate it (and the
+    // spans a framework ends there end inside it).
     try {
       return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);
     } finally {
-      endQuietly(deps, span);
+      requestOver(deps, span, measure);
     }
   };
 }
 
-function endQuietly(deps: HttpDeps, span: Span): void {
+/** Records the measurement and ends the span at the same instant: the span lasts what was measured. */
+function requestOver(deps: HttpDeps, span: Span | undefined, measure: HttpMeasure | undefined): void {
   try {
-    span.end();
+    if (measure === undefined) {
+      span?.end();
+      return;
+    }
+    const end = performance.now();
+    deps.serverDuration?.record(measure, end);
+    span?.end(end);
   } catch (error) {
     deps.state.fail(error);
   }

@@ -5,6 +5,7 @@ import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ERROR_TYPE_OTHER,
 } from '../../src/semconv';
 
 /**
@@ -14,10 +15,13 @@ import {
  */
 
 export const REDACTED = 'REDACTED';
+const METHOD_OTHER = '_OTHER';
 
 export interface HttpSemantics {
   /** Sets `http.request.method` (and `_original` when it is not a known method). */
   setMethod(span: Span, method: string): string;
+  /** `http.request.method` of a method: itself when it is known, `_OTHER` otherwise. */
+  methodOf(method: string): string;
   /** `url.full` with credentials and sensitive query values replaced by REDACTED. */
   redactUrl(url: string): string;
   /** A query string (without `?`) with sensitive values replaced by REDACTED. */
@@ -60,9 +64,12 @@ export function createHttpSemantics(config: HttpConfig): HttpSemantics {
         span.setAttribute(ATTR_HTTP_REQUEST_METHOD, method);
         return method;
       }
-      span.setAttribute(ATTR_HTTP_REQUEST_METHOD, '_OTHER');
+      span.setAttribute(ATTR_HTTP_REQUEST_METHOD, METHOD_OTHER);
       span.setAttribute(ATTR_HTTP_REQUEST_METHOD_ORIGINAL, method);
-      return '_OTHER';
+      return METHOD_OTHER;
+    },
+    methodOf(method) {
+      return known.has(method) ? method : METHOD_OTHER;
     },
     redactUrl(url) {
       const schemeEnd = url.indexOf('://');
@@ -107,21 +114,38 @@ function safeDecode(text: string): string {
  * Status rules of the HTTP conventions: a server span is an error for 5xx only (a 4xx is the
  * client's fault), a client span for 4xx and 5xx. `error.type` is the status code as a string.
  */
-export function setResponseStatus(span: Span, statusCode: number, side: 'server' | 'client'): void {
+export function setResponseStatus(span: Span, statusCode: number, side: HttpSide): void {
   span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
-  const threshold = side === 'server' ? 500 : 400;
-  if (statusCode >= threshold) {
-    span.setAttribute(ATTR_ERROR_TYPE, String(statusCode));
+  const errorType = statusErrorType(statusCode, side);
+  if (errorType !== undefined) {
+    span.setAttribute(ATTR_ERROR_TYPE, errorType);
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
 }
 
+export type HttpSide = 'server' | 'client';
+
+/** `error.type` of a response status: the code as a string when it is an error for this side. */
+export function statusErrorType(statusCode: number, side: HttpSide): string | undefined {
+  return statusCode >= (side === 'server' ? 500 : 400) ? String(statusCode) : undefined;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** `error.type` of a thrown or socket error: Node's error code, else the error's name. */
+export function errorTypeOf(error: unknown): string {
+  const err = asError(error);
+  const code = (err as NodeJS.ErrnoException).code;
+  return typeof code === 'string' ? code : err.name || ERROR_TYPE_OTHER;
+}
+
 /** Records a thrown or socket error: exception event, ERROR status, `error.type`. */
 export function recordError(span: Span, error: unknown): void {
-  const err = error instanceof Error ? error : new Error(String(error));
+  const err = asError(error);
   span.recordException(err);
-  const code = (err as NodeJS.ErrnoException).code;
-  span.setAttribute(ATTR_ERROR_TYPE, typeof code === 'string' ? code : err.name || '_OTHER');
+  span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(err));
   span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
 }
 

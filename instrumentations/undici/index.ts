@@ -1,5 +1,7 @@
 import { defineInstrumentation, subscribeGuarded, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
+import { HttpDuration } from '../shared/http-metrics';
 import { createHttpSemantics } from '../shared/http-semantics';
+import { UndiciDurations } from './metrics';
 import { UndiciSpans } from './spans';
 import type { RequestErrorMessage, RequestMessage, ResponseHeadersMessage, SendHeadersMessage } from './types';
 
@@ -17,13 +19,22 @@ export const UNDICI_INSTRUMENTATION_NAME = 'undici';
 export function createUndiciInstrumentation(config: HttpInstrumentationConfig): Instrumentation {
   return defineInstrumentation({
     name: UNDICI_INSTRUMENTATION_NAME,
-    enable({ tracer, state }) {
-      const spans = new UndiciSpans(tracer, createHttpSemantics(config));
+    metrics: config.metrics,
+    enable({ tracer, meter, state }) {
+      const http = createHttpSemantics(config);
+      const spans = new UndiciSpans(tracer, http);
       subscribeGuarded<RequestMessage>(state, 'undici:request:create', (message) => spans.onCreate(message));
       subscribeGuarded<SendHeadersMessage>(state, 'undici:client:sendHeaders', (message) => spans.onSendHeaders(message));
       subscribeGuarded<ResponseHeadersMessage>(state, 'undici:request:headers', (message) => spans.onResponseHeaders(message));
       subscribeGuarded<RequestMessage>(state, 'undici:request:trailers', (message) => spans.onTrailers(message));
       subscribeGuarded<RequestErrorMessage>(state, 'undici:request:error', (message) => spans.onError(message));
+      if (meter === undefined) return;
+      const durations = new UndiciDurations(new HttpDuration(meter, 'client'), http);
+      subscribeGuarded<RequestMessage>(state, 'undici:request:create', (message) => durations.onCreate(message));
+      subscribeGuarded<SendHeadersMessage>(state, 'undici:client:sendHeaders', (message) => durations.onSendHeaders(message));
+      subscribeGuarded<ResponseHeadersMessage>(state, 'undici:request:headers', (message) => durations.onResponseHeaders(message));
+      subscribeGuarded<RequestMessage>(state, 'undici:request:trailers', (message) => durations.onTrailers(message));
+      subscribeGuarded<RequestErrorMessage>(state, 'undici:request:error', (message) => durations.onError(message));
     },
   });
 }

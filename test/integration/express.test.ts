@@ -203,14 +203,25 @@ for (const set of ['previous', 'current'] as const) {
   describe(`express instrumentation: ${major} (${set}), sampled out`, function () {
     this.timeout(60_000);
 
-    it('exports nothing, leaves requests untouched and answers as without the agent', async () => {
-      const run = await runExpress(set, 'cjs', { OTEL_TRACES_SAMPLER: 'always_off' });
+    it('exports nothing, leaves requests untouched and answers as without the agent (no metrics exporter)', async () => {
+      const run = await runExpress(set, 'cjs', { OTEL_TRACES_SAMPLER: 'always_off', OTEL_METRICS_EXPORTER: 'none' });
       assert.equal(run.spans.length, 0);
       assert.equal(run.sent.find((s) => s.path === '/api/users/42')!.body, '{"id":"42"}');
       assert.equal(run.sent.find((s) => s.path === '/error/throw')!.status, 500);
       assert.deepEqual(JSON.parse(run.sent.find((s) => s.path === '/format')!.body), { sameRequest: true, sameNext: true });
       const internals = JSON.parse(run.sent.find((s) => s.path === '/internals')!.body) as { symbols: string[]; finishListeners: string[] };
       assert.ok(!internals.symbols.includes('otelite.express.request'), internals.symbols.join(', '));
+      assert.ok(!internals.finishListeners.includes('onResponseEnd'), 'no listener added to a sampled-out response');
+    });
+
+    it('with metrics on, follows the layers for the route alone: no span, no listener, same answers', async () => {
+      const run = await runExpress(set, 'cjs', { OTEL_TRACES_SAMPLER: 'always_off' });
+      assert.equal(run.spans.length, 0);
+      assert.equal(run.sent.find((s) => s.path === '/api/users/42')!.body, '{"id":"42"}');
+      assert.equal(run.sent.find((s) => s.path === '/error/throw')!.status, 500);
+      assert.deepEqual(JSON.parse(run.sent.find((s) => s.path === '/format')!.body), { sameRequest: true, sameNext: true });
+      const internals = JSON.parse(run.sent.find((s) => s.path === '/internals')!.body) as { symbols: string[]; finishListeners: string[] };
+      assert.ok(internals.symbols.includes('otelite.http.serverMeasure'), internals.symbols.join(', '));
       assert.ok(!internals.finishListeners.includes('onResponseEnd'), 'no listener added to a sampled-out response');
     });
   });

@@ -10,6 +10,7 @@ describe('http client: request target', function () {
       path: '/a/b',
       address: 'example.com',
       port: 80,
+      scheme: 'http',
     });
     assert.deepEqual(clientTarget(new URL('https://example.com:8443'), undefined, 'https:'), {
       url: 'https://example.com:8443/',
@@ -17,6 +18,7 @@ describe('http client: request target', function () {
       path: '/',
       address: 'example.com',
       port: 8443,
+      scheme: 'https',
     });
   });
 
@@ -34,6 +36,7 @@ describe('http client: request target', function () {
       path: '/p',
       address: '127.0.0.1',
       port: 8080,
+      scheme: 'http',
     });
     assert.equal(clientTarget(undefined, { hostname: 'h' }, 'https:').url, 'https://h/');
     assert.equal(clientTarget(undefined, { hostname: 'h' }, 'https:').port, 443);
@@ -68,6 +71,7 @@ describe('http client: request target', function () {
       path: '/r',
       address: 'target.example',
       port: 8080,
+      scheme: 'http',
     });
     assert.deepEqual(clientTarget(undefined, { socketPath: '/tmp/app.sock', path: '/v1/x?y' }, 'http:'), {
       url: 'http://localhost/v1/x?y',
@@ -75,6 +79,7 @@ describe('http client: request target', function () {
       path: '/v1/x',
       address: '/tmp/app.sock',
       port: undefined,
+      scheme: 'http',
     });
   });
 });
