@@ -7,8 +7,9 @@ import { correlate, sendBunyanRecord } from './record';
 /**
  * bunyan 1 and 2: trace ids in every record written inside a span, and each record emitted
  * through the Logs API, from `Logger.prototype._emit`, the one method every record passes
- * through. bunyan is one file, its entry, so ES module apps are reached through the ESM hook.
- * See README.md.
+ * through. bunyan is one file, its entry, which the require hook sees only when the app
+ * requires it: an ES module app's `import bunyan from 'bunyan'` is not reached (an ESM loader
+ * hook would reach it, at a start-up cost every app would pay; see README.md).
  */
 export const BUNYAN_INSTRUMENTATION_NAME = 'bunyan';
 
@@ -27,7 +28,6 @@ interface BunyanExports {
 export function bunyanTarget(state: InstrumentationState, config: LoggerInstrumentationConfig, sender: LogSender): PatchTarget {
   return {
     module: 'bunyan',
-    esm: true,
     versions: '>=1.0.0 <3',
     patch(exports) {
       // CommonJS: the Logger class itself; from an ES module: the namespace, whose default it is.

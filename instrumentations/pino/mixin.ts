@@ -1,26 +1,18 @@
 import type { InstrumentationState } from '../../src/instrument';
 import { activeTraceFields, SPAN_ID, TRACE_FLAGS, TRACE_ID, type TraceFields } from '../shared/logs/trace-fields';
-import type { PinoLoggerSettings } from './settings';
 import type { PinoSymbols } from './symbols';
 
 type Mixin = (this: unknown, ...args: unknown[]) => unknown;
 
-const settingsByMixin = new WeakMap<object, PinoLoggerSettings>();
-
-/** The settings of the root logger whose mixin this is, when the agent made that mixin. */
-export function settingsOfMixin(mixin: unknown): PinoLoggerSettings | undefined {
-  return typeof mixin === 'function' ? settingsByMixin.get(mixin) : undefined;
-}
-
 /**
- * The mixin the agent gives every pino logger (pino's own extension point: its result is merged
- * into each record before serialization). It calls the app's mixin, if any, first, and adds
+ * The mixin the agent gives a pino logger whose ids cannot go in as a fragment (settings.ts says
+ * when): pino's own extension point, its result merged into each record before serialization. It calls the app's mixin, if any, first, and adds
  * `trace_id`, `span_id` and `trace_flags` only where neither the app's mixin, the log call's
  * object nor (pino >= 8.13, which passes the logger) the logger's bindings have that field.
  * pino merges the call's object over the mixin's result, so the app's fields win there too.
  * Outside any span it returns what the app's mixin returned, or an empty object.
  */
-export function correlatingMixin(appMixin: unknown, settings: PinoLoggerSettings, state: InstrumentationState, symbols: PinoSymbols): Mixin {
+export function correlatingMixin(appMixin: unknown, state: InstrumentationState, symbols: PinoSymbols): Mixin {
   const app = typeof appMixin === 'function' ? (appMixin as Mixin) : undefined;
   const mixin: Mixin = function mixin(this: unknown, mergeObject?: unknown, _level?: unknown, logger?: unknown): unknown {
     const own = app === undefined ? undefined : app.apply(this, arguments as unknown as unknown[]);
@@ -35,7 +27,6 @@ export function correlatingMixin(appMixin: unknown, settings: PinoLoggerSettings
       return app === undefined ? {} : own;
     }
   };
-  settingsByMixin.set(mixin, settings);
   return mixin;
 }
 

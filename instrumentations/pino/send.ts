@@ -3,8 +3,7 @@ import { ownKeys, readField } from '../shared/logs/fields';
 import { addExceptionAttributes, isErrorField } from '../shared/logs/exception';
 import type { LogSender } from '../shared/logs/sender';
 import { pinoSeverity } from './levels';
-import { settingsOfMixin } from './mixin';
-import { DEFAULT_SETTINGS, type PinoLoggerSettings } from './settings';
+import type { PinoLoggerSettings } from './settings';
 import type { PinoSymbols } from './symbols';
 
 type PinoLogger = Record<symbol, unknown> & { levels?: { labels?: Record<number, string> } };
@@ -31,8 +30,7 @@ export function rememberBindings(child: unknown, parent: object, bindings: unkno
  * never its serialized line: the call's fields and the child bindings through the logger's
  * serializers, the message key when there is no message, the error key as exception attributes.
  */
-export function sendPinoRecord(sender: LogSender, symbols: PinoSymbols, logger: PinoLogger, obj: unknown, msg: unknown, level: number): void {
-  const settings = (symbols.mixin === undefined ? undefined : settingsOfMixin(logger[symbols.mixin])) ?? DEFAULT_SETTINGS;
+export function sendPinoRecord(sender: LogSender, symbols: PinoSymbols, settings: PinoLoggerSettings, logger: PinoLogger, obj: unknown, msg: unknown, level: number): void {
   if (!settings.send) return;
   const severityNumber = pinoSeverity(level);
   if (!sender.enabled(severityNumber)) return;

@@ -8,14 +8,24 @@ export interface PinoLoggerSettings {
   /** Top-level keys the app redacts: their fields are not sent (`*` paths: no fields at all). */
   readonly redacted: ReadonlySet<string>;
   readonly redactAll: boolean;
+  /**
+   * How the ids get into the line: a fragment after the timestamp (fragment.ts, the fast way), or
+   * the agent's mixin chained with the app's when the app has a mixin (whose fields the agent
+   * must not double) or a stream that reads pino's per-line metadata (`pino.multistream`: its
+   * `lastTime` is cut from the timestamp's text).
+   */
+  readonly fragment: boolean;
 }
 
 const OTEL_TRANSPORT = 'pino-opentelemetry-transport';
 
-export const DEFAULT_SETTINGS: PinoLoggerSettings = { send: true, redacted: new Set(), redactAll: false };
+export const DEFAULT_SETTINGS: PinoLoggerSettings = { send: true, redacted: new Set(), redactAll: false, fragment: false };
 
-/** Reads the settings from pino's normalized options (`transport`, `redact`). */
-export function settingsFromOptions(opts: Record<string, unknown>): PinoLoggerSettings {
+/** pino's flag on a stream that wants each line's level, object and time besides the line. */
+const NEEDS_METADATA = Symbol.for('pino.metadata');
+
+/** Reads the settings from pino's normalized options (`transport`, `redact`, `mixin`) and destination. */
+export function settingsFromOptions(opts: Record<string, unknown>, stream: unknown): PinoLoggerSettings {
   const redact = redactPaths(opts.redact);
   const redacted = new Set<string>();
   let redactAll = false;
@@ -24,7 +34,8 @@ export function settingsFromOptions(opts: Record<string, unknown>): PinoLoggerSe
     if (top === '*' || top === '') redactAll = true;
     else redacted.add(top);
   }
-  return { send: !routesToOpenTelemetry(opts.transport), redacted, redactAll };
+  const metadata = stream !== null && typeof stream === 'object' && (stream as Record<symbol, unknown>)[NEEDS_METADATA] === true;
+  return { send: !routesToOpenTelemetry(opts.transport), redacted, redactAll, fragment: typeof opts.mixin !== 'function' && !metadata };
 }
 
 /** Whether a `transport` option (a target, `targets` or a `pipeline`) names the OpenTelemetry transport. */

@@ -10,6 +10,8 @@ export interface PinoSymbols {
   serializers?: symbol;
   messageKey?: symbol;
   errorKey?: symbol;
+  time?: symbol;
+  stream?: symbol;
 }
 
 export function readPinoSymbols(exports: unknown, into: PinoSymbols): void {
@@ -21,4 +23,6 @@ export function readPinoSymbols(exports: unknown, into: PinoSymbols): void {
   into.serializers = pick('serializersSym');
   into.messageKey = pick('messageKeySym');
   into.errorKey = pick('errorKeySym');
+  into.time = pick('timeSym');
+  into.stream = pick('streamSym');
 }

@@ -17,6 +17,11 @@ export interface TraceFields {
 
 const FLAGS_HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** The W3C trace-flags byte as in `traceparent`: two lowercase hex digits. */
+export function traceFlagsHex(flags: number): string {
+  return FLAGS_HEX[flags & 0xff];
+}
+
 /** The active span's context, when there is a valid one (never the invalid all-zero context). */
 export function activeSpanContext(): SpanContext | undefined {
   const spanContext = trace.getSpan(context.active())?.spanContext();
@@ -27,7 +32,7 @@ export function activeSpanContext(): SpanContext | undefined {
 export function activeTraceFields(): TraceFields | undefined {
   const spanContext = activeSpanContext();
   if (spanContext === undefined) return undefined;
-  return { trace_id: spanContext.traceId, span_id: spanContext.spanId, trace_flags: FLAGS_HEX[spanContext.traceFlags & 0xff] };
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId, trace_flags: traceFlagsHex(spanContext.traceFlags) };
 }
 
 /**
