@@ -10,7 +10,8 @@
  *   --connections N      wrk connections (20); wrk uses one thread
  *   --startup-runs N     start-up runs per agent (12 / 5)
  *   --servers a,b        among http, express, fastify, realistic (all)
- *   --agents a,b         among none, otelite, otelite-off, official, official-http-express, dd-trace (all)
+ *   --agents a,b         among none, otelite, otelite-traces, otelite-off, otelite-off-traces, official,
+ *                        official-http-express, dd-trace (all)
  *   --no-load | --no-startup | --no-micro   skip a part
  *   --out DIR            where latest.md / latest.json go (.cache/bench, not committed; copy
  *                        the figures worth keeping into bench/results/ and bench/RESULTS.md)
@@ -136,7 +137,7 @@ function parseArgs(argv: string[]): Options {
       case '--help':
       case '-h':
         console.log('usage: node build/bench/run.js [--quick] [--rounds N] [--duration S] [--warmup S] [--connections N] [--startup-runs N]');
-        console.log('       [--servers http,express,fastify,realistic] [--agents none,otelite,otelite-off,official,official-http-express,dd-trace]');
+        console.log(`       [--servers ${SERVER_IDS.join(',')}] [--agents ${AGENT_IDS.join(',')}]`);
         console.log('       [--no-load] [--no-startup] [--no-micro] [--out DIR] [--plan]');
         process.exit(0);
       default:

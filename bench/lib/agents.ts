@@ -1,6 +1,6 @@
 import { OTELITE_REGISTER, benchRequire } from './paths';
 
-export type AgentId = 'none' | 'otelite' | 'otelite-off' | 'official' | 'official-http-express' | 'dd-trace';
+export type AgentId = 'none' | 'otelite' | 'otelite-traces' | 'otelite-off' | 'otelite-off-traces' | 'official' | 'official-http-express' | 'dd-trace';
 export type ServerId = 'http' | 'express' | 'fastify' | 'realistic';
 
 export const SERVER_IDS: readonly ServerId[] = ['http', 'express', 'fastify', 'realistic'];
@@ -26,7 +26,16 @@ export interface Agent {
   servers: readonly ServerId[];
 }
 
-export const AGENT_IDS: readonly AgentId[] = ['none', 'otelite', 'otelite-off', 'official', 'official-http-express', 'dd-trace'];
+export const AGENT_IDS: readonly AgentId[] = [
+  'none',
+  'otelite',
+  'otelite-traces',
+  'otelite-off',
+  'otelite-off-traces',
+  'official',
+  'official-http-express',
+  'dd-trace',
+];
 
 /**
  * The agents, each configured to export every span to the suite's sink at `sink` (http://127.0.0.1:PORT):
@@ -60,11 +69,29 @@ export function agents(sink: string, serviceName: string): Agent[] {
       servers: all,
     },
     {
+      id: 'otelite-traces',
+      label: 'otelite, no metrics',
+      preload: OTELITE_REGISTER,
+      preloadLabel: 'build/src/register.js',
+      env: { ...otlp, OTEL_METRICS_EXPORTER: 'none' },
+      exports: true,
+      servers: hello,
+    },
+    {
       id: 'otelite-off',
       label: 'otelite, sampler always_off',
       preload: OTELITE_REGISTER,
       preloadLabel: 'build/src/register.js',
       env: { ...otlp, OTEL_TRACES_SAMPLER: 'always_off' },
+      exports: false,
+      servers: hello,
+    },
+    {
+      id: 'otelite-off-traces',
+      label: 'otelite, sampler always_off, no metrics',
+      preload: OTELITE_REGISTER,
+      preloadLabel: 'build/src/register.js',
+      env: { ...otlp, OTEL_TRACES_SAMPLER: 'always_off', OTEL_METRICS_EXPORTER: 'none' },
       exports: false,
       servers: hello,
     },
