@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { metrics, ROOT_CONTEXT, type Attributes } from '@opentelemetry/api';
 import { dbOperationMetrics } from '../../instrumentations/shared/db/metrics';
@@ -107,7 +108,9 @@ describe('database metric rules', () => {
   });
 
   describe('pg-pool connection metrics', () => {
-    const ConnectionParameters = require(path.join(versionSetDir('current'), 'node_modules', 'pg', 'lib', 'connection-parameters.js')) as ConnectionParametersClass;
+    // pg's own class, as the instrumentation reads it from pg/lib/connection-parameters.js.
+    const fromSet = createRequire(path.join(versionSetDir('current'), 'package.json'));
+    const ConnectionParameters = fromSet('pg/lib/connection-parameters.js') as ConnectionParametersClass;
     const saved = { PGHOST: process.env.PGHOST, PGPORT: process.env.PGPORT, PGDATABASE: process.env.PGDATABASE };
     afterEach(() => {
       for (const [key, value] of Object.entries(saved)) {
