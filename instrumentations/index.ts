@@ -7,6 +7,7 @@ import { createIoredisInstrumentation } from './ioredis';
 import { createPgInstrumentation } from './pg';
 import { createPinoInstrumentation } from './pino';
 import { createRedisInstrumentation } from './redis';
+import { createRuntimeInstrumentation } from './runtime';
 import { loggerConfigFromEnv, type LoggerInstrumentationConfig } from './shared/logs/config';
 import { createUndiciInstrumentation } from './undici';
 import { createWinstonInstrumentation } from './winston';
@@ -34,5 +35,6 @@ export function createInstrumentations(config: {
     createPinoInstrumentation(logs),
     createWinstonInstrumentation(logs),
     createBunyanInstrumentation(logs),
+    createRuntimeInstrumentation(config.runtime),
   ];
 }
