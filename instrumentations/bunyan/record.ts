@@ -26,9 +26,9 @@ export function correlate(rec: BunyanRecord): TraceFields | undefined {
 
 export function sendBunyanRecord(sender: LogSender, logger: { streams?: unknown }, rec: BunyanRecord, added: TraceFields | undefined, levelName: (level: number) => string | undefined): void {
   const level = rec.level;
-  if (typeof level !== 'number' || sendsItself(logger)) return;
+  if (typeof level !== 'number') return;
   const severityNumber = bunyanSeverity(level);
-  if (!sender.enabled(severityNumber)) return;
+  if (!sender.enabled(severityNumber) || sendsItself(logger)) return;
   const attributes: AnyValueMap = {};
   for (const key of ownKeys(rec)) {
     if (CORE_FIELDS.has(key)) continue;

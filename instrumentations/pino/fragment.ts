@@ -28,15 +28,31 @@ export function traceFragment(obj: unknown, bindings: unknown): string {
   }
   if (lastFragment === '') return '';
   const fields = obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>) : undefined;
-  const boundText = typeof bindings === 'string' && bindings.length > 0 ? bindings : undefined;
-  const withTrace = isFree(TRACE_ID, fields, boundText);
-  const withSpan = isFree(SPAN_ID, fields, boundText);
-  const withFlags = isFree(TRACE_FLAGS, fields, boundText);
+  const bound = boundKeys(bindings);
+  const withTrace = (bound & BOUND_TRACE) === 0 && fields?.[TRACE_ID] === undefined;
+  const withSpan = (bound & BOUND_SPAN) === 0 && fields?.[SPAN_ID] === undefined;
+  const withFlags = (bound & BOUND_FLAGS) === 0 && fields?.[TRACE_FLAGS] === undefined;
   return withTrace && withSpan && withFlags ? lastFragment : fragmentOf(spanContext, withTrace, withSpan, withFlags);
 }
 
-function isFree(key: string, fields: Record<string, unknown> | undefined, bindings: string | undefined): boolean {
-  return (fields === undefined || fields[key] === undefined) && (bindings === undefined || !bindings.includes(`"${key}":`));
+const BOUND_TRACE = 1;
+const BOUND_SPAN = 2;
+const BOUND_FLAGS = 4;
+let lastBindings: unknown;
+let lastBound = 0;
+
+/** Which trace fields a logger's bindings have, as bits; read once per bindings text (loggers keep theirs). */
+function boundKeys(bindings: unknown): number {
+  if (bindings === lastBindings) return lastBound;
+  let bound = 0;
+  if (typeof bindings === 'string') {
+    if (bindings.includes(`"${TRACE_ID}":`)) bound |= BOUND_TRACE;
+    if (bindings.includes(`"${SPAN_ID}":`)) bound |= BOUND_SPAN;
+    if (bindings.includes(`"${TRACE_FLAGS}":`)) bound |= BOUND_FLAGS;
+  }
+  lastBindings = bindings;
+  lastBound = bound;
+  return bound;
 }
 
 function fragmentOf(spanContext: SpanContext, withTrace: boolean, withSpan: boolean, withFlags: boolean): string {

@@ -42,7 +42,7 @@ export function winston3Target(state: InstrumentationState, config: LoggerInstru
           const info = args[0];
           if (state.active && info !== null && typeof info === 'object') {
             try {
-              correlateInfo(info as Record<string, unknown>);
+              correlateInfo(info as Record<PropertyKey, unknown>);
             } catch (error) {
               state.fail(error);
             }

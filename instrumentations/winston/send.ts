@@ -25,11 +25,12 @@ interface WinstonLogger {
  */
 export function sendWinstonInfo(sender: LogSender, logger: WinstonLogger, info: Record<PropertyKey, unknown>): void {
   const level = info[LEVEL] ?? info.level;
-  if (typeof level !== 'string' || sendsItself(logger)) return;
+  if (typeof level !== 'string') return;
+  const severityNumber = winstonSeverity(level, logger.levels);
+  // First the one call that is all a process with no logs SDK pays; then what reads the transports.
+  if (!sender.enabled(severityNumber) || sendsItself(logger)) return;
   // logger.log() does not check levels (each transport does): a record none of them writes is not sent either.
   if (typeof logger.isLevelEnabled === 'function' && !logger.isLevelEnabled(level)) return;
-  const severityNumber = winstonSeverity(level, logger.levels);
-  if (!sender.enabled(severityNumber)) return;
   const attributes: AnyValueMap = {};
   if (info instanceof Error) addExceptionAttributes(attributes, info);
   for (const key of ownKeys(info)) {
