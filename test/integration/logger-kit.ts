@@ -17,6 +17,8 @@ export type Flavour = 'cjs' | 'esm';
 export interface LoggerRun {
   /** The logger's JSON lines on stdout, parsed, in order. */
   lines: Array<Record<string, unknown>>;
+  /** The same lines as written. */
+  raw: string[];
   spans: DecodedSpan[];
   logs: DecodedLogRecord[];
   port: number;
@@ -62,11 +64,9 @@ export async function runLoggerApp(options: LoggerAppOptions): Promise<LoggerRun
     const exit = await app.exited;
     assert.equal(exit.code, 0, exit.stderr);
     assert.doesNotMatch(exit.stderr, /instrumentation "[^"]+" failed/, exit.stderr);
-    const lines = exit.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    return { lines, spans: [...receiver.spans], logs: [...receiver.logs], port: Number(port), stderr: exit.stderr };
+    const raw = exit.stdout.split('\n').filter((line) => line.startsWith('{'));
+    const lines = raw.map((line) => JSON.parse(line) as Record<string, unknown>);
+    return { lines, raw, spans: [...receiver.spans], logs: [...receiver.logs], port: Number(port), stderr: exit.stderr };
   } finally {
     app.kill('SIGKILL');
     await receiver.close();
@@ -88,9 +88,12 @@ export function serverSpanOf(run: LoggerRun, kind: string): DecodedSpan {
   return found[0];
 }
 
+/** The kinds whose record has a `trace_id` of the app's own (in the call's fields, or a child's bindings). */
+const APP_TRACE_IDS: Readonly<Record<string, string>> = { own: 'app-own-id', bound: 'bound-id' };
+
 /**
  * Every line written inside a request carries its SERVER span's ids (the app's own `trace_id`
- * stays), and the line written before the server listened carries none.
+ * stays, never doubled), and the line written before the server listened carries none.
  */
 export function assertCorrelated(run: LoggerRun, kinds: readonly string[]): void {
   const outside = lineOf(run, 'outside');
@@ -98,11 +101,14 @@ export function assertCorrelated(run: LoggerRun, kinds: readonly string[]): void
   for (const kind of kinds.flatMap((k) => [k, `${k}-later`])) {
     const line = lineOf(run, kind);
     const span = serverSpanOf(run, kind);
-    assert.equal(line.trace_id, kind.startsWith('own') && !kind.endsWith('-later') ? 'app-own-id' : span.traceId, `trace_id of ${kind}`);
+    assert.equal(line.trace_id, APP_TRACE_IDS[kind] ?? span.traceId, `trace_id of ${kind}`);
     assert.equal(line.span_id, span.spanId, `span_id of ${kind}`);
     // W3C trace-flags: two lowercase hex digits, the sampled bit set (the SERVER span was exported).
     assert.match(String(line.trace_flags), /^[0-9a-f]{2}$/);
     assert.equal(Number.parseInt(String(line.trace_flags), 16) & 1, 1, `trace_flags of ${kind}`);
+  }
+  for (const line of run.raw) {
+    for (const key of ['trace_id', 'span_id', 'trace_flags']) assert.ok(line.split(`"${key}":`).length <= 2, `${key} once in ${line}`);
   }
 }
 
@@ -110,8 +116,8 @@ export function assertCorrelated(run: LoggerRun, kinds: readonly string[]): void
 export function assertUncorrelated(run: LoggerRun): void {
   assert.ok(run.lines.length > 1, 'the app logged');
   for (const line of run.lines) {
-    if (line.kind === 'own') continue;
-    for (const key of ['trace_id', 'span_id', 'trace_flags']) assert.equal(line[key], undefined, `${key} in ${JSON.stringify(line)}`);
+    assert.equal(line.trace_id, APP_TRACE_IDS[String(line.kind)], `trace_id in ${JSON.stringify(line)}`);
+    for (const key of ['span_id', 'trace_flags']) assert.equal(line[key], undefined, `${key} in ${JSON.stringify(line)}`);
   }
 }
 
@@ -141,7 +147,8 @@ export function assertSent(run: LoggerRun, logger: LoggerName, kinds: readonly s
     assert.equal(record.spanId, span.spanId, `span id of ${kind}'s record`);
     assert.equal(record.flags & 1, 1);
     for (const key of ['trace_id', 'span_id', 'trace_flags']) {
-      if (!(kind === 'own' && key === 'trace_id')) assert.equal(record.attributes[key], undefined, `the agent's ${key} is the record's context, not an attribute`);
+      const expected = key === 'trace_id' ? APP_TRACE_IDS[kind] : undefined;
+      assert.equal(record.attributes[key], expected, `the agent's ${key} is the record's context, not an attribute`);
     }
     const [number, text] = severities[kind] ?? [9, 'info'];
     assert.equal(record.severityNumber, number, `severity of ${kind}`);
@@ -151,8 +158,6 @@ export function assertSent(run: LoggerRun, logger: LoggerName, kinds: readonly s
     assert.ok(time <= Number(record.observedTimeUnixNano / 1_000_000n) + 1, 'the record time is not after it was observed');
     assert.ok(Math.abs(time - Number(span.startTimeUnixNano / 1_000_000n)) < 5_000, `the record time of ${kind} is the request's`);
   }
-  const own = recordOf(run, logger, 'own');
-  assert.equal(own.attributes.trace_id, 'app-own-id', "the app's own trace_id is an attribute");
   const error = recordOf(run, logger, 'error');
   assert.equal(error.attributes['exception.type'], 'TypeError');
   assert.equal(error.attributes['exception.message'], 'boom');

@@ -8,7 +8,7 @@ import { assertCorrelated, assertSent, assertUncorrelated, lineOf, runLoggerApp,
  * request handlers and once outside any request; the lines must carry the SERVER span's ids
  * exactly inside a request, and the same records must arrive as OTLP log records.
  */
-const KINDS = ['plain', 'own', 'error', 'child', 'mixin'];
+const KINDS = ['plain', 'own', 'error', 'child', 'mixin', 'bound', 'multi'];
 const SEVERITIES: Record<string, [number, string]> = { error: [17, 'error'], child: [13, 'warn'] };
 
 describe('pino instrumentation', function () {
