@@ -49,8 +49,24 @@ export class HttpMeasure {
   }
 }
 
+/** Distinct attribute sets kept for reuse; beyond, each measurement gets a fresh object. */
+const CACHED_SETS = 2000;
+
+/** A reusable attribute set, with the fields it was built from. */
+interface KnownSet {
+  readonly measure: HttpMeasure;
+  readonly attributes: Attributes;
+}
+
 export class HttpDuration {
   private readonly histogram: LazyHistogram;
+  /**
+   * One frozen attribute object per distinct set, reused: the SDK finds the series of an object
+   * it has seen again at a fraction of the cost of a fresh one. Found by route and status (the
+   * fields that vary most; Map keys without building a string), then by comparing the rest.
+   */
+  private readonly known = new Map<string | undefined, Map<number | undefined, KnownSet[]>>();
+  private knownCount = 0;
 
   constructor(
     meter: InstrumentationMeter,
@@ -65,6 +81,24 @@ export class HttpDuration {
 
   /** The request is over at `end` (a `performance.now()` reading). */
   record(measure: HttpMeasure, end: number): void {
+    this.histogram.record((end - measure.start) / 1000, this.attributesOf(measure));
+  }
+
+  private attributesOf(measure: HttpMeasure): Attributes {
+    let byStatus = this.known.get(measure.route);
+    if (byStatus === undefined) this.known.set(measure.route, (byStatus = new Map()));
+    let sets = byStatus.get(measure.status);
+    if (sets === undefined) byStatus.set(measure.status, (sets = []));
+    for (let i = 0; i < sets.length; i++) if (sameSet(sets[i].measure, measure)) return sets[i].attributes;
+    const attributes = this.build(measure);
+    if (this.knownCount < CACHED_SETS) {
+      this.knownCount++;
+      sets.push({ measure, attributes: Object.freeze(attributes) });
+    }
+    return attributes;
+  }
+
+  private build(measure: HttpMeasure): Attributes {
     const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: measure.method };
     if (measure.scheme !== undefined) attributes[ATTR_URL_SCHEME] = measure.scheme;
     if (this.side === 'client') {
@@ -76,6 +110,18 @@ export class HttpDuration {
     if (measure.status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = measure.status;
     if (measure.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = measure.errorType;
     if (measure.protocolVersion !== undefined) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = measure.protocolVersion;
-    this.histogram.record((end - measure.start) / 1000, attributes);
+    return attributes;
   }
+}
+
+/** Same attributes, given the same route and status. */
+function sameSet(a: HttpMeasure, b: HttpMeasure): boolean {
+  return (
+    a.method === b.method &&
+    a.errorType === b.errorType &&
+    a.scheme === b.scheme &&
+    a.protocolVersion === b.protocolVersion &&
+    a.address === b.address &&
+    a.port === b.port
+  );
 }
