@@ -154,6 +154,8 @@ describe('metrics end to end: an app using only @opentelemetry/api, exported ove
       file: path.join(FIXTURES, 'api-app.cjs'),
       preload: '--require',
       env: {
+        // The runtime metrics (on by default) are measurements of their own.
+        OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime',
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
         OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.metricsEndpoint,
         OTEL_METRIC_EXPORT_INTERVAL: '100',
