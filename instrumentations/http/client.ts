@@ -119,6 +119,7 @@ function prepare(deps: HttpDeps, defaultProtocol: string, active: Context, call:
     if (target !== undefined) setTargetAttributes(deps, span, target);
   }
   const measure = start === undefined ? undefined : new HttpMeasure(start, deps.http.methodOf(method), target?.scheme, target?.address, target?.port);
+  if (measure !== undefined) measure.context = trace.setSpan(active, span);
 
   // A sampled-out span still propagates its context (sampled flag off) downstream.
   const headers = copyHeaders(call.options?.headers);

@@ -78,6 +78,7 @@ function startServerSpan(deps: HttpDeps, req: ServerRequest, res: Response): Con
   const span = deps.tracer.startSpan(spanNameMethod(deps.config, method), options, parent);
   if (span.isRecording()) setServerAttributes(span, req, target, method, deps.http);
   const ctx = trace.setSpan(parent, span);
+  if (measure !== undefined) measure.context = ctx;
   res[SPAN] = span;
   req[CONTEXT] = ctx;
   return ctx;

@@ -1,4 +1,4 @@
-import type { Attributes } from '@opentelemetry/api';
+import { ROOT_CONTEXT, type Attributes, type Context } from '@opentelemetry/api';
 import type { InstrumentationMeter, LazyHistogram } from '../../src/instrument';
 import {
   ATTR_ERROR_TYPE,
@@ -32,6 +32,8 @@ export class HttpMeasure {
   protocolVersion: string | undefined = undefined;
   /** Server side: the route template a framework matched (`/users/:id`); none for unmatched requests. */
   route: string | undefined = undefined;
+  /** The context of the request's span, for the exemplar; none when the request has no span. */
+  context: Context = ROOT_CONTEXT;
 
   constructor(
     readonly start: number,
@@ -81,7 +83,7 @@ export class HttpDuration {
 
   /** The request is over at `end` (a `performance.now()` reading). */
   record(measure: HttpMeasure, end: number): void {
-    this.histogram.record((end - measure.start) / 1000, this.attributesOf(measure));
+    this.histogram.record((end - measure.start) / 1000, this.attributesOf(measure), measure.context);
   }
 
   private attributesOf(measure: HttpMeasure): Attributes {

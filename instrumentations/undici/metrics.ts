@@ -21,10 +21,13 @@ export class UndiciDurations {
   ) {}
 
   onCreate({ request }: RequestMessage): void {
-    if (request.method === 'CONNECT' || isTracingSuppressed(context.active())) return;
+    const active = context.active();
+    if (request.method === 'CONNECT' || isTracingSuppressed(active)) return;
     const target = requestTarget(request.origin, request.path, request.host);
     if (this.http.isExcluded(target.path, target.url)) return;
     const measure = new HttpMeasure(performance.now(), this.http.methodOf(request.method), target.scheme, target.address, target.port);
+    // The exemplar links to the caller's span: the request's own span is not known here.
+    measure.context = active;
     this.measures.set(request, measure);
   }
 

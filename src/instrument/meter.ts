@@ -1,4 +1,4 @@
-import { metrics, type Attributes, type Histogram, type Meter, type MetricOptions } from '@opentelemetry/api';
+import { metrics, type Attributes, type Context, type Histogram, type Meter, type MetricOptions } from '@opentelemetry/api';
 
 /**
  * An instrumentation's meter (scope `otelite/{name}`), asked of the global MeterProvider on first
@@ -33,7 +33,8 @@ export class LazyHistogram {
     private readonly options: MetricOptions,
   ) {}
 
-  record(value: number, attributes: Attributes): void {
-    (this.histogram ??= this.meter.get().createHistogram(this.name, this.options)).record(value, attributes);
+  /** `context` decides the exemplar: the operation's own span, rather than whatever is active when it ends. */
+  record(value: number, attributes: Attributes, context?: Context): void {
+    (this.histogram ??= this.meter.get().createHistogram(this.name, this.options)).record(value, attributes, context);
   }
 }

@@ -170,6 +170,10 @@ describe('HTTP duration metrics: every request counted once, whatever the sample
     assert.ok(span !== undefined, 'the SERVER span of /slow?ms=160');
     const spanSeconds = Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e9;
     assert.ok(Math.abs(spanSeconds - (slow.max ?? 0)) < 2e-6, `span ${spanSeconds} s, measurement ${slow.max} s`);
+    // The exemplar of its bucket links the measurement to that span.
+    const exemplar = slow.exemplars.find((e) => Number(e.value) > 0.1);
+    assert.equal(exemplar?.spanId, span.spanId);
+    assert.equal(exemplar?.traceId, span.traceId);
   });
 
   it('traceidratio 0.5 (--import): the same counts, sampled or not', async () => {
