@@ -48,9 +48,18 @@ export interface DbMeasurement {
   readonly target: DbOperationTarget;
 }
 
+/** The most distinct attribute sets of successful operations kept for reuse. */
+const MAX_CACHED_SETS = 1024;
+
 /** An instrumentation's operation-duration histogram; made only when the agent exports metrics. */
 export class DbOperationMetrics {
   private readonly histogram: LazyHistogram;
+  /**
+   * Attribute objects of successful operations by what they hold: the metrics SDK records a
+   * measurement with an object it has seen several times faster than with a fresh one, and an app
+   * repeats a few statements on a few connections. Bounded; a full cache starts over.
+   */
+  private readonly successSets = new Map<string, Attributes>();
 
   constructor(meter: InstrumentationMeter) {
     this.histogram = meter.histogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
@@ -77,19 +86,36 @@ export class DbOperationMetrics {
    * at the same time), failed with `failure` or not.
    */
   record(measurement: DbMeasurement, end: number, failure: DbFailure | undefined): void {
+    const seconds = Math.max(0, end - measurement.start) / 1000;
     const target = measurement.target;
-    const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: target.system };
-    if (target.namespace !== undefined) attributes[ATTR_DB_NAMESPACE] = target.namespace;
-    if (target.operationName !== undefined) attributes[ATTR_DB_OPERATION_NAME] = target.operationName;
-    if (target.querySummary !== undefined) attributes[ATTR_DB_QUERY_SUMMARY] = target.querySummary;
-    if (target.serverAddress !== undefined) attributes[ATTR_SERVER_ADDRESS] = target.serverAddress;
-    if (target.serverPort !== undefined) attributes[ATTR_SERVER_PORT] = target.serverPort;
     if (failure !== undefined) {
-      attributes[ATTR_ERROR_TYPE] = failure.type;
-      if (failure.statusCode !== undefined) attributes[ATTR_DB_RESPONSE_STATUS_CODE] = failure.statusCode;
+      this.histogram.record(seconds, attributesOf(target, failure));
+      return;
     }
-    this.histogram.record(Math.max(0, end - measurement.start) / 1000, attributes);
+    const key = `${target.system}\0${target.namespace}\0${target.operationName}\0${target.querySummary}\0${target.serverAddress}\0${target.serverPort}`;
+    let attributes = this.successSets.get(key);
+    if (attributes === undefined) {
+      if (this.successSets.size >= MAX_CACHED_SETS) this.successSets.clear();
+      attributes = attributesOf(target, undefined);
+      this.successSets.set(key, attributes);
+    }
+    this.histogram.record(seconds, attributes);
   }
+}
+
+/** The metric's attributes: the target's, and the failure's when there is one. */
+function attributesOf(target: DbOperationTarget, failure: DbFailure | undefined): Attributes {
+  const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: target.system };
+  if (target.namespace !== undefined) attributes[ATTR_DB_NAMESPACE] = target.namespace;
+  if (target.operationName !== undefined) attributes[ATTR_DB_OPERATION_NAME] = target.operationName;
+  if (target.querySummary !== undefined) attributes[ATTR_DB_QUERY_SUMMARY] = target.querySummary;
+  if (target.serverAddress !== undefined) attributes[ATTR_SERVER_ADDRESS] = target.serverAddress;
+  if (target.serverPort !== undefined) attributes[ATTR_SERVER_PORT] = target.serverPort;
+  if (failure !== undefined) {
+    attributes[ATTR_ERROR_TYPE] = failure.type;
+    if (failure.statusCode !== undefined) attributes[ATTR_DB_RESPONSE_STATUS_CODE] = failure.statusCode;
+  }
+  return attributes;
 }
 
 /** The options of a measured operation's CLIENT span: it starts when the measurement does. */
