@@ -26,9 +26,11 @@ export class LogSender {
    * Whether a record of this severity would go anywhere: asked before any conversion work, so a
    * process with no logs SDK (the API's no-op logger) pays only this call per record.
    */
-  enabled(severityNumber: number, ctx: Context = context.active()): boolean {
+  enabled(severityNumber: number): boolean {
     this.logger ??= logs.getLogger(this.scope, VERSION);
-    return this.logger.enabled({ context: ctx, severityNumber });
+    // No context given: the SDK reads the active one if it filters by it; most records are
+    // asked about in a process that sends them all, or none.
+    return this.logger.enabled({ severityNumber });
   }
 
   emit(record: LoggerRecord, ctx: Context = context.active()): void {
