@@ -8,10 +8,14 @@ import { closedPort } from '../kit/servers';
 const API_APP = path.join(FIXTURES, 'api-app.cjs');
 const PUMP = path.join(FIXTURES, 'span-pump.cjs');
 
+/** Spans only: the runtime metrics (on by default) would go to localhost:4318, where nothing listens. */
+const TRACES_ONLY = { OTEL_METRICS_EXPORTER: 'none' };
+
 function exporterEnv(receiver: Receiver | string): Record<string, string> {
   return {
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: typeof receiver === 'string' ? receiver : receiver.endpoint,
     OTEL_BSP_SCHEDULE_DELAY: '50',
+    ...TRACES_ONLY,
   };
 }
 
@@ -24,7 +28,7 @@ describe('faults: the collector misbehaves, the app does not notice', function (
     const timed = async (preload: '--require' | 'none') => {
       const started = Date.now();
       // The default schedule delay: the spans are still queued when the app is done.
-      const result = await runApp({ file: API_APP, preload, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint } });
+      const result = await runApp({ file: API_APP, preload, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint, ...TRACES_ONLY } });
       return { result, ms: Date.now() - started };
     };
     const bare = await timed('none');

@@ -11,7 +11,8 @@ function start(receiver: Receiver, env: Record<string, string> = {}) {
   return startApp({
     file: APP,
     preload: '--require',
-    env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '600000', ...env },
+    // Spans only: the runtime metrics (on by default) would go to localhost:4318, where nothing listens.
+    env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_METRICS_EXPORTER: 'none', ...env },
   });
 }
 
@@ -79,7 +80,7 @@ describe('lifecycle: flush at exit without changing how the app exits', function
     const app = startApp({
       file: APP,
       preload: '--require',
-      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TIMEOUT: '60000' },
+      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TIMEOUT: '60000', OTEL_METRICS_EXPORTER: 'none' },
     });
     await app.waitForOutput(/READY/);
     // The first attempt was refused at once; the exporter now waits about 1 s before the second.
