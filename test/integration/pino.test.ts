@@ -25,6 +25,23 @@ describe('pino instrumentation', function () {
     }
   }
 
+  for (const protocol of ['http/json', 'grpc'] as const) {
+    it(`the same records over ${protocol}`, async () => {
+      const run = await runLoggerApp({ logger: 'pino', set: 'current', flavour: 'cjs', kinds: KINDS, protocol });
+      assertCorrelated(run, KINDS);
+      assertSent(run, 'pino', KINDS, SEVERITIES);
+    });
+  }
+
+  it("the app's own pino-opentelemetry-transport: otelite sends nothing, the lines still carry the ids", async () => {
+    const kinds = ['plain'];
+    const run = await runLoggerApp({ logger: 'pino', set: 'current', flavour: 'cjs', kinds, file: 'otel-transport.cjs' });
+    assertCorrelated(run, kinds);
+    const scopes = JSON.stringify(run.logs.map((r) => [r.scope.name, r.body]));
+    assert.equal(run.logs.filter((r) => r.scope.name === 'otelite/pino').length, 0, scopes);
+    assert.equal(run.logs.length, run.lines.length, `each record once, from the transport: ${scopes}`);
+  });
+
   it('OTEL_NODE_DISABLED_INSTRUMENTATIONS=pino: no ids, nothing sent, spans still made', async () => {
     const run = await runLoggerApp({ logger: 'pino', set: 'current', flavour: 'cjs', kinds: KINDS, env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pino' } });
     assertUncorrelated(run);
