@@ -1,5 +1,6 @@
 import { ValueType, type Attributes, type BatchObservableCallback, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 import type { InstrumentationMeter, InstrumentationState } from '../../src/instrument';
 import { EventLoopDelay, EventLoopTime, type DelayReading } from './event-loop';
 import { GcDurations } from './gc';
@@ -175,10 +176,13 @@ export class RuntimeMetrics {
         result.observe(instruments.heapSpacePhysical, space.physical_space_size, attributes);
       }
 
-      const cpu = process.cpuUsage();
-      result.observe(instruments.cpuTime, cpu.user / MICROSECONDS_PER_S, USER);
-      result.observe(instruments.cpuTime, cpu.system / MICROSECONDS_PER_S, SYSTEM);
-      result.observe(instruments.memoryUsage, process.memoryUsage.rss());
+      // The process's CPU and memory are the same from every thread: the main thread's agent says them.
+      if (isMainThread) {
+        const cpu = process.cpuUsage();
+        result.observe(instruments.cpuTime, cpu.user / MICROSECONDS_PER_S, USER);
+        result.observe(instruments.cpuTime, cpu.system / MICROSECONDS_PER_S, SYSTEM);
+        result.observe(instruments.memoryUsage, process.memoryUsage.rss());
+      }
     } catch (error) {
       this.fail(error);
     }
