@@ -55,7 +55,10 @@ function createProcessors(config: Config): SpanProcessor {
     }
   }
   if (processors.length === 0) return NOOP_PROCESSOR;
-  return processors.length === 1 ? processors[0] : new MultiSpanProcessor(processors);
+  const exporting = processors.length === 1 ? processors[0] : new MultiSpanProcessor(processors);
+  if (config.sampler.tail === undefined) return exporting;
+  const { TailSamplingProcessor } = require('./export/tail-processor') as typeof import('./export/tail-processor');
+  return new TailSamplingProcessor(exporting, config.sampler.tail);
 }
 
 /** Applies OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */

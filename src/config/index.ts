@@ -1,6 +1,7 @@
 import { maskUrl } from '../secrets';
 import { DEFAULTS, DEFAULT_GRPC_ENDPOINT, DEFAULT_HTTP_BASE, type DeepReadonly } from './defaults';
 import { keyValueList } from './key-value';
+import { TAIL_DEFAULTS, tailSamplerArgs } from './tail';
 import {
   EnvReader,
   boolean,
@@ -59,6 +60,7 @@ const SAMPLERS: readonly SamplerName[] = [
   'parentbased_always_on',
   'parentbased_always_off',
   'parentbased_traceidratio',
+  'otelite_tail',
 ];
 const RATIO_SAMPLERS: readonly SamplerName[] = ['traceidratio', 'parentbased_traceidratio'];
 /** Spec-defined samplers otelite knows of but does not implement. */
@@ -267,10 +269,13 @@ function build(r: EnvReader): Config {
   const capture = (which: string) =>
     r.get(`OTEL_INSTRUMENTATION_HTTP_${which}`, tokens(lower), [] as string[]);
 
-  const samplerConfig: SamplerConfig = {
-    name: samplerName,
-    ratio: RATIO_SAMPLERS.includes(samplerName) ? r.get('OTEL_TRACES_SAMPLER_ARG', ratio, D.sampler.ratio) : D.sampler.ratio,
-  };
+  const samplerConfig: SamplerConfig =
+    samplerName === 'otelite_tail'
+      ? { name: samplerName, ...r.get('OTEL_TRACES_SAMPLER_ARG', tailSamplerArgs, TAIL_DEFAULTS, { fallbackShown: 'the defaults' }) }
+      : {
+          name: samplerName,
+          ratio: RATIO_SAMPLERS.includes(samplerName) ? r.get('OTEL_TRACES_SAMPLER_ARG', ratio, D.sampler.ratio) : D.sampler.ratio,
+        };
 
   return {
     disabled: r.get('OTEL_SDK_DISABLED', boolean, D.disabled),

@@ -18,7 +18,8 @@ export type SamplerName =
   | 'traceidratio'
   | 'parentbased_always_on'
   | 'parentbased_always_off'
-  | 'parentbased_traceidratio';
+  | 'parentbased_traceidratio'
+  | 'otelite_tail';
 
 export interface OtlpConfig {
   protocol: OtlpProtocol;
@@ -53,8 +54,24 @@ export interface SpanLimits {
 
 export interface SamplerConfig {
   name: SamplerName;
-  /** Only meaningful for the ratio samplers; in [0, 1]. */
+  /** Only meaningful for the ratio samplers and otelite_tail; in [0, 1]. */
   ratio: number;
+  /** otelite_tail only: the rest of OTEL_TRACES_SAMPLER_ARG. */
+  tail?: TailSamplingConfig;
+}
+
+/** otelite_tail: what keeps a trace besides its head (ratio) decision, and the buffer's bounds. */
+export interface TailSamplingConfig {
+  keepErrors: boolean;
+  /** A local root lasting longer than this keeps its trace; undefined: latency keeps nothing. */
+  slowerThanMs: number | undefined;
+  /** Kept traces per second at most; undefined: no limit. */
+  maxPerSecond: number | undefined;
+  /** Caps on what waits for a decision: spans in all, and traces. */
+  maxSpans: number;
+  maxTraces: number;
+  /** A trace whose local root has not ended this long after its first span ended is decided without it. */
+  decisionWaitMs: number;
 }
 
 /** The metrics SDK, its readers and exporters (OTEL_METRIC*, OTEL_EXPORTER_OTLP_METRICS_*, OTEL_EXPORTER_PROMETHEUS_*). */

@@ -213,4 +213,8 @@ export class BatchSpanProcessor extends BatchProcessor<SpanData> implements Span
   onEnd(span: SpanData): void {
     if ((span.traceFlags & TraceFlags.SAMPLED) !== 0) this.add(span);
   }
+
+  onKept(span: SpanData): void {
+    this.add(span);
+  }
 }

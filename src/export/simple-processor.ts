@@ -15,7 +15,11 @@ export class SimpleSpanProcessor implements SpanProcessor {
   constructor(private readonly exporter: SpanExporter) {}
 
   onEnd(span: SpanData): void {
-    if (this.isShutdown || (span.traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if ((span.traceFlags & TraceFlags.SAMPLED) !== 0) this.onKept(span);
+  }
+
+  onKept(span: SpanData): void {
+    if (this.isShutdown) return;
     this.chain = this.chain.then(() =>
       context.with(suppressTracing(ROOT_CONTEXT), async () => {
         const result = await this.exporter.export([span]);

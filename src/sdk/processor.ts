@@ -6,6 +6,11 @@ import type { SpanData } from './span-data';
  */
 export interface SpanProcessor {
   onEnd(span: SpanData): void;
+  /**
+   * A span that a tail-sampling decision kept: exported whatever its sampled flag (which still
+   * says what downstream services were told). Processors that export do not need onEnd's filter.
+   */
+  onKept?(span: SpanData): void;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
   /** What would be lost if the process ended now (for the exit line), or undefined if nothing. */
@@ -18,6 +23,10 @@ export class MultiSpanProcessor implements SpanProcessor {
 
   onEnd(span: SpanData): void {
     for (const processor of this.processors) processor.onEnd(span);
+  }
+
+  onKept(span: SpanData): void {
+    for (const processor of this.processors) processor.onKept?.(span);
   }
 
   async forceFlush(): Promise<void> {

@@ -5,12 +5,15 @@ import {
   type Context,
   type Sampler,
   type SamplingResult,
+  type SpanContext,
 } from '@opentelemetry/api';
 import type { SamplerConfig } from '../config/types';
+import { incomingThreshold, randomnessOf, ratioThreshold, reaches, traceIdRandomness, withTh, type Threshold } from './threshold';
 
 /** Results are shared constants: a sampler allocates nothing per span. */
 const RECORD_AND_SAMPLE: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
 const DROP: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+const RECORD_ONLY: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD });
 
 export class AlwaysOnSampler implements Sampler {
   shouldSample(): SamplingResult {
@@ -30,37 +33,45 @@ export class AlwaysOffSampler implements Sampler {
   }
 }
 
-const TWO_POW_28 = 2 ** 28;
-
 /**
  * The specification's TraceIdRatioBased algorithm: the 56 least-significant bits of the trace
- * id are the randomness R, the rejection threshold is T = (1 - ratio) * 2^56, and a span is
+ * id are the randomness R, the rejection threshold is T = 2^56 - ratio * 2^56, and a span is
  * sampled when R >= T. Every service using the same ratio makes the same decision for a trace,
- * and a trace kept at one ratio is kept at every larger one. 56 bits exceed a float64's exact
- * integers, so R and T are compared as two 28-bit halves.
+ * and a trace kept at one ratio is kept at every larger one. When the randomness is known to be
+ * random (the trace started here, or its parent carries the level-2 random flag or an `rv`), the
+ * threshold used is written into the tracestate (`ot=th:`), so backends can compute adjusted
+ * counts; otherwise an incoming `th` is removed, as it no longer describes the decision.
  */
 export class TraceIdRatioBasedSampler implements Sampler {
-  private readonly thresholdHigh: number;
-  private readonly thresholdLow: number;
+  private readonly threshold: Threshold;
+  /** The result for a trace started here: shared, as the other constant results. */
+  private readonly sampledNew: SamplingResult;
 
   constructor(readonly ratio: number) {
-    const threshold = Math.round((1 - Math.min(1, Math.max(0, ratio))) * 2 ** 56);
-    this.thresholdHigh = Math.floor(threshold / TWO_POW_28);
-    this.thresholdLow = threshold - this.thresholdHigh * TWO_POW_28;
+    this.threshold = ratioThreshold(ratio);
+    this.sampledNew = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED, traceState: withTh(undefined, this.threshold.th) });
   }
 
-  shouldSample(_context: Context, traceId: string): SamplingResult {
-    if (this.ratio >= 1) return RECORD_AND_SAMPLE;
+  shouldSample(context: Context, traceId: string): SamplingResult {
     if (this.ratio <= 0) return DROP;
-    const high = parseInt(traceId.substring(18, 25), 16);
-    const low = parseInt(traceId.substring(25, 32), 16);
-    const keep = high > this.thresholdHigh || (high === this.thresholdHigh && low >= this.thresholdLow);
-    return keep ? RECORD_AND_SAMPLE : DROP;
+    const parent = validParent(context);
+    const randomness = randomnessOf(traceId, parent);
+    const [high, low] = randomness ?? traceIdRandomness(traceId);
+    if (!reaches(high, low, this.threshold)) return DROP;
+    if (parent === undefined) return this.sampledNew;
+    const th = randomness === undefined ? undefined : this.threshold.th;
+    if (incomingThreshold(parent.traceState)?.th === th) return RECORD_AND_SAMPLE;
+    return { decision: SamplingDecision.RECORD_AND_SAMPLED, traceState: withTh(parent.traceState, th) };
   }
 
   toString(): string {
     return `TraceIdRatioBased{${this.ratio}}`;
   }
+}
+
+function validParent(context: Context): SpanContext | undefined {
+  const parent = trace.getSpanContext(context);
+  return parent !== undefined && trace.isSpanContextValid(parent) ? parent : undefined;
 }
 
 export interface ParentBasedOptions {
@@ -85,6 +96,41 @@ export function dropsEveryNewTrace(config: SamplerConfig): boolean {
   }
 }
 
+/**
+ * A remote parent's `ot=th` threshold is kept (its adjusted count holds for this service's spans
+ * too) unless the trace's randomness contradicts it (R < T for a sampled trace): then it is
+ * removed, as the specification asks of an inconsistent threshold.
+ */
+function honourThreshold(traceId: string, parent: SpanContext, result: SamplingResult): SamplingResult {
+  const threshold = incomingThreshold(parent.traceState);
+  if (threshold === undefined) return result;
+  const randomness = randomnessOf(traceId, parent);
+  if (randomness === undefined || reaches(randomness[0], randomness[1], threshold)) return result;
+  return { decision: result.decision, traceState: withTh(parent.traceState, undefined) };
+}
+
+/**
+ * otelite_tail's head: records every span. What the parent-based ratio sampler would drop is
+ * recorded but not sampled (RECORD), so `traceparent` tells downstream services the head decision
+ * while the span waits here for the tail decision; a threshold that came with a not-sampled parent
+ * is removed, as no probability describes a trace kept later for an error or its latency.
+ */
+export class RecordEverySpanSampler implements Sampler {
+  constructor(private readonly head: Sampler) {}
+
+  shouldSample(...args: Parameters<Sampler['shouldSample']>): SamplingResult {
+    const result = this.head.shouldSample(...args);
+    if (result.decision !== SamplingDecision.NOT_RECORD) return result;
+    const traceState = trace.getSpanContext(args[0])?.traceState;
+    if (incomingThreshold(traceState) === undefined) return RECORD_ONLY;
+    return { decision: SamplingDecision.RECORD, traceState: withTh(traceState, undefined) };
+  }
+
+  toString(): string {
+    return `RecordEverySpan{${this.head.toString()}}`;
+  }
+}
+
 /** Follows the parent's sampled flag when there is a parent, asks `root` otherwise. */
 export class ParentBasedSampler implements Sampler {
   private readonly root: Sampler;
@@ -105,10 +151,11 @@ export class ParentBasedSampler implements Sampler {
     const parent = trace.getSpanContext(args[0]);
     if (parent === undefined || !trace.isSpanContextValid(parent)) return this.root.shouldSample(...args);
     const sampled = (parent.traceFlags & TraceFlags.SAMPLED) !== 0;
-    if (parent.isRemote) {
-      return (sampled ? this.remoteParentSampled : this.remoteParentNotSampled).shouldSample(...args);
-    }
-    return (sampled ? this.localParentSampled : this.localParentNotSampled).shouldSample(...args);
+    if (!parent.isRemote) return (sampled ? this.localParentSampled : this.localParentNotSampled).shouldSample(...args);
+    const result = (sampled ? this.remoteParentSampled : this.remoteParentNotSampled).shouldSample(...args);
+    return result.traceState === undefined && result.decision === SamplingDecision.RECORD_AND_SAMPLED
+      ? honourThreshold(args[1], parent, result)
+      : result;
   }
 
   toString(): string {
@@ -130,5 +177,7 @@ export function createSampler(config: SamplerConfig): Sampler {
       return new ParentBasedSampler({ root: new AlwaysOffSampler() });
     case 'parentbased_traceidratio':
       return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.ratio) });
+    case 'otelite_tail':
+      return new RecordEverySpanSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.ratio) }));
   }
 }
