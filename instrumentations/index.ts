@@ -8,7 +8,7 @@ import { createPgInstrumentation } from './pg';
 import { createPinoInstrumentation } from './pino';
 import { createRedisInstrumentation } from './redis';
 import { createRuntimeInstrumentation } from './runtime';
-import { loggerConfigFromEnv, type LoggerInstrumentationConfig } from './shared/logs/config';
+import type { LoggerInstrumentationConfig } from './shared/logs/config';
 import { createUndiciInstrumentation } from './undici';
 import { createWinstonInstrumentation } from './winston';
 
@@ -20,10 +20,9 @@ export function createInstrumentations(config: {
   http: HttpInstrumentationConfig;
   db: DbInstrumentationConfig;
   runtime: RuntimeInstrumentationConfig;
-  /** The loggers' settings; read from the environment when the agent gives none. */
-  logs?: LoggerInstrumentationConfig;
+  logs: LoggerInstrumentationConfig;
 }): Instrumentation[] {
-  const logs = config.logs ?? loggerConfigFromEnv(process.env);
+  const logs = config.logs;
   return [
     createHttpInstrumentation(config.http),
     createUndiciInstrumentation(config.http),

@@ -79,7 +79,8 @@ export function selectInstrumentations(all: readonly Instrumentation[], config: 
 function startInstrumentations(config: Config, http: HttpInstrumentationConfig): void {
   try {
     const measuring = { metrics: http.metrics };
-    const selected = selectInstrumentations(createInstrumentations({ http, db: { ...config.db, ...measuring }, runtime: measuring }), config);
+    const logs = { send: config.logs.sendLoggers };
+    const selected = selectInstrumentations(createInstrumentations({ http, db: { ...config.db, ...measuring }, runtime: measuring, logs }), config);
     installHooks(selected);
     enableChannels(selected);
     diag.debug(`instrumentations on: ${selected.map((i) => i.name).join(', ') || 'none'}`);

@@ -106,5 +106,7 @@ export const DEFAULTS: DeepReadonly<Config> = deepFreeze<Config>({
     },
     limits: { attributeValueLengthLimit: Infinity, attributeCountLimit: 128 },
     consoleFormat: 'line', // follows OTELITE_CONSOLE_FORMAT: json there means json here
+    sendLoggers: true,
+    captureConsole: false,
   },
 });

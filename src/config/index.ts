@@ -214,6 +214,8 @@ function readLogs(r: EnvReader, sharedOtlp: SharedOtlp, consoleFormat: ConsoleFo
       attributeCountLimit: r.get('OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', nonNegative, generic.count),
     },
     consoleFormat: consoleFormat === 'json' ? 'json' : 'line',
+    sendLoggers: r.get('OTELITE_LOGS_SEND_LOGGERS', boolean, D.sendLoggers),
+    captureConsole: r.get('OTELITE_LOGS_CONSOLE', boolean, D.captureConsole),
   };
 }
 

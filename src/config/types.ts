@@ -110,6 +110,13 @@ export interface LogsConfig {
   limits: LogRecordLimits;
   /** From OTELITE_CONSOLE_FORMAT: `json` prints JSON lines, the tree formats one readable line per record. */
   consoleFormat: 'line' | 'json';
+  /**
+   * OTELITE_LOGS_SEND_LOGGERS: pino, winston and bunyan records are also emitted as log records.
+   * `false` keeps the trace ids in their lines and stops sending.
+   */
+  sendLoggers: boolean;
+  /** OTELITE_LOGS_CONSOLE: `console.*` calls become log records too (off by default). */
+  captureConsole: boolean;
 }
 
 /** The OTEL_* settings of the HTTP instrumentations, as read from the environment. */

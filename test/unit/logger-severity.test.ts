@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { bunyanSeverity } from '../../instrumentations/bunyan/levels';
 import { pinoSeverity } from '../../instrumentations/pino/levels';
 import { settingsFromOptions } from '../../instrumentations/pino/settings';
-import { loggerConfigFromEnv } from '../../instrumentations/shared/logs/config';
 import { winstonSeverity } from '../../instrumentations/winston/levels';
+import { readConfig } from '../../src/config';
 
 /** The loggers' level → severity tables (README, "Logs: correlation and sending") and pino's options read. */
 describe('logger severity maps', () => {
@@ -58,9 +58,15 @@ describe('logger settings', () => {
     assert.equal(settingsFromOptions({}, { [Symbol.for('pino.metadata')]: true }).fragment, false);
   });
 
-  it('OTELITE_LOGS_SEND_LOGGERS: false (any case) stops sending, anything else sends', () => {
-    assert.equal(loggerConfigFromEnv({}).send, true);
-    assert.equal(loggerConfigFromEnv({ OTELITE_LOGS_SEND_LOGGERS: ' FALSE ' }).send, false);
-    assert.equal(loggerConfigFromEnv({ OTELITE_LOGS_SEND_LOGGERS: 'true' }).send, true);
+  it('OTELITE_LOGS_SEND_LOGGERS and OTELITE_LOGS_CONSOLE: booleans of the config, a malformed value warned once', () => {
+    const defaults = readConfig({});
+    assert.equal(defaults.config.logs.sendLoggers, true);
+    assert.equal(defaults.config.logs.captureConsole, false);
+    assert.equal(readConfig({ OTELITE_LOGS_SEND_LOGGERS: ' FALSE ' }).config.logs.sendLoggers, false);
+    assert.equal(readConfig({ OTELITE_LOGS_CONSOLE: 'true' }).config.logs.captureConsole, true);
+    const bad = readConfig({ OTELITE_LOGS_SEND_LOGGERS: 'nope' });
+    assert.equal(bad.config.logs.sendLoggers, true);
+    assert.equal(bad.warnings.length, 1);
+    assert.match(bad.warnings[0], /OTELITE_LOGS_SEND_LOGGERS/);
   });
 });

@@ -8,8 +8,3 @@ export interface LoggerInstrumentationConfig {
    */
   readonly send: boolean;
 }
-
-/** OTELITE_LOGS_SEND_LOGGERS=false keeps correlation and stops sending; anything else sends. */
-export function loggerConfigFromEnv(env: NodeJS.ProcessEnv): LoggerInstrumentationConfig {
-  return { send: env.OTELITE_LOGS_SEND_LOGGERS?.trim().toLowerCase() !== 'false' };
-}
