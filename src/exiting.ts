@@ -4,6 +4,7 @@
  */
 let exiting = false;
 const sleepers = new Set<() => void>();
+const flushEndListeners: Array<() => void> = [];
 
 export function isExiting(): boolean {
   return exiting;
@@ -12,9 +13,17 @@ export function isExiting(): boolean {
 /** Set by the exit hooks when an exit flush starts, cleared when the app goes on (beforeExit). */
 export function setExiting(value: boolean): void {
   exiting = value;
-  if (!value) return;
+  if (!value) {
+    for (const listener of flushEndListeners.splice(0)) listener();
+    return;
+  }
   for (const wake of sleepers) wake();
   sleepers.clear();
+}
+
+/** Calls `listener` once, when the running exit flush ends (what it gathered is said then). */
+export function whenExitFlushEnds(listener: () => void): void {
+  flushEndListeners.push(listener);
 }
 
 /** Waits `ms` (without keeping the process alive), or less when the process starts exiting. */

@@ -137,7 +137,7 @@ describe('reliability: every OTEL_* variable with hostile values', function () {
       const exit = await runApp({
         file: path.join(FIXTURES, 'api-app.cjs'),
         preload: '--require',
-        env: { ...hostile, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint },
+        env: { ...hostile, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.metricsEndpoint },
       });
       assert.equal(exit.code, 0, exit.stderr);
       assert.match(exit.stdout, /DONE/);

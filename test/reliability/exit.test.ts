@@ -159,7 +159,8 @@ async function run(s: Scenario, withAgent: boolean): Promise<Run> {
       OTEL_SERVICE_NAME: SERVICE,
       // Only an exit flush can deliver what is queued.
       OTEL_BSP_SCHEDULE_DELAY: '600000',
-      ...(receiver ? { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint } : {}),
+      // Every signal to the receiver (the runtime metrics are exported at exit too).
+      ...(receiver ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}` } : {}),
       ...s.env,
     },
   });
@@ -229,7 +230,7 @@ describe('reliability: exits and signals, with the agent exactly as without it',
     const receiver = await startReceiver({ protocol: 'http/protobuf' });
     const app = await startServerApp({
       file: APP,
-      env: { OTEL_SERVICE_NAME: SERVICE, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint },
+      env: { OTEL_SERVICE_NAME: SERVICE, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}` },
     });
     try {
       await request(app.port, '/ok');

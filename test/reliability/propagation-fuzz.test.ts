@@ -546,6 +546,7 @@ describe('reliability: hostile propagation headers over real connections', funct
         RELAY_TARGET: `http://127.0.0.1:${(downstream.address() as net.AddressInfo).port}/`,
         OTEL_PROPAGATORS: names.join(','),
         OTEL_TRACES_EXPORTER: 'none',
+        OTEL_METRICS_EXPORTER: 'none',
       },
     });
     try {

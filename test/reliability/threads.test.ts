@@ -45,7 +45,7 @@ describe('reliability: worker threads and forked children inherit the agent once
             env: {
               NODE_OPTIONS: launch.nodeOptions,
               OTEL_SERVICE_NAME: 'threads-main',
-              OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
+              OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}`,
             },
           },
           20_000,

@@ -11,6 +11,7 @@ import { encodeTraceRequestJson } from './encode-json';
 import { encodeTraceRequestPooled } from './encode-protobuf';
 import { createTransport } from './create-transport';
 import { explainFailure, type ExportTarget, type Signal } from './explain';
+import { sayFailure } from './failure-line';
 import { decodePartialSuccess, decodePartialSuccessJson } from './response';
 import type { OtlpTransport } from './transport';
 import { DEFAULT_RETRY_POLICY, systemClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from './retry';
@@ -61,6 +62,16 @@ export interface OtlpSignal<T> {
   readonly smallerBatches: string;
 }
 
+/** `http://localhost:4318` of `http://localhost:4318/v1/traces`; the endpoint itself when it is not a URL. */
+function originOf(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return `${url.protocol}//${url.username || url.password ? `${url.username}:${url.password}@` : ''}${url.host}`;
+  } catch {
+    return endpoint;
+  }
+}
+
 /** How many of `n` items an export result lost. */
 function lost(result: ExportResult, n: number): number {
   return result.ok ? 0 : Math.min(n, result.dropped ?? n);
@@ -93,6 +104,8 @@ export class OtlpExporter<T> {
   private readonly pending = new Set<Promise<ExportResult>>();
   /** Prefix of this exporter's diagOnce keys: a gRPC endpoint is the same for every signal. */
   private readonly key: string;
+  /** Scheme, host and port of the endpoint, printable: where several signals' failures are said together. */
+  private readonly origin: string;
   private isShutdown = false;
 
   constructor(
@@ -101,6 +114,7 @@ export class OtlpExporter<T> {
     options: OtlpExporterOptions = {},
   ) {
     this.where = printableEndpoint(config.endpoint);
+    this.origin = printableEndpoint(originOf(config.endpoint));
     this.key = `otlp:${signal.name}:${this.where}`;
     this.failureTarget = { endpoint: config.endpoint, protocol: config.protocol, signal: signal.name };
     this.secrets = secretsOf(Object.values(config.headers));
@@ -203,11 +217,15 @@ export class OtlpExporter<T> {
     const detail = this.redact(explainFailure(result, this.failureTarget));
     const tries = result.attempts > 1 ? ` (after ${result.attempts} attempts)` : '';
     const message = `${signal} export to ${this.where} failed${tries}: ${detail}`;
-    diagOnce(
-      `${this.key}:${result.kind}`,
-      result.retryable || result.kind.startsWith('network-') ? 'warn' : 'error',
-      `${message}; ${this.items(n)} lost (said once for this kind of failure; later losses are counted)`,
-    );
+    sayFailure({
+      onceKey: `${this.key}:${result.kind}`,
+      level: result.retryable || result.kind.startsWith('network-') ? 'warn' : 'error',
+      signal,
+      where: this.where,
+      origin: this.origin,
+      detail: `${tries}: ${detail}`,
+      lost: this.items(n),
+    });
     return { ok: false, reported: true, error: new Error(message) };
   }
 
