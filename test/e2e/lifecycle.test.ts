@@ -99,6 +99,28 @@ describe('lifecycle: flush at exit without changing how the app exits', function
     ]);
   });
 
+  it('no collector at all: one line at exit for every signal that failed the same way, with what each lost', async () => {
+    receiver = await startReceiver({ protocol: 'http/protobuf' });
+    const port = await closedPort();
+    const app = startApp({
+      file: APP,
+      preload: '--require',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_SCHEDULE_DELAY: '600000' },
+    });
+    await app.waitForOutput(/READY/);
+    // The runtime metrics' instruments are made on the loop's first turn: let it turn.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    app.kill('SIGTERM');
+    const result = await app.exited;
+    assert.equal(result.signal, 'SIGTERM');
+    const lines = result.stderr.split('\n').filter((l) => l.startsWith('otelite'));
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(
+      lines[0],
+      new RegExp(`^otelite warn: traces and metrics export to http://127\\.0\\.0\\.1:${port} failed: nothing listens on 127\\.0\\.0\\.1:${port}.*; 1 span and \\d+ data points lost `),
+    );
+  });
+
   it('process.exit() is never delayed by the agent, even with a hanging collector', async () => {
     receiver = await startReceiver({ protocol: 'http/protobuf', respond: () => ({ hang: true }) });
     const app = start(receiver, { EXIT_CODE: '5' });
