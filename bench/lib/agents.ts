@@ -1,6 +1,14 @@
 import { OTELITE_REGISTER, benchRequire } from './paths';
 
-export type AgentId = 'none' | 'otelite' | 'otelite-traces' | 'otelite-off' | 'otelite-off-traces' | 'official' | 'official-http-express' | 'dd-trace';
+export type AgentId =
+  | 'none'
+  | 'otelite'
+  | 'otelite-traces'
+  | 'otelite-off'
+  | 'otelite-off-traces'
+  | 'otelite-tail'
+  | 'otelite-ratio'
+  | 'official' | 'official-http-express' | 'dd-trace';
 export type ServerId = 'http' | 'express' | 'fastify' | 'realistic';
 
 export const SERVER_IDS: readonly ServerId[] = ['http', 'express', 'fastify', 'realistic'];
@@ -32,6 +40,8 @@ export const AGENT_IDS: readonly AgentId[] = [
   'otelite-traces',
   'otelite-off',
   'otelite-off-traces',
+  'otelite-tail',
+  'otelite-ratio',
   'official',
   'official-http-express',
   'dd-trace',
@@ -93,6 +103,26 @@ export function agents(sink: string, serviceName: string): Agent[] {
       preloadLabel: 'build/src/register.js',
       env: { ...otlp, OTEL_TRACES_SAMPLER: 'always_off', OTEL_METRICS_EXPORTER: 'none' },
       exports: false,
+      servers: hello,
+    },
+    {
+      // Every span recorded and held until its root ends; a tenth kept by the ratio, the rest dropped.
+      id: 'otelite-tail',
+      label: 'otelite, otelite_tail ratio=0.1',
+      preload: OTELITE_REGISTER,
+      preloadLabel: 'build/src/register.js',
+      env: { ...otlp, OTEL_TRACES_SAMPLER: 'otelite_tail', OTEL_TRACES_SAMPLER_ARG: 'ratio=0.1' },
+      exports: true,
+      servers: hello,
+    },
+    {
+      // The head-sampling counterpart: the other nine tenths are never recorded.
+      id: 'otelite-ratio',
+      label: 'otelite, parentbased_traceidratio 0.1',
+      preload: OTELITE_REGISTER,
+      preloadLabel: 'build/src/register.js',
+      env: { ...otlp, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+      exports: true,
       servers: hello,
     },
     {
