@@ -1,5 +1,6 @@
 import type { DbInstrumentationConfig, HttpInstrumentationConfig, Instrumentation, RuntimeInstrumentationConfig } from '../src/instrument';
 import { createBunyanInstrumentation } from './bunyan';
+import { createConsoleInstrumentation } from './console';
 import { createExpressInstrumentation } from './express';
 import { createFastifyInstrumentation } from './fastify';
 import { createHttpInstrumentation } from './http';
@@ -34,6 +35,7 @@ export function createInstrumentations(config: {
     createPinoInstrumentation(logs),
     createWinstonInstrumentation(logs),
     createBunyanInstrumentation(logs),
+    createConsoleInstrumentation(logs),
     createRuntimeInstrumentation(config.runtime),
   ];
 }

@@ -79,7 +79,7 @@ export function selectInstrumentations(all: readonly Instrumentation[], config: 
 function startInstrumentations(config: Config, http: HttpInstrumentationConfig): void {
   try {
     const measuring = { metrics: http.metrics };
-    const logs = { send: config.logs.sendLoggers };
+    const logs = { send: config.logs.sendLoggers, captureConsole: config.logs.captureConsole && config.logs.exporters.length > 0 };
     const selected = selectInstrumentations(createInstrumentations({ http, db: { ...config.db, ...measuring }, runtime: measuring, logs }), config);
     installHooks(selected);
     enableChannels(selected);

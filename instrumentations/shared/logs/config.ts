@@ -1,4 +1,4 @@
-/** What the pino, winston and bunyan instrumentations are told by the agent. */
+/** What the logger instrumentations (pino, winston, bunyan, console) are told by the agent. */
 export interface LoggerInstrumentationConfig {
   /**
    * Whether each record is also emitted through the Logs API (OTELITE_LOGS_SEND_LOGGERS, default
@@ -7,4 +7,10 @@ export interface LoggerInstrumentationConfig {
    * logs SDK (or with OTEL_LOGS_EXPORTER=none) sending costs one call per record.
    */
   readonly send: boolean;
+  /**
+   * Whether `console.*` calls become log records too (OTELITE_LOGS_CONSOLE, default false): the
+   * agent says true only when a logs exporter is configured as well. Absent or false, the console
+   * is not patched at all.
+   */
+  readonly captureConsole?: boolean;
 }
