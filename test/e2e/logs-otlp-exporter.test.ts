@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
-import type { OtlpConfig, OtlpProtocol } from '../../src/config/types';
 import { OtlpLogExporter } from '../../src/export/otlp/logs-exporter';
 import type { LogRecordData } from '../../src/logs/data';
 import type { InstrumentationScope, ResourceData } from '../../src/sdk/span-data';
-import { captureLogger, forgetLines, linesFor, otlpConfig, PROTOCOLS, SECRET } from '../kit/exporter-harness';
-import { startReceiver, type Receiver, type ReceiverOptions, type Reply } from '../kit/otlp-receiver';
+import { exporterSession, linesFor, otlpConfig, PROTOCOLS, SECRET } from '../kit/exporter-harness';
+import type { Receiver, Reply } from '../kit/otlp-receiver';
 
 const resource: ResourceData = { attributes: { 'service.name': 'e2e-logs' }, schemaUrl: undefined };
 const scope: InstrumentationScope = { name: 'otelite/e2e-logs', version: '1.0.0', schemaUrl: undefined };
@@ -36,29 +34,12 @@ const bodies = (rx: Receiver): string[] => rx.logs.map((r) => String(r.body));
 
 describe('OTLP logs exporter against the receiver kit (e2e)', function () {
   this.timeout(30_000);
-  let rx: Receiver | undefined;
-  let exporter: OtlpLogExporter | undefined;
-
-  before(() => diag.setLogger(captureLogger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true }));
-  after(() => diag.disable());
-  afterEach(async () => {
-    await exporter?.shutdown();
-    await rx?.close();
-    exporter = undefined;
-    rx = undefined;
-    forgetLines();
-  });
-
-  async function setup(protocol: OtlpProtocol, rxOptions: Partial<ReceiverOptions> = {}, over: Partial<OtlpConfig> = {}) {
-    rx = await startReceiver({ protocol, ...rxOptions });
-    exporter = new OtlpLogExporter(otlpConfig(rx.logsEndpoint, protocol, over));
-    return { rx, exporter };
-  }
+  const session = exporterSession((rx, protocol, over) => new OtlpLogExporter(otlpConfig(rx.logsEndpoint, protocol, over)));
 
   for (const protocol of PROTOCOLS) {
     describe(protocol, () => {
       it("delivers records to the logs signal's path, gzipped when asked", async () => {
-        const { rx, exporter } = await setup(protocol, {}, { compression: 'gzip' });
+        const { rx, exporter } = await session.setup(protocol, {}, { compression: 'gzip' });
         assert.deepEqual(await exporter.export(records(3)), { ok: true });
         const req = rx.requests[0]!;
         assert.equal(req.signal, 'logs');
@@ -70,7 +51,7 @@ describe('OTLP logs exporter against the receiver kit (e2e)', function () {
       });
 
       it('does not retry a permanent failure, and says it once, counting log records, the header value hidden', async () => {
-        const { rx, exporter } = await setup(protocol, {
+        const { rx, exporter } = await session.setup(protocol, {
           respond: () =>
             protocol === 'grpc'
               ? { grpcStatus: 3, grpcMessage: `bad record, key ${SECRET}` }
@@ -93,7 +74,7 @@ describe('OTLP logs exporter against the receiver kit (e2e)', function () {
         const LIMIT = 20_000;
         const tooLarge: Reply =
           protocol === 'grpc' ? { grpcStatus: 8, grpcMessage: `grpc: received message larger than max (${LIMIT * 4} vs. ${LIMIT})` } : { status: 413 };
-        const { rx, exporter } = await setup(protocol, { respond: (r) => (r.bodyBytes > LIMIT ? tooLarge : undefined) });
+        const { rx, exporter } = await session.setup(protocol, { respond: (r) => (r.bodyBytes > LIMIT ? tooLarge : undefined) });
         assert.deepEqual(await exporter.export(records(64, 1000)), { ok: true });
         assert.deepEqual(
           bodies(rx).sort((a, b) => Number(a.split(' ')[1]) - Number(b.split(' ')[1])),
@@ -105,10 +86,10 @@ describe('OTLP logs exporter against the receiver kit (e2e)', function () {
       });
 
       it('logs a partial success once, counting log records, and still reports success', async () => {
-        const { exporter } = await setup(protocol, { respond: () => ({ partialSuccess: { rejectedLogRecords: 1, errorMessage: 'too old' } }) });
+        const { rx, exporter } = await session.setup(protocol, { respond: () => ({ partialSuccess: { rejectedLogRecords: 1, errorMessage: 'too old' } }) });
         assert.deepEqual(await exporter.export(records(3)), { ok: true });
         assert.deepEqual(await exporter.export(records(3)), { ok: true });
-        const said = linesFor(rx!.endpoint);
+        const said = linesFor(rx.endpoint);
         assert.equal(said.length, 1, said.join('\n'));
         assert.match(said[0]!, /rejected 1 of 3 log records: too old/);
       });

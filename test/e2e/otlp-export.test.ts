@@ -9,21 +9,18 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import {
   context,
-  diag,
-  DiagLogLevel,
   ROOT_CONTEXT,
   SpanKind,
   type Context,
   type ContextManager,
 } from '@opentelemetry/api';
-import type { OtlpConfig, OtlpProtocol } from '../../src/config/types';
 import { OtlpTraceExporter } from '../../src/export/otlp/exporter';
 import { isTracingSuppressed } from '../../src/context/suppress';
 import type { InstrumentationScope, ResourceData, SpanData } from '../../src/sdk/span-data';
-import { startReceiver, type Receiver, type ReceiverOptions } from '../kit/otlp-receiver';
+import { startReceiver } from '../kit/otlp-receiver';
 import { spanData } from '../kit/recording';
 import { closedPort } from '../kit/servers';
-import { captureLogger as capture, forgetLines, lines, linesFor, otlpConfig as config, PROTOCOLS, SECRET } from '../kit/exporter-harness';
+import { exporterSession, lines, linesFor, otlpConfig as config, PROTOCOLS, SECRET } from '../kit/exporter-harness';
 
 const execFileAsync = promisify(execFile);
 
@@ -54,35 +51,13 @@ function makeSpans(n: number, prefix = 'span'): SpanData[] {
 
 describe('OTLP exporter against the receiver kit (e2e)', function () {
   this.timeout(30_000);
-  let rx: Receiver | undefined;
-  let exporter: OtlpTraceExporter | undefined;
-
-  before(() => {
-    // Warnings and errors: what these tests count (info and debug lines say that exports succeeded).
-    diag.setLogger(capture, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-  });
-  after(() => {
-    diag.disable();
-  });
-  afterEach(async () => {
-    await exporter?.shutdown();
-    await rx?.close();
-    exporter = undefined;
-    rx = undefined;
-    forgetLines();
-  });
-
-  async function setup(protocol: OtlpProtocol, rxOptions: Partial<ReceiverOptions> = {}, over: Partial<OtlpConfig> = {}) {
-    rx = await startReceiver({ protocol, ...rxOptions });
-    exporter = new OtlpTraceExporter(config(rx.endpoint, protocol, over));
-    return { rx, exporter };
-  }
+  const session = exporterSession((rx, protocol, over) => new OtlpTraceExporter(config(rx.endpoint, protocol, over)));
 
   for (const protocol of PROTOCOLS) {
     describe(protocol, () => {
       for (const compression of ['none', 'gzip'] as const) {
         it(`delivers spans and custom headers (compression ${compression})`, async () => {
-          const { rx, exporter } = await setup(protocol, {}, { compression });
+          const { rx, exporter } = await session.setup(protocol, {}, { compression });
           const spans = makeSpans(20);
           const result = await exporter.export(spans);
           assert.deepEqual(result, { ok: true });
@@ -115,7 +90,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
       }
 
       it('reuses one connection across exports', async () => {
-        const { rx, exporter } = await setup(protocol);
+        const { rx, exporter } = await session.setup(protocol);
         for (let i = 0; i < 3; i++) assert.equal((await exporter.export(makeSpans(2, `b${i}`))).ok, true);
         assert.equal(rx.spans.length, 6);
         assert.equal(rx.requests.length, 3);
@@ -124,7 +99,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
       });
 
       it('never keeps the process alive (idle connection, or an export in flight: lifecycle.ts holds it at exit)', async () => {
-        const { rx } = await setup(protocol, { respond: (r) => (r.index === 1 ? { hang: true } : undefined) });
+        const { rx } = await session.setup(protocol, { respond: (r) => (r.index === 1 ? { hang: true } : undefined) });
         const script = `
           const { OtlpTraceExporter } = require(${JSON.stringify(require.resolve('../../src/export/otlp/exporter'))});
           const e = new OtlpTraceExporter(${JSON.stringify(config(rx.endpoint, protocol, { timeoutMs: 60000 }))});
@@ -146,7 +121,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
 
       it('retries a throttled export and delivers it once', async () => {
         let n = 0;
-        const { rx, exporter } = await setup(protocol, {
+        const { rx, exporter } = await session.setup(protocol, {
           respond: () => (n++ === 0 ? (protocol === 'grpc' ? { grpcStatus: 14, grpcMessage: 'overloaded' } : { status: 503, retryAfter: '1' }) : undefined),
         });
         const t0 = Date.now();
@@ -160,7 +135,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
       });
 
       it('does not retry a permanent failure, and says so once however many exports fail', async () => {
-        const { rx, exporter } = await setup(protocol, {
+        const { rx, exporter } = await session.setup(protocol, {
           respond: () =>
             protocol === 'grpc'
               ? { grpcStatus: 3, grpcMessage: `bad request, your key was ${SECRET}` }
@@ -184,7 +159,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
       });
 
       it('gives up within about the timeout when the receiver hangs', async () => {
-        const { rx, exporter } = await setup(protocol, { respond: () => ({ hang: true }) }, { timeoutMs: 1000 });
+        const { rx, exporter } = await session.setup(protocol, { respond: () => ({ hang: true }) }, { timeoutMs: 1000 });
         const t0 = Date.now();
         const result = await exporter.export(makeSpans(2));
         const elapsed = Date.now() - t0;
@@ -204,7 +179,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
 
       it('recovers after the receiver resets the connection', async () => {
         let n = 0;
-        const { rx, exporter } = await setup(protocol, { respond: () => (n++ === 0 ? { reset: true } : undefined) });
+        const { rx, exporter } = await session.setup(protocol, { respond: () => (n++ === 0 ? { reset: true } : undefined) });
         const result = await exporter.export(makeSpans(4));
         assert.equal(result.ok, true, String(result.error));
         assert.equal(rx.spans.length, 4);
@@ -213,7 +188,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
 
       if (protocol === 'grpc') {
         it('takes a stream reset with INTERNAL_ERROR as INTERNAL: not retried', async () => {
-          const { rx, exporter } = await setup(protocol, { respond: () => ({ reset: 'stream' }) });
+          const { rx, exporter } = await session.setup(protocol, { respond: () => ({ reset: 'stream' }) });
           const result = await exporter.export(makeSpans(1));
           assert.equal(result.ok, false);
           assert.match(String(result.error?.message), /\(HTTP\/2 error INTERNAL_ERROR \(2\), taken as gRPC status INTERNAL\)/);
@@ -222,7 +197,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
 
         it('maps an HTTP/2 error status without grpc-status (503 -> UNAVAILABLE, retried)', async () => {
           let n = 0;
-          const { rx, exporter } = await setup(protocol, { respond: () => (n++ === 0 ? { status: 503 } : undefined) });
+          const { rx, exporter } = await session.setup(protocol, { respond: () => (n++ === 0 ? { status: 503 } : undefined) });
           const result = await exporter.export(makeSpans(1));
           assert.equal(result.ok, true, String(result.error));
           assert.equal(rx.requests.length, 2);
@@ -232,7 +207,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
       it('fails cleanly when nothing listens on the port', async () => {
         const port = await closedPort();
         const endpoint = protocol === 'grpc' ? `http://127.0.0.1:${port}` : `http://127.0.0.1:${port}/v1/traces`;
-        exporter = new OtlpTraceExporter(config(endpoint, protocol, { timeoutMs: 1500 }));
+        const exporter = session.ownExporter(new OtlpTraceExporter(config(endpoint, protocol, { timeoutMs: 1500 })));
         const unhandled: unknown[] = [];
         const onUnhandled = (e: unknown): void => void unhandled.push(e);
         process.on('unhandledRejection', onUnhandled);
@@ -259,7 +234,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
       });
 
       it('logs a partial success once and still reports success', async () => {
-        const { rx, exporter } = await setup(protocol, {
+        const { rx, exporter } = await session.setup(protocol, {
           respond: () => ({ partialSuccess: { rejectedSpans: 2, errorMessage: 'spans too old' } }),
         });
         assert.equal((await exporter.export(makeSpans(5))).ok, true);
@@ -270,7 +245,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
       });
 
       it('refuses exports after shutdown, at once', async () => {
-        const { rx, exporter } = await setup(protocol);
+        const { rx, exporter } = await session.setup(protocol);
         assert.equal((await exporter.export(makeSpans(1))).ok, true);
         await exporter.shutdown();
         const t0 = Date.now();
@@ -306,7 +281,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
     after(() => context.disable());
 
     it('makes its HTTP requests in a suppressed context', async () => {
-      const { exporter } = await setup('http/protobuf');
+      const { exporter } = await session.setup('http/protobuf');
       const seen: boolean[] = [];
       const onStart = (): void => void seen.push(isTracingSuppressed(context.active()));
       dc.subscribe('http.client.request.start', onStart);
@@ -335,7 +310,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
         return session;
       }) as typeof http2.connect;
       try {
-        const { exporter } = await setup('grpc');
+        const { exporter } = await session.setup('grpc');
         assert.equal((await exporter.export(makeSpans(1))).ok, true);
       } finally {
         mod.connect = original;
@@ -372,7 +347,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
 
     for (const protocol of ['http/protobuf', 'grpc'] as const) {
       it(`${protocol}: verifies the receiver with OTEL_EXPORTER_OTLP_CERTIFICATE`, async () => {
-        const { rx, exporter } = await setup(
+        const { rx, exporter } = await session.setup(
           protocol,
           { tls: { key: read('server.key'), cert: read('server.crt') } },
           { certificateFile: file('ca.crt'), compression: 'gzip' },
@@ -384,7 +359,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
       });
 
       it(`${protocol}: fails clearly, without retrying, against a certificate from another CA`, async () => {
-        const { rx, exporter } = await setup(
+        const { rx, exporter } = await session.setup(
           protocol,
           { tls: { key: read('server.key'), cert: read('server.crt') } },
           { certificateFile: file('other-ca.crt') },
@@ -406,7 +381,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
 
       it(`${protocol}: presents the client certificate and key (mutual TLS)`, async () => {
         const tls = { key: read('server.key'), cert: read('server.crt'), ca: read('ca.crt'), requestCert: true };
-        const { rx, exporter } = await setup(
+        const { rx, exporter } = await session.setup(
           protocol,
           { tls },
           { certificateFile: file('ca.crt'), clientKeyFile: file('client.key'), clientCertificateFile: file('client.crt') },
@@ -418,10 +393,10 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
 
       it(`${protocol}: http:// against the TLS port says to use https://`, async () => {
         const tlsRx = await startReceiver({ protocol, tls: { key: read('server.key'), cert: read('server.crt') } });
-        rx = tlsRx;
+        session.ownReceiver(tlsRx);
         const plain = tlsRx.endpoint.replace(/^https:/, 'http:');
         const plainExporter = new OtlpTraceExporter(config(plain, protocol, { timeoutMs: 1500 }));
-        exporter = plainExporter;
+        session.ownExporter(plainExporter);
         const result = await plainExporter.export(makeSpans(2));
         assert.equal(result.ok, false);
         assert.equal(tlsRx.spans.length, 0);
@@ -445,7 +420,7 @@ describe('OTLP exporter against the receiver kit (e2e)', function () {
       const missing = path.join(os.tmpdir(), `otelite-missing-${process.pid}.pem`);
       const before = lines.length;
       const exp = new OtlpTraceExporter(config('https://127.0.0.1:4318/v1/traces', 'http/protobuf', { certificateFile: missing }));
-      exporter = exp;
+      session.ownExporter(exp);
       for (let i = 0; i < 3; i++) {
         const result = await exp.export(makeSpans(1));
         assert.equal(result.ok, false);

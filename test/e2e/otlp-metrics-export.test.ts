@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
-import type { OtlpConfig, OtlpProtocol } from '../../src/config/types';
 import type { MetricData, ResourceMetrics } from '../../src/metrics/data';
 import { OtlpTraceExporter } from '../../src/export/otlp/exporter';
 import { OtlpMetricExporter } from '../../src/export/otlp/metrics-exporter';
 import type { InstrumentationScope, ResourceData } from '../../src/sdk/span-data';
-import { startReceiver, type Receiver, type ReceiverOptions, type Reply } from '../kit/otlp-receiver';
-import { captureLogger, forgetLines, lines, linesFor, otlpConfig, PROTOCOLS, SECRET } from '../kit/exporter-harness';
+import type { Receiver, Reply } from '../kit/otlp-receiver';
+import { exporterSession, lines, linesFor, otlpConfig, PROTOCOLS, SECRET } from '../kit/exporter-harness';
 import { spanData } from '../kit/recording';
 import { closedPort } from '../kit/servers';
 
@@ -71,30 +69,13 @@ const GRPC_METRICS_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsServ
 
 describe('OTLP metrics exporter against the receiver kit (e2e)', function () {
   this.timeout(30_000);
-  let rx: Receiver | undefined;
-  let exporter: OtlpMetricExporter | undefined;
-
-  before(() => diag.setLogger(captureLogger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true }));
-  after(() => diag.disable());
-  afterEach(async () => {
-    await exporter?.shutdown();
-    await rx?.close();
-    exporter = undefined;
-    rx = undefined;
-    forgetLines();
-  });
-
-  async function setup(protocol: OtlpProtocol, rxOptions: Partial<ReceiverOptions> = {}, over: Partial<OtlpConfig> = {}) {
-    rx = await startReceiver({ protocol, ...rxOptions });
-    exporter = new OtlpMetricExporter(otlpConfig(rx.metricsEndpoint, protocol, over));
-    return { rx, exporter };
-  }
+  const session = exporterSession((rx, protocol, over) => new OtlpMetricExporter(otlpConfig(rx.metricsEndpoint, protocol, over)));
 
   for (const protocol of PROTOCOLS) {
     describe(protocol, () => {
       for (const compression of ['none', 'gzip'] as const) {
         it(`delivers a collection to the signal's path (compression ${compression})`, async () => {
-          const { rx, exporter } = await setup(protocol, {}, { compression });
+          const { rx, exporter } = await session.setup(protocol, {}, { compression });
           assert.deepEqual(await exporter.export(collection(4)), { ok: true });
           assert.equal(rx.requests.length, 1);
           const req = rx.requests[0]!;
@@ -119,14 +100,14 @@ describe('OTLP metrics exporter against the receiver kit (e2e)', function () {
       }
 
       it('sends nothing for a collection without data points', async () => {
-        const { rx, exporter } = await setup(protocol);
+        const { rx, exporter } = await session.setup(protocol);
         assert.deepEqual(await exporter.export({ resource, scopeMetrics: [] }), { ok: true });
         assert.equal(rx.requests.length, 0);
       });
 
       it('retries a throttled export (503 with Retry-After, or UNAVAILABLE) and delivers it once', async () => {
         let n = 0;
-        const { rx, exporter } = await setup(protocol, {
+        const { rx, exporter } = await session.setup(protocol, {
           respond: () => (n++ === 0 ? (protocol === 'grpc' ? { grpcStatus: 14, grpcMessage: 'overloaded' } : { status: 503, retryAfter: '1' }) : undefined),
         });
         const t0 = Date.now();
@@ -139,7 +120,7 @@ describe('OTLP metrics exporter against the receiver kit (e2e)', function () {
       });
 
       it('does not retry a permanent failure (400, INVALID_ARGUMENT), and says so once in data points', async () => {
-        const { rx, exporter } = await setup(protocol, {
+        const { rx, exporter } = await session.setup(protocol, {
           respond: () =>
             protocol === 'grpc'
               ? { grpcStatus: 3, grpcMessage: `bad metric, key ${SECRET}` }
@@ -164,7 +145,7 @@ describe('OTLP metrics exporter against the receiver kit (e2e)', function () {
       it('fails cleanly, in its own words, when nothing listens on the port', async () => {
         const port = await closedPort();
         const endpoint = protocol === 'grpc' ? `http://127.0.0.1:${port}` : `http://127.0.0.1:${port}/v1/metrics`;
-        exporter = new OtlpMetricExporter(otlpConfig(endpoint, protocol, { timeoutMs: 1500 }));
+        const exporter = session.ownExporter(new OtlpMetricExporter(otlpConfig(endpoint, protocol, { timeoutMs: 1500 })));
         const t0 = Date.now();
         const result = await exporter.export(collection(1));
         assert.equal(result.ok, false);
@@ -183,7 +164,7 @@ describe('OTLP metrics exporter against the receiver kit (e2e)', function () {
         const LIMIT = 20_000;
         const tooLarge: Reply =
           protocol === 'grpc' ? { grpcStatus: 8, grpcMessage: `grpc: received message larger than max (${LIMIT * 4} vs. ${LIMIT})` } : { status: 413 };
-        const { rx, exporter } = await setup(protocol, { respond: (r) => (r.bodyBytes > LIMIT ? tooLarge : undefined) });
+        const { rx, exporter } = await session.setup(protocol, { respond: (r) => (r.bodyBytes > LIMIT ? tooLarge : undefined) });
         // 64 points of ~1 KB and the histogram's point: about three halvings.
         const result = await exporter.export(collection(64, 1000));
         assert.deepEqual(result, { ok: true });
@@ -207,7 +188,7 @@ describe('OTLP metrics exporter against the receiver kit (e2e)', function () {
 
       it('drops only a data point too large by itself, counting it', async () => {
         const LIMIT = 20_000;
-        const { rx, exporter } = await setup(protocol, { respond: (r) => (r.bodyBytes > LIMIT ? (protocol === 'grpc' ? { grpcStatus: 8, grpcMessage: 'message larger than max' } : { status: 413 }) : undefined) });
+        const { rx, exporter } = await session.setup(protocol, { respond: (r) => (r.bodyBytes > LIMIT ? (protocol === 'grpc' ? { grpcStatus: 8, grpcMessage: 'message larger than max' } : { status: 413 }) : undefined) });
         const big = collection(4);
         const counter = big.scopeMetrics[0]!.metrics[0]!;
         const points = counter.points.map((p, i) => (i === 2 ? { ...p, attributes: { i, pad: 'x'.repeat(LIMIT * 2) } } : p));
@@ -224,7 +205,7 @@ describe('OTLP metrics exporter against the receiver kit (e2e)', function () {
       });
 
       it('logs a partial success once, counting data points, and still reports success', async () => {
-        const { rx, exporter } = await setup(protocol, {
+        const { rx, exporter } = await session.setup(protocol, {
           respond: () => ({ partialSuccess: { rejectedDataPoints: 2, errorMessage: 'points too old' } }),
         });
         assert.equal((await exporter.export(collection(4))).ok, true);
@@ -237,7 +218,7 @@ describe('OTLP metrics exporter against the receiver kit (e2e)', function () {
   }
 
   it('grpc: traces and metrics exporters on one endpoint each say their own failure', async () => {
-    const { rx, exporter } = await setup('grpc', { respond: () => ({ grpcStatus: 7, grpcMessage: 'denied' }) });
+    const { rx, exporter } = await session.setup('grpc', { respond: () => ({ grpcStatus: 7, grpcMessage: 'denied' }) });
     const traces = new OtlpTraceExporter(otlpConfig(rx.endpoint, 'grpc'));
     try {
       const span = spanData({ name: 's', traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), scope, resource });

@@ -1,5 +1,6 @@
-import type { DiagLogger } from '@opentelemetry/api';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import type { OtlpConfig, OtlpProtocol } from '../../src/config/types';
+import { startReceiver, type Receiver, type ReceiverOptions } from './otlp-receiver';
 
 /**
  * Test kit: what the OTLP exporter tests of every signal share: a configuration with a secret
@@ -53,4 +54,49 @@ export function linesFor(endpoint: string): string[] {
  */
 export function forgetLines(): void {
   lines.length = 0;
+}
+
+export interface ExporterSession<E> {
+  /** Starts a receiver and the exporter made for it. */
+  setup(protocol: OtlpProtocol, rxOptions?: Partial<ReceiverOptions>, over?: Partial<OtlpConfig>): Promise<{ rx: Receiver; exporter: E }>;
+  /** An exporter the test made itself, shut down after the test. */
+  ownExporter<T extends E>(exporter: T): T;
+  /** A receiver the test started itself, closed after the test. */
+  ownReceiver(rx: Receiver): Receiver;
+}
+
+/**
+ * What every exporter e2e file sets up, installed in the calling `describe`: warnings and errors
+ * captured (info and debug lines only say that exports succeeded), and after each test the
+ * exporter shut down, the receiver closed and the lines forgotten.
+ */
+export function exporterSession<E extends { shutdown(): Promise<unknown> }>(
+  create: (rx: Receiver, protocol: OtlpProtocol, over: Partial<OtlpConfig>) => E,
+): ExporterSession<E> {
+  let rx: Receiver | undefined;
+  let exporter: E | undefined;
+  before(() => diag.setLogger(captureLogger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true }));
+  after(() => diag.disable());
+  afterEach(async () => {
+    await exporter?.shutdown();
+    await rx?.close();
+    exporter = undefined;
+    rx = undefined;
+    forgetLines();
+  });
+  return {
+    async setup(protocol, rxOptions = {}, over = {}) {
+      rx = await startReceiver({ protocol, ...rxOptions });
+      exporter = create(rx, protocol, over);
+      return { rx, exporter };
+    },
+    ownExporter(made) {
+      exporter = made;
+      return made;
+    },
+    ownReceiver(started) {
+      rx = started;
+      return started;
+    },
+  };
 }
