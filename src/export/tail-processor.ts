@@ -17,7 +17,7 @@ interface PendingTrace {
 type Reason = 'error' | 'slow' | 'head';
 
 /** Decisions remembered for spans that end after their local root: between this many and twice as many. */
-const DECISIONS_REMEMBERED = 10_000;
+const DECISIONS_REMEMBERED = 2_048;
 
 export interface TailStats {
   kept: number;
