@@ -1,6 +1,6 @@
 import type { LogRecordData } from '../logs/data';
 import type { LogRecordExporter } from '../logs/processors';
-import type { ExportResult } from './exporter';
+import { TextExporter, toStdout, type TextWriter } from './console/text-exporter';
 
 /** Severity names by the first number of each range (the data model's short names). */
 const SEVERITY_NAMES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
@@ -66,33 +66,12 @@ function jsonLine(r: LogRecordData): string {
  * readable line (time, severity, scope, body, attributes, trace and span ids), or one JSON line
  * with OTELITE_CONSOLE_FORMAT=json.
  */
-export class ConsoleLogRecordExporter implements LogRecordExporter {
-  readonly target = 'stdout';
-  private stopped = false;
-
-  constructor(
-    private readonly format: 'line' | 'json',
-    private readonly write: (text: string) => void = (text) => process.stdout.write(text),
-  ) {}
-
-  export(records: readonly LogRecordData[]): Promise<ExportResult> {
-    if (this.stopped) return Promise.resolve({ ok: false, error: new Error('the console logs exporter is shut down') });
-    try {
+export class ConsoleLogRecordExporter extends TextExporter<readonly LogRecordData[]> implements LogRecordExporter {
+  constructor(format: 'line' | 'json', write: TextWriter = toStdout) {
+    super('logs', (records) => {
       let text = '';
-      for (const r of records) text += this.format === 'json' ? jsonLine(r) : line(r);
-      if (text !== '') this.write(text);
-      return Promise.resolve({ ok: true });
-    } catch (error) {
-      return Promise.resolve({ ok: false, error: error as Error });
-    }
-  }
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    this.stopped = true;
-    return Promise.resolve();
+      for (const r of records) text += format === 'json' ? jsonLine(r) : line(r);
+      return text;
+    }, write);
   }
 }

@@ -1,8 +1,7 @@
-import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { BatchConfig } from '../config/types';
-import { suppressTracing } from '../context/suppress';
 import { BatchProcessor } from '../export/batch-processor';
 import type { BatchExporter } from '../export/exporter';
+import { SimpleProcessor } from '../export/simple-processor';
 import type { LogRecordData, LogRecordProcessor } from './data';
 
 export type LogRecordExporter = BatchExporter<LogRecordData>;
@@ -19,32 +18,13 @@ export class BatchLogRecordProcessor extends BatchProcessor<LogRecordData> imple
 }
 
 /** Exports each record as it is emitted, one export at a time (the console exporter: seen at once). */
-export class SimpleLogRecordProcessor implements LogRecordProcessor {
-  private chain: Promise<void> = Promise.resolve();
-  private isShutdown = false;
-
-  constructor(private readonly exporter: LogRecordExporter) {}
+export class SimpleLogRecordProcessor extends SimpleProcessor<LogRecordData> implements LogRecordProcessor {
+  constructor(exporter: LogRecordExporter) {
+    super(exporter, 'log record');
+  }
 
   onEmit(record: LogRecordData): void {
-    if (this.isShutdown) return;
-    this.chain = this.chain.then(() =>
-      context.with(suppressTracing(ROOT_CONTEXT), async () => {
-        const result = await this.exporter.export([record]);
-        if (!result.ok) diag.debug(`log record export failed: ${result.error?.message ?? 'unknown error'}`);
-      }),
-    );
-  }
-
-  async forceFlush(): Promise<void> {
-    await this.chain;
-    await this.exporter.forceFlush();
-  }
-
-  async shutdown(): Promise<void> {
-    if (this.isShutdown) return;
-    await this.forceFlush();
-    this.isShutdown = true;
-    await this.exporter.shutdown();
+    this.add(record);
   }
 }
 

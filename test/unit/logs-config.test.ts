@@ -20,6 +20,8 @@ describe('config: logs', () => {
       batch: { scheduleDelayMs: 1000, exportTimeoutMs: 30000, maxQueueSize: 2048, maxExportBatchSize: 512 },
       limits: { attributeValueLengthLimit: Infinity, attributeCountLimit: 128 },
       consoleFormat: 'line',
+      sendLoggers: true,
+      captureConsole: false,
     });
     assert.deepEqual(DEFAULTS.logs, clean({}).logs);
   });
