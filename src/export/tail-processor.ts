@@ -112,7 +112,7 @@ export class TailSamplingProcessor implements SpanProcessor {
   /** Decides the oldest traces early until a span (and, for a new trace, a trace) fits. */
   private makeRoom(traceId: string): void {
     const { maxSpans, maxTraces } = this.config;
-    while (this.bufferedSpans >= maxSpans) this.decideOldest(`max_spans=${maxSpans}`);
+    while (this.bufferedSpans >= maxSpans && this.pending.size > 0) this.decideOldest(`max_spans=${maxSpans}`);
     if (!this.pending.has(traceId)) while (this.pending.size >= maxTraces) this.decideOldest(`max_traces=${maxTraces}`);
   }
 
