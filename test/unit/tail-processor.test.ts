@@ -6,7 +6,7 @@ import type { TailSamplingConfig } from '../../src/config/types';
 import { TailSamplingProcessor } from '../../src/export/tail-processor';
 import { TracerProvider } from '../../src/sdk/provider';
 import { createResource } from '../../src/sdk/resource';
-import { createSampler } from '../../src/sdk/sampler';
+import { createSampler, dropsEveryNewTrace } from '../../src/sdk/sampler';
 import { EndedSpans } from '../kit/recording';
 
 const BASE: TailSamplingConfig = { keepErrors: true, slowerThanMs: undefined, maxPerSecond: undefined, maxSpans: 1_000, maxTraces: 100, decisionWaitMs: 30_000 };
@@ -176,6 +176,13 @@ describe('tail sampling: the decisions of the tail-sampling processor', () => {
     now = 1_000;
     for (let i = 0; i < 30; i++) run(false);
     assert.equal(sink.spans.length, 19);
+  });
+
+  it('otelite_tail never counts as a sampler that drops every new trace (the no-span fast path), even at ratio 0', () => {
+    assert.equal(dropsEveryNewTrace({ name: 'otelite_tail', ratio: 0, tail: BASE }), false);
+    assert.equal(dropsEveryNewTrace({ name: 'parentbased_traceidratio', ratio: 0 }), true);
+    const { open } = tailProvider(0);
+    assert.equal(open(0).root.isRecording(), true);
   });
 
   it('at shutdown the traces still waiting are decided and exported if kept; the exit line names what waits', async () => {
