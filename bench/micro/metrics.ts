@@ -8,7 +8,7 @@
  *
  *   npx tsc -p tsconfig.json && node build/bench/micro/metrics.js [--quick] [--json]
  */
-import { metrics, type Attributes } from '@opentelemetry/api';
+import { metrics, ROOT_CONTEXT, trace, TraceFlags, type Attributes, type Context } from '@opentelemetry/api';
 import { HttpDuration, HttpMeasure } from '../../instrumentations/shared/http-metrics';
 import { InstrumentationMeter } from '../../src/instrument/meter';
 import type { AggregationTemporality, ExemplarFilter, ResourceMetrics } from '../../src/metrics/data';
@@ -73,8 +73,14 @@ const freshHttp = (): Attributes => ({
   'error.type': undefined,
 });
 
+/** The context of a sampled SERVER span: what a traced request's measurement carries. */
+const SAMPLED: Context = trace.setSpan(
+  ROOT_CONTEXT,
+  trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED }),
+);
+
 /** What the http instrumentation does per request with metrics on: a measure, then its recording. */
-function serverDuration(exemplarFilter: ExemplarFilter): () => void {
+function serverDuration(exemplarFilter: ExemplarFilter, spanContext: Context = ROOT_CONTEXT): () => void {
   const provider = new MeterProvider({
     resource: { attributes: RESOURCE_ATTRIBUTES, schemaUrl: undefined },
     readers: [idleReader],
@@ -84,13 +90,17 @@ function serverDuration(exemplarFilter: ExemplarFilter): () => void {
   metrics.disable();
   metrics.setGlobalMeterProvider(provider);
   const duration = new HttpDuration(new InstrumentationMeter('otelite/http', '0'), 'server');
-  return () => {
+  const measureOne = (): void => {
     const measure = new HttpMeasure(performance.now(), 'GET', 'http', undefined, undefined);
     measure.protocolVersion = '1.1';
     measure.route = '/api/users/:id';
     measure.responded(200, 'server');
+    measure.context = spanContext;
     duration.record(measure, performance.now());
   };
+  // The histogram is made at the first measurement, on the provider registered now.
+  measureOne();
+  return measureOne;
 }
 
 function cases(): Case[] {
@@ -118,6 +128,13 @@ function cases(): Case[] {
       otelite: serverDuration('always_off'),
       official: () => f.histogram.record(value(), freshHttp()),
       note: "otelite: the http instrumentation's measure and record (two clock reads); official: the record of a fresh attribute object, as its http instrumentation does",
+    },
+    {
+      name: 'metrics: one HTTP server request measured, sampled span, exemplars trace_based',
+      unit: 'request',
+      otelite: serverDuration('trace_based', SAMPLED),
+      official: () => f.histogram.record(value(), freshHttp()),
+      note: "otelite's defaults for a traced request: the measurement offers an exemplar of its span",
     },
   ];
 }
