@@ -10,8 +10,8 @@
  *   --connections N      wrk connections (20); wrk uses one thread
  *   --startup-runs N     start-up runs per agent (12 / 5)
  *   --servers a,b        among http, express, fastify, realistic (all)
- *   --agents a,b         among none, otelite, otelite-traces, otelite-off, otelite-off-traces, official,
- *                        official-http-express, dd-trace (all)
+ *   --agents a,b         among none, otelite, otelite-traces, otelite-off, otelite-off-traces, otelite-tail,
+ *                        otelite-ratio, official, official-http-express, dd-trace (all)
  *   --no-load | --no-startup | --no-micro   skip a part
  *   --out DIR            where latest.md / latest.json go (.cache/bench, not committed; copy
  *                        the figures worth keeping into bench/results/ and bench/RESULTS.md)

@@ -54,9 +54,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: '--sampler',
     env: 'OTEL_TRACES_SAMPLER',
     metavar: 'NAME',
-    description: 'always_on, always_off, traceidratio, parentbased_*',
+    description: 'always_on, always_off, traceidratio, parentbased_*, otelite_tail',
   },
-  { flag: '--sampler-arg', env: 'OTEL_TRACES_SAMPLER_ARG', metavar: 'RATIO', description: 'sampling ratio in [0, 1]' },
+  {
+    flag: '--sampler-arg',
+    env: 'OTEL_TRACES_SAMPLER_ARG',
+    metavar: 'ARG',
+    description: 'sampling ratio in [0, 1]; for otelite_tail: ratio=,keep_errors=,slower_than=,max_per_second=',
+  },
   {
     flag: '--propagators',
     env: 'OTEL_PROPAGATORS',
