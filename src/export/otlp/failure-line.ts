@@ -59,7 +59,12 @@ function sayReports(reports: readonly FailureReport[]): void {
     diag[first.level](`${first.signal} export to ${first.where} failed${first.detail}; ${first.lost} lost ${ONCE}`);
     return;
   }
-  const signals = reports.map((r) => r.signal).join(' and ');
-  const lost = reports.map((r) => r.lost).join(' and ');
+  const signals = listed(reports.map((r) => r.signal));
+  const lost = listed(reports.map((r) => r.lost));
   diag[first.level](`${signals} export to ${first.origin} failed${first.detail}; ${lost} lost ${ONCE}`);
+}
+
+/** `a and b`, `a, b and c`. */
+function listed(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
