@@ -1,5 +1,5 @@
 import { readConfig } from '../config';
-import { describeExport, describeMetricsExport } from '../config/describe';
+import { describeExport, describeLogsExport, describeMetricsExport } from '../config/describe';
 import { quote } from '../config/parse';
 
 /** A word as it is when plain, quoted otherwise (spaces, quotes, control characters). */
@@ -24,6 +24,6 @@ export function startLine(command: string, args: readonly string[], env: NodeJS.
   const { config } = readConfig(env);
   const what = showCommand(command, args);
   if (config.disabled) return `otelite: running ${what} without tracing (OTEL_SDK_DISABLED=true)`;
-  const where = `exporter=${describeExport(config)}, metrics=${describeMetricsExport(config)}`;
+  const where = `exporter=${describeExport(config)}, metrics=${describeMetricsExport(config)}, logs=${describeLogsExport(config)}`;
   return `otelite: tracing ${what} as service=${plain(config.serviceName)}, ${where} (--quiet to silence)`;
 }

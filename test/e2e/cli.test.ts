@@ -192,16 +192,23 @@ describe('otelite CLI (e2e)', function () {
       assert.equal(
         r.stderr,
         `otelite: tracing ${NODE} -e ${JSON.stringify(NESTED).slice(0, 80 - NODE.length - 5)}… as service=checkout, ` +
-          'exporter=otlp http/protobuf http://***@127.0.0.1:4318/v1/traces, metrics=otlp http/protobuf http://***@127.0.0.1:4318/v1/metrics (--quiet to silence)\n',
+          'exporter=otlp http/protobuf http://***@127.0.0.1:4318/v1/traces, metrics=otlp http/protobuf http://***@127.0.0.1:4318/v1/metrics, ' +
+          'logs=otlp http/protobuf http://***@127.0.0.1:4318/v1/logs (--quiet to silence)\n',
       );
     });
 
-    it('says where spans and metrics go for each exporter, and when tracing is off', async function () {
-      const console = await runCli([NODE, '-e', ''], { OTEL_TRACES_EXPORTER: 'console', OTEL_METRICS_EXPORTER: 'console', OTEL_SERVICE_NAME: 'a b' });
-      assert.equal(console.stderr, `otelite: tracing ${NODE} -e "" as service="a b", exporter=console, metrics=console (--quiet to silence)\n`);
-      const none = await runCli(['--exporter', 'none', NODE, '-e', ''], { OTEL_METRICS_EXPORTER: 'none' });
-      assert.match(none.stderr, /, exporter=none, metrics=none \(--quiet to silence\)\n$/);
+    it('says where spans, metrics and logs go for each exporter, and when tracing is off', async function () {
+      const console = await runCli([NODE, '-e', ''], {
+        OTEL_TRACES_EXPORTER: 'console',
+        OTEL_METRICS_EXPORTER: 'console',
+        OTEL_LOGS_EXPORTER: 'console',
+        OTEL_SERVICE_NAME: 'a b',
+      });
+      assert.equal(console.stderr, `otelite: tracing ${NODE} -e "" as service="a b", exporter=console, metrics=console, logs=console (--quiet to silence)\n`);
+      const none = await runCli(['--exporter', 'none', NODE, '-e', ''], { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' });
+      assert.match(none.stderr, /, exporter=none, metrics=none, logs=none \(--quiet to silence\)\n$/);
       const metrics = await runCli([NODE, '-e', ''], {
+        OTEL_LOGS_EXPORTER: 'none',
         OTEL_METRICS_EXPORTER: 'prometheus,otlp',
         OTEL_EXPORTER_PROMETHEUS_HOST: '::',
         OTEL_EXPORTER_PROMETHEUS_PORT: '9100',
@@ -210,7 +217,7 @@ describe('otelite CLI (e2e)', function () {
       });
       assert.match(
         metrics.stderr,
-        /, metrics=prometheus http:\/\/\[::\]:9100\/metrics,otlp grpc https:\/\/\*\*\*@metrics\.example:4317 \(--quiet to silence\)\n$/,
+        /, metrics=prometheus http:\/\/\[::\]:9100\/metrics,otlp grpc https:\/\/\*\*\*@metrics\.example:4317, logs=none \(--quiet to silence\)\n$/,
       );
       assert.ok(!metrics.stderr.includes('secret'), metrics.stderr);
       const off = await runCli([NODE, '-e', ''], { OTEL_SDK_DISABLED: 'true' });
