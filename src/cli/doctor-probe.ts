@@ -9,7 +9,7 @@ import { encodeTraceRequestJson } from '../export/otlp/encode-json';
 import { encodeTraceRequest } from '../export/otlp/encode-protobuf';
 import { explainFailure, printableTarget, type Signal } from '../export/otlp/explain';
 import { createTransport } from '../export/otlp/create-transport';
-import { decodePartialSuccess, decodePartialSuccessJson } from '../export/otlp/response';
+import { rejectionOf } from '../export/otlp/response';
 import type { AttemptOutcome } from '../export/otlp/retry';
 import type { OtlpTransport } from '../export/otlp/transport';
 import { newSpanId, newTraceId } from '../sdk/ids';
@@ -17,7 +17,7 @@ import { createResource } from '../sdk/resource';
 import type { LogRecordData } from '../logs/data';
 import type { ResourceMetrics } from '../metrics/data';
 import type { SpanData } from '../sdk/span-data';
-import { printable, secretsOf } from '../secrets';
+import { secretsOf } from '../secrets';
 import { VERSION } from '../version';
 
 /**
@@ -177,12 +177,8 @@ function accepted(outcome: AttemptOutcome, otlp: OtlpConfig): string {
 
 /** Rejected items of a successful response (OTLP partial success), if any. */
 function partialRejection(outcome: AttemptOutcome, otlp: OtlpConfig, signal: Signal, unit: string): string | undefined {
-  const body = outcome.body;
-  if (body === undefined || body.length === 0) return undefined;
-  const ps = otlp.protocol === 'http/json' ? decodePartialSuccessJson(body, signal) : decodePartialSuccess(body);
-  if (ps === undefined || !(ps.rejected > 0)) return undefined;
-  const why = ps.errorMessage ? `: ${printable(ps.errorMessage, secretsOf(Object.values(otlp.headers)))}` : '';
-  return `rejected ${ps.rejected} of 1 ${unit}${why}`;
+  const rejection = rejectionOf(outcome.body, otlp.protocol === 'http/json', signal, secretsOf(Object.values(otlp.headers)));
+  return rejection === undefined ? undefined : `rejected ${rejection.rejected} of 1 ${unit}${rejection.why}`;
 }
 
 async function probe(entry: SignalEntry, config: Config): Promise<CheckResult> {

@@ -6,13 +6,13 @@ import { diagOnce } from '../../diag';
 import { isExiting } from '../../exiting';
 import type { SpanData } from '../../sdk/span-data';
 import type { ExportResult, SpanExporter } from '../exporter';
-import { maskSecrets, printable, printableEndpoint, secretsOf } from '../../secrets';
+import { maskSecrets, printableEndpoint, secretsOf } from '../../secrets';
 import { encodeTraceRequestJson } from './encode-json';
 import { encodeTraceRequestPooled } from './encode-protobuf';
 import { createTransport } from './create-transport';
 import { explainFailure, type ExportTarget, type Signal } from './explain';
 import { sayFailure } from './failure-line';
-import { decodePartialSuccess, decodePartialSuccessJson } from './response';
+import { rejectionOf } from './response';
 import type { OtlpTransport } from './transport';
 import { DEFAULT_RETRY_POLICY, systemClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from './retry';
 
@@ -270,14 +270,12 @@ export class OtlpExporter<T> {
   }
 
   private checkPartialSuccess(body: Uint8Array | undefined, total: number): void {
-    if (body === undefined || body.length === 0) return;
-    const ps = this.json ? decodePartialSuccessJson(body, this.signal.name) : decodePartialSuccess(body);
-    if (ps === undefined || !(ps.rejected > 0)) return;
-    const msg = ps.errorMessage ? `: ${printable(ps.errorMessage, this.secrets)}` : '';
+    const rejection = rejectionOf(body, this.json, this.signal.name, this.secrets);
+    if (rejection === undefined) return;
     diagOnce(
       `${this.key}:partial-success`,
       'warn',
-      `OTLP receiver at ${this.where} rejected ${ps.rejected} of ${this.items(total)}${msg}. Further partial successes are not reported.`,
+      `OTLP receiver at ${this.where} rejected ${rejection.rejected} of ${this.items(total)}${rejection.why}. Further partial successes are not reported.`,
     );
   }
 

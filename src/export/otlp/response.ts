@@ -101,6 +101,24 @@ export function decodePartialSuccessJson(body: Uint8Array, signal: Signal = 'tra
   }
 }
 
+/** What a successful answer's partial success rejected: the count, and why (printable, secrets masked). */
+export interface Rejection {
+  readonly rejected: number;
+  /** `: <the receiver's message>`, or '' when it gave none. */
+  readonly why: string;
+}
+
+/**
+ * The partial success of a successful answer when it rejected anything (the exporter and the
+ * doctor both say it); undefined when the body says nothing was rejected.
+ */
+export function rejectionOf(body: Uint8Array | undefined, json: boolean, signal: Signal, secrets: readonly string[]): Rejection | undefined {
+  if (body === undefined || body.length === 0) return undefined;
+  const ps = json ? decodePartialSuccessJson(body, signal) : decodePartialSuccess(body);
+  if (ps === undefined || !(ps.rejected > 0)) return undefined;
+  return { rejected: ps.rejected, why: ps.errorMessage ? `: ${printable(ps.errorMessage, secrets)}` : '' };
+}
+
 /** A short, printable piece of an error response body, header values masked. */
 export function bodySnippet(body: Uint8Array, contentType: string | undefined, secrets: readonly string[] = []): string {
   if (body.length === 0) return '';
