@@ -151,6 +151,13 @@ describe('OTLP failure explanations', function () {
     assert.match(explainFailure(notFound, { endpoint: 'http://localhost:4318/otlp', protocol: 'http/protobuf' }), /receives traces at the path \/v1\/traces/);
   });
 
+  it("another signal's suffix in the base: metrics sent to /v1/traces/v1/metrics", function () {
+    const notFound = failed('http-404', 'HTTP 404 Not Found: 404 page not found', { status: 404 });
+    const sentence = explainFailure(notFound, { endpoint: 'http://localhost:4318/v1/traces/v1/metrics', protocol: 'http/protobuf', signal: 'metrics' });
+    assert.match(sentence, /^http:\/\/localhost:4318\/v1\/traces\/v1\/metrics has \/v1\/traces before \/v1\/metrics: OTEL_EXPORTER_OTLP_ENDPOINT is a base URL/);
+    assert.match(sentence, /so drop \/v1\/traces from it, or give the full URL in OTEL_EXPORTER_OTLP_METRICS_ENDPOINT/);
+  });
+
   it('never prints the credentials or the query of the endpoint', function () {
     const refused = networkFailure(errno('connect ECONNREFUSED 127.0.0.1:4318', 'ECONNREFUSED'));
     const timeout = failed('timeout', 'no response within 2000 ms');

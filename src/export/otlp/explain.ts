@@ -251,14 +251,20 @@ function explainGrpcStatus(outcome: AttemptOutcome, message: string, w: Where): 
   return rejected;
 }
 
-/** A path that repeats the signal's suffix: OTEL_EXPORTER_OTLP_ENDPOINT given with `/v1/traces`, to which the agent appends it again. */
+/**
+ * A path with a signal's suffix given in the base: OTEL_EXPORTER_OTLP_ENDPOINT set to
+ * `…/v1/traces`, to which the agent appends `/v1/traces` (`/v1/traces/v1/traces`) or another
+ * signal's suffix (`/v1/traces/v1/metrics`).
+ */
 function doubledPath(w: Where): string | undefined {
   const suffix = `/v1/${w.signal}`;
-  if (w.grpc || !w.path.replace(/\/+$/, '').endsWith(suffix + suffix)) return undefined;
+  const given = /(\/v1\/(?:traces|metrics|logs))\/v1\/[a-z]+$/.exec(w.path.replace(/\/+$/, ''))?.[1];
+  if (w.grpc || given === undefined || !w.path.replace(/\/+$/, '').endsWith(suffix)) return undefined;
   const variable = `OTEL_EXPORTER_OTLP_${w.signal.toUpperCase()}_ENDPOINT`;
+  const what = given === suffix ? `has ${suffix} twice` : `has ${given} before ${suffix}`;
   return (
-    `${w.url} has ${suffix} twice: OTEL_EXPORTER_OTLP_ENDPOINT is a base URL to which the agent appends ${suffix}, ` +
-    `so drop ${suffix} from it, or give the full URL in ${variable}`
+    `${w.url} ${what}: OTEL_EXPORTER_OTLP_ENDPOINT is a base URL to which the agent appends ${suffix}, ` +
+    `so drop ${given} from it, or give the full URL in ${variable}`
   );
 }
 
