@@ -33,6 +33,18 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'trace exporters: otlp, console, none (comma-separated)',
   },
   {
+    flag: '--metrics-exporter',
+    env: 'OTEL_METRICS_EXPORTER',
+    metavar: 'LIST',
+    description: 'metrics exporters: otlp, prometheus, console, none (comma-separated)',
+  },
+  {
+    flag: '--logs-exporter',
+    env: 'OTEL_LOGS_EXPORTER',
+    metavar: 'LIST',
+    description: 'logs exporters: otlp, console, none (comma-separated)',
+  },
+  {
     flag: '--endpoint',
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     metavar: 'URL',

@@ -205,7 +205,7 @@ describe('otelite CLI (e2e)', function () {
         OTEL_SERVICE_NAME: 'a b',
       });
       assert.equal(console.stderr, `otelite: tracing ${NODE} -e "" as service="a b", exporter=console, metrics=console, logs=console (--quiet to silence)\n`);
-      const none = await runCli(['--exporter', 'none', NODE, '-e', ''], { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' });
+      const none = await runCli(['--exporter', 'none', '--metrics-exporter', 'none', '--logs-exporter', 'none', NODE, '-e', '']);
       assert.match(none.stderr, /, exporter=none, metrics=none, logs=none \(--quiet to silence\)\n$/);
       const metrics = await runCli([NODE, '-e', ''], {
         OTEL_LOGS_EXPORTER: 'none',
