@@ -92,8 +92,14 @@ async function startTailApp(receiver: Receiver, arg: string, extra: Record<strin
   return { app, port };
 }
 
-/** Ends the app the way a deployment does (SIGTERM: the agent decides what waits and flushes). */
+/**
+ * Ends the app the way a deployment does (SIGTERM: the agent decides what waits and flushes),
+ * once the work that outlives the last answer is done (the fixture's `late` spans end 5 ms after
+ * their response: a SIGTERM before that ends the process with them unfinished, as it would
+ * without the agent).
+ */
 async function stop(app: RunningApp): Promise<string> {
+  await new Promise((resolve) => setTimeout(resolve, 200));
   app.kill('SIGTERM');
   const { stderr } = await app.exited;
   return stderr;
