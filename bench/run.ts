@@ -11,7 +11,8 @@
  *   --startup-runs N     start-up runs per agent (12 / 5)
  *   --servers a,b        among http, express, fastify, realistic (all)
  *   --agents a,b         among none, otelite, otelite-traces, otelite-off, otelite-off-traces, otelite-tail,
- *                        otelite-ratio, official, official-http-express, dd-trace (all)
+ *                        otelite-ratio, official, official-http-express, dd-trace (all of these), and
+ *                        otelite-baseline (the build named by OTELITE_BASELINE, for before/after runs)
  *   --no-load | --no-startup | --no-micro   skip a part
  *   --out DIR            where latest.md / latest.json go (.cache/bench, not committed; copy
  *                        the figures worth keeping into bench/results/ and bench/RESULTS.md)
@@ -67,7 +68,7 @@ function parseArgs(argv: string[]): Options {
     connections: 20,
     startupRuns: quick ? 5 : 12,
     servers: [...SERVER_IDS],
-    agents: [...AGENT_IDS],
+    agents: AGENT_IDS.filter((id) => id !== 'otelite-baseline'),
     load: true,
     startup: true,
     micro: true,

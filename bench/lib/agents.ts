@@ -8,6 +8,7 @@ export type AgentId =
   | 'otelite-off-traces'
   | 'otelite-tail'
   | 'otelite-ratio'
+  | 'otelite-baseline'
   | 'official' | 'official-http-express' | 'dd-trace';
 export type ServerId = 'http' | 'express' | 'fastify' | 'realistic';
 
@@ -42,6 +43,7 @@ export const AGENT_IDS: readonly AgentId[] = [
   'otelite-off-traces',
   'otelite-tail',
   'otelite-ratio',
+  'otelite-baseline',
   'official',
   'official-http-express',
   'dd-trace',
@@ -124,6 +126,17 @@ export function agents(sink: string, serviceName: string): Agent[] {
       env: { ...otlp, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
       exports: true,
       servers: hello,
+    },
+    {
+      // Another build of otelite (OTELITE_BASELINE=/path/to/build/src/register.js), for a
+      // change's before and after in one interleaved run.
+      id: 'otelite-baseline',
+      label: 'otelite, baseline build',
+      preload: process.env['OTELITE_BASELINE'] ?? OTELITE_REGISTER,
+      preloadLabel: '$OTELITE_BASELINE',
+      env: otlp,
+      exports: true,
+      servers: all,
     },
     {
       id: 'official',
