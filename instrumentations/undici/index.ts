@@ -2,6 +2,7 @@ import { defineInstrumentation, subscribeGuarded, type HttpInstrumentationConfig
 import { HttpDuration } from '../shared/http-metrics';
 import { createHttpSemantics } from '../shared/http-semantics';
 import { UndiciDurations } from './metrics';
+import { UndiciRequests } from './requests';
 import { UndiciSpans } from './spans';
 import type { RequestErrorMessage, RequestMessage, ResponseHeadersMessage, SendHeadersMessage } from './types';
 
@@ -22,19 +23,13 @@ export function createUndiciInstrumentation(config: HttpInstrumentationConfig): 
     metrics: config.metrics,
     enable({ tracer, meter, state }) {
       const http = createHttpSemantics(config);
-      const spans = new UndiciSpans(tracer, http);
-      subscribeGuarded<RequestMessage>(state, 'undici:request:create', (message) => spans.onCreate(message));
-      subscribeGuarded<SendHeadersMessage>(state, 'undici:client:sendHeaders', (message) => spans.onSendHeaders(message));
-      subscribeGuarded<ResponseHeadersMessage>(state, 'undici:request:headers', (message) => spans.onResponseHeaders(message));
-      subscribeGuarded<RequestMessage>(state, 'undici:request:trailers', (message) => spans.onTrailers(message));
-      subscribeGuarded<RequestErrorMessage>(state, 'undici:request:error', (message) => spans.onError(message));
-      if (meter === undefined) return;
-      const durations = new UndiciDurations(new HttpDuration(meter, 'client'), http);
-      subscribeGuarded<RequestMessage>(state, 'undici:request:create', (message) => durations.onCreate(message));
-      subscribeGuarded<SendHeadersMessage>(state, 'undici:client:sendHeaders', (message) => durations.onSendHeaders(message));
-      subscribeGuarded<ResponseHeadersMessage>(state, 'undici:request:headers', (message) => durations.onResponseHeaders(message));
-      subscribeGuarded<RequestMessage>(state, 'undici:request:trailers', (message) => durations.onTrailers(message));
-      subscribeGuarded<RequestErrorMessage>(state, 'undici:request:error', (message) => durations.onError(message));
+      const durations = meter === undefined ? undefined : new UndiciDurations(new HttpDuration(meter, 'client'), http);
+      const requests = new UndiciRequests(http, new UndiciSpans(tracer, http), durations);
+      subscribeGuarded<RequestMessage>(state, 'undici:request:create', (message) => requests.onCreate(message));
+      subscribeGuarded<SendHeadersMessage>(state, 'undici:client:sendHeaders', (message) => requests.onSendHeaders(message));
+      subscribeGuarded<ResponseHeadersMessage>(state, 'undici:request:headers', (message) => requests.onResponseHeaders(message));
+      subscribeGuarded<RequestMessage>(state, 'undici:request:trailers', (message) => requests.onTrailers(message));
+      subscribeGuarded<RequestErrorMessage>(state, 'undici:request:error', (message) => requests.onError(message));
     },
   });
 }

@@ -1,9 +1,8 @@
-import { context } from '@opentelemetry/api';
-import { isTracingSuppressed } from '../../src/instrument';
+import type { Context } from '@opentelemetry/api';
 import { HttpMeasure, type HttpDuration } from '../shared/http-metrics';
 import { errorTypeOf, type HttpSemantics } from '../shared/http-semantics';
-import { protocolVersion, requestTarget } from './target';
-import type { RequestErrorMessage, RequestMessage, ResponseHeadersMessage, SendHeadersMessage } from './types';
+import { protocolVersion, type RequestTarget } from './target';
+import type { RequestErrorMessage, RequestMessage, ResponseHeadersMessage, SendHeadersMessage, UndiciRequest } from './types';
 
 /**
  * `http.client.request.duration` of undici and fetch, from the same channel messages as the
@@ -20,11 +19,8 @@ export class UndiciDurations {
     private readonly http: HttpSemantics,
   ) {}
 
-  onCreate({ request }: RequestMessage): void {
-    const active = context.active();
-    if (request.method === 'CONNECT' || isTracingSuppressed(active)) return;
-    const target = requestTarget(request.origin, request.path, request.host);
-    if (this.http.isExcluded(target.path, target.url)) return;
+  /** `undici:request:create` of a request that is measured (requests.ts decided), made in the context `active`. */
+  start(request: UndiciRequest, target: RequestTarget, active: Context): void {
     const measure = new HttpMeasure(performance.now(), this.http.methodOf(request.method), target.scheme, target.address, target.port);
     // The exemplar links to the caller's span: the request's own span is not known here.
     measure.context = active;

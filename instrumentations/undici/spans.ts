@@ -1,5 +1,4 @@
-import { context, propagation, SpanKind, trace, type Span, type TextMapSetter, type Tracer } from '@opentelemetry/api';
-import { isTracingSuppressed } from '../../src/instrument';
+import { propagation, SpanKind, trace, type Context, type Span, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import {
   ATTR_HTTP_REQUEST_HEADER_PREFIX,
   ATTR_HTTP_RESPONSE_HEADER_PREFIX,
@@ -13,7 +12,7 @@ import {
 } from '../../src/semconv';
 import { captureHeaders, recordError, setResponseStatus, type HttpSemantics } from '../shared/http-semantics';
 import { addRequestHeader, hasRequestHeader, requestHeader, responseHeader } from './headers';
-import { protocolVersion, redactedUrl, requestTarget } from './target';
+import { protocolVersion, redactedUrl, type RequestTarget } from './target';
 import type { RequestErrorMessage, RequestMessage, ResponseHeadersMessage, SendHeadersMessage, UndiciRequest } from './types';
 
 /** Adds each propagation header to the request unless the caller already set it. */
@@ -52,16 +51,8 @@ export class UndiciSpans {
     return this.open;
   }
 
-  /** `undici:request:create`: published synchronously in the caller's context. */
-  onCreate({ request }: RequestMessage): void {
-    // A CONNECT is a proxy tunnel being opened for the request that follows, not a request of
-    // the app's own.
-    if (request.method === 'CONNECT') return;
-    const active = context.active();
-    if (isTracingSuppressed(active)) return;
-    const target = requestTarget(request.origin, request.path, request.host);
-    if (this.http.isExcluded(target.path, target.url)) return;
-
+  /** `undici:request:create` of a request that is traced (requests.ts decided): in the caller's context `active`. */
+  start(request: UndiciRequest, target: RequestTarget, active: Context): void {
     const span = this.tracer.startSpan(request.method, { kind: SpanKind.CLIENT }, active);
     if (span.isRecording()) {
       if (this.http.setMethod(span, request.method) === '_OTHER') span.updateName('HTTP');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Sampler } from '@opentelemetry/api';
+import { UndiciRequests } from '../../instrumentations/undici/requests';
 import { UndiciSpans } from '../../instrumentations/undici/spans';
 import type { UndiciRequest } from '../../instrumentations/undici/types';
 import { createHttpSemantics } from '../../instrumentations/shared/http-semantics';
@@ -42,7 +43,11 @@ const raw = (...pairs: string[]): Buffer[] => pairs.map((p) => Buffer.from(p));
 function setup(http: Partial<HttpInstrumentationConfig> = {}, sampler: Sampler = new AlwaysOnSampler()) {
   const { provider, ended: exporter } = recordingProvider(sampler);
   const config = httpConfig(http);
-  const spans = new UndiciSpans(provider.getTracer('otelite/undici'), createHttpSemantics(config));
+  const semantics = createHttpSemantics(config);
+  const undiciSpans = new UndiciSpans(provider.getTracer('otelite/undici'), semantics);
+  // The channels' subscriber (no metrics here): what the tests publish goes through it.
+  const requests = new UndiciRequests(semantics, undiciSpans, undefined);
+  const spans = Object.defineProperty(requests, 'pending', { get: () => undiciSpans.pending }) as UndiciRequests & { readonly pending: number };
   return { exporter, spans };
 }
 
