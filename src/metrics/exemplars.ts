@@ -13,8 +13,9 @@ import type { Exemplar, ExemplarFilter } from './data';
 export function exemplarAllowed(filter: ExemplarFilter, ctx: Context): boolean {
   if (filter === 'always_on') return true;
   if (filter === 'always_off') return false;
-  const spanContext = validSpanContext(ctx);
-  return spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
+  // The flag first: a measurement outside a sampled span skips the ids' check.
+  const spanContext = trace.getSpanContext(ctx);
+  return spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 && checked(spanContext) !== undefined;
 }
 
 let lastValid: SpanContext | undefined;
@@ -25,7 +26,10 @@ let lastValid: SpanContext | undefined;
  * inside one span reuse the last answer.
  */
 function validSpanContext(ctx: Context): SpanContext | undefined {
-  const spanContext = trace.getSpanContext(ctx);
+  return checked(trace.getSpanContext(ctx));
+}
+
+function checked(spanContext: SpanContext | undefined): SpanContext | undefined {
   if (spanContext === undefined || spanContext === lastValid) return spanContext;
   if (!isSpanContextValid(spanContext)) return undefined;
   lastValid = spanContext;
