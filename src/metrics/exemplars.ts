@@ -20,15 +20,16 @@ export function exemplarAllowed(filter: ExemplarFilter, ctx: Context): boolean {
 
 let lastValid: SpanContext | undefined;
 
-/**
- * The span context in ctx if its ids are valid. The API's check runs two regular expressions
- * (hundreds of ns); a span returns one SpanContext object for its life, so the measurements made
- * inside one span reuse the last answer.
- */
+/** The span context in ctx if its ids are valid. */
 function validSpanContext(ctx: Context): SpanContext | undefined {
   return checked(trace.getSpanContext(ctx));
 }
 
+/**
+ * The span context if its ids are valid. The API's check runs two regular expressions (hundreds
+ * of ns); a span returns one SpanContext object for its life, so the measurements made inside one
+ * span reuse the last answer.
+ */
 function checked(spanContext: SpanContext | undefined): SpanContext | undefined {
   if (spanContext === undefined || spanContext === lastValid) return spanContext;
   if (!isSpanContextValid(spanContext)) return undefined;
