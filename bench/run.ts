@@ -115,6 +115,10 @@ function parseArgs(argv: string[]): Options {
       case '--agents':
         o.agents = list(next(), AGENT_IDS, 'agent');
         if (!o.agents.includes('none')) o.agents.unshift('none'); // ratios need it
+        // Without it the "baseline" would be this build again, under another label.
+        if (o.agents.includes('otelite-baseline') && !process.env['OTELITE_BASELINE']) {
+          throw new Error('agent otelite-baseline needs OTELITE_BASELINE=<the other build>/src/register.js');
+        }
         o.custom = true;
         break;
       case '--no-load':

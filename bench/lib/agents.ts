@@ -129,10 +129,10 @@ export function agents(sink: string, serviceName: string): Agent[] {
     },
     {
       // Another build of otelite (OTELITE_BASELINE=/path/to/build/src/register.js), for a
-      // change's before and after in one interleaved run.
+      // change's before and after in one interleaved run; run.ts refuses it without the variable.
       id: 'otelite-baseline',
       label: 'otelite, baseline build',
-      preload: process.env['OTELITE_BASELINE'] ?? OTELITE_REGISTER,
+      preload: process.env['OTELITE_BASELINE'],
       preloadLabel: '$OTELITE_BASELINE',
       env: otlp,
       exports: true,
