@@ -25,6 +25,8 @@ export const STARTUP_VARIANTS: StartupVariant[] = [
   { id: 'dd-trace', agent: 'dd-trace', flag: '--require' },
   { id: 'otelite --import', agent: 'otelite', flag: '--import' },
   { id: 'official --import', agent: 'official', flag: '--import' },
+  { id: 'otelite-baseline', agent: 'otelite-baseline', flag: '--require' },
+  { id: 'otelite-baseline --import', agent: 'otelite-baseline', flag: '--import' },
 ];
 
 export interface StartupResult {

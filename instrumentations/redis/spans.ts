@@ -54,7 +54,7 @@ class ClientEndpoint implements RedisEndpoint {
  * made whether or not the span is sampled.
  */
 export class NodeRedisSpans {
-  /** Channel message → its operation (or its connect span), while the command runs. */
+  /** Channel message -> its operation (or its connect span), while the command runs. */
   private readonly byMessage = new WeakMap<object, RedisOperation>();
   private readonly connectByMessage = new WeakMap<object, Span>();
   /** Client ids with a `connect()` in flight (channels), whose own `ready` is not a reconnection. */

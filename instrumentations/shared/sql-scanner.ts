@@ -183,7 +183,7 @@ export class SqlScanner {
     return kind;
   }
 
-  /** `/* … *\/`, nested as PostgreSQL nests them; an unclosed comment runs to the end. */
+  /** `/* ... *\/`, nested as PostgreSQL nests them; an unclosed comment runs to the end. */
   private blockCommentEnd(start: number): number {
     const text = this.text;
     const length = text.length;
@@ -227,7 +227,7 @@ export class SqlScanner {
   }
 
   /**
-   * `$$…$$` or `$tag$…$tag$`: the end of the dollar-quoted string opening at `start` (the text's
+   * `$$...$$` or `$tag$...$tag$`: the end of the dollar-quoted string opening at `start` (the text's
    * end if it never closes), or `start` when the `$` opens no dollar quote.
    */
   private dollarQuoteEnd(start: number): number {

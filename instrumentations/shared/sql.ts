@@ -543,7 +543,7 @@ class Summarizer {
     this.ddlTail(kind);
   }
 
-  /** After the object's name only `AS <query>` (CREATE VIEW / TABLE … AS SELECT) matters. */
+  /** After the object's name only `AS <query>` (CREATE VIEW / TABLE ... AS SELECT) matters. */
   private ddlTail(kind: TokenKind): void {
     if (kind === TOKEN_LPAREN) this.depth++;
     else if (kind === TOKEN_RPAREN) this.depth--;

@@ -48,7 +48,7 @@ export class TailSamplingProcessor implements SpanProcessor {
   /**
    * Two generations of decisions, the older dropped whole when the newer fills: evicting the
    * oldest entry of one Map instead (`keys().next()`) walks over the holes that deletes leave at
-   * its front, measured at several µs per trace.
+   * its front, measured at several microseconds per trace.
    */
   private decided = new Map<string, boolean>();
   private decidedBefore = new Map<string, boolean>();

@@ -251,7 +251,7 @@ export class Base2ExponentialHistogram {
     return this.total;
   }
 
-  /** Records one measurement; NaN and ±Infinity are ignored (they have no bucket). */
+  /** Records one measurement; NaN and +-Infinity are ignored (they have no bucket). */
   record(value: number): void {
     if (!Number.isFinite(value)) return;
     this.total++;
