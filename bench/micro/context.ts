@@ -6,12 +6,22 @@
  *
  *   npx tsc -p tsconfig.json && node build/bench/micro/context.js [--quick] [--json]
  */
-import { trace } from '@opentelemetry/api';
+import { createContextKey, trace, type Context, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '../../src/context/als-context-manager';
+import { EMPTY_CONTEXT } from '../../src/context/linked-context';
 import { runMain, type Case } from './harness';
 import { officialApi, officialContextManager } from './official';
 
 const SC = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 };
+
+const KEY = createContextKey('bench');
+
+function requestContexts(root: Context, api: Pick<typeof trace, 'setSpan' | 'getSpan'>, span: Span): unknown {
+  const server = api.setSpan(root, span);
+  const valued = server.setValue(KEY, 1);
+  const layer = api.setSpan(valued, span);
+  return [api.getSpan(layer), api.getSpan(server), layer.getValue(KEY)];
+}
 
 function cases(): Case[] {
   const api = officialApi();
@@ -50,6 +60,13 @@ function cases(): Case[] {
         return s;
       }),
       note: 'one with() and 10 reads per op',
+    },
+    {
+      name: "context: a request's contexts (server span, a value, a layer span; three reads)",
+      unit: 'op',
+      otelite: () => requestContexts(EMPTY_CONTEXT, trace, oSpan),
+      official: () => requestContexts(api.ROOT_CONTEXT, api.trace, fSpan),
+      note: "otelite's http server starts from its EMPTY_CONTEXT (one link per value); the API's ROOT_CONTEXT copies a Map per value",
     },
   ];
 }

@@ -1,6 +1,6 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { callInContext, invoke, isTracingSuppressed, suppressTracing, type AnyFunction, type InstrumentationState } from '../../src/instrument';
+import { callInContext, EMPTY_CONTEXT, invoke, isTracingSuppressed, suppressTracing, type AnyFunction, type InstrumentationState } from '../../src/instrument';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_HEADER_PREFIX, ATTR_HTTP_RESPONSE_STATUS_CODE, ERROR_TYPE_OTHER } from '../../src/semconv';
 import { captureHeaders, recordError, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
 import { HttpMeasure } from '../shared/http-metrics';
@@ -60,7 +60,7 @@ function startServerSpan(deps: HttpDeps, req: ServerRequest, res: Response): Con
   const target = typeof req.url === 'string' ? req.url : '/';
   if (deps.hasExclusions && deps.http.isExcluded(requestPath(target), undefined)) {
     // No span, and nothing traced below it either: a health check's own calls are noise too.
-    const suppressed = suppressTracing(ROOT_CONTEXT);
+    const suppressed = suppressTracing(EMPTY_CONTEXT);
     req[CONTEXT] = suppressed;
     return suppressed;
   }
@@ -72,8 +72,8 @@ function startServerSpan(deps: HttpDeps, req: ServerRequest, res: Response): Con
   // No trace context came in and the sampler would drop a new trace: no span, no context (the
   // async context store stays unused, which is most of what a sampled-out request would cost).
   if (deps.config.newTracesDropped && !carriesPropagationHeader(headers)) return undefined;
-  const parent = propagation.extract(ROOT_CONTEXT, headers);
-  if (parent === ROOT_CONTEXT && deps.config.newTracesDropped) return undefined;
+  const parent = propagation.extract(EMPTY_CONTEXT, headers);
+  if (parent === EMPTY_CONTEXT && deps.config.newTracesDropped) return undefined;
   const options = measure === undefined ? SERVER_SPAN : { kind: SpanKind.SERVER, startTime: measure.start };
   const span = deps.tracer.startSpan(spanNameMethod(deps.config, method), options, parent);
   if (span.isRecording()) setServerAttributes(span, req, target, method, deps.http);

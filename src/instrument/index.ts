@@ -11,4 +11,5 @@ export { callInContext, invoke } from './in-context';
 export { storeContractHolds, subscribeGuarded } from './channels';
 export { callAround, isThenable, observeThenCall, whenSettled } from './call-around';
 export { isTracingSuppressed, suppressTracing } from '../context/suppress';
+export { EMPTY_CONTEXT } from '../context/linked-context';
 export type { DbInstrumentationConfig, HttpConfig, HttpInstrumentationConfig, RuntimeInstrumentationConfig } from '../config/types';

@@ -50,6 +50,15 @@ function isTimeInput(value: unknown): value is TimeInput {
  * A recording span. One fixed-shape class serves both the API (`Span`) and the export side
  * (`SpanData`), so ending a span hands the object itself to the processor with no copy.
  */
+const NONE: readonly never[] = Object.freeze([]);
+
+/** `list` with `item` at its end: the shared empty array is replaced, a span's own one grows. */
+function appended<T>(list: readonly T[], item: T): readonly T[] {
+  if (list === NONE) return [item];
+  (list as T[]).push(item);
+  return list;
+}
+
 export class Span implements ApiSpan, SpanData {
   name: string;
   readonly kind: SpanKind;
@@ -64,9 +73,11 @@ export class Span implements ApiSpan, SpanData {
   readonly attributeKeys: string[] = [];
   readonly attributeValues: AttributeValue[] = [];
   droppedAttributesCount = 0;
-  readonly events: SpanEventData[] = [];
+  // Most spans have no event or link: they share one empty array until their first (two arrays
+  // fewer alive per span in flight).
+  events: readonly SpanEventData[] = NONE;
   droppedEventsCount = 0;
-  readonly links: SpanLinkData[] = [];
+  links: readonly SpanLinkData[] = NONE;
   droppedLinksCount = 0;
   status: SpanStatus = UNSET_STATUS;
   readonly scope: InstrumentationScope;
@@ -158,7 +169,7 @@ export class Span implements ApiSpan, SpanData {
     if (isTimeInput(attributesOrTime)) time = attributesOrTime;
     else attributes = attributesOrTime;
     const sanitized = sanitizeAttributes(attributes, limits.eventAttributeCountLimit, limits.attributeValueLengthLimit);
-    this.events.push({
+    this.events = appended(this.events, {
       name: safeString(name),
       time: toEpochMillis(time),
       attributes: sanitized.attributes,
@@ -186,7 +197,7 @@ export class Span implements ApiSpan, SpanData {
         return this;
       }
       const sanitized = sanitizeAttributes(link.attributes, limits.linkAttributeCountLimit, limits.attributeValueLengthLimit);
-      this.links.push({
+      this.links = appended(this.links, {
         traceId: traceId.toLowerCase(),
         spanId: spanId.toLowerCase(),
         traceFlags: Number(linked.traceFlags) & 0xff,
