@@ -99,15 +99,20 @@ function readIfPresent(file: string): Buffer | undefined {
 }
 
 function writeCache(script: Script, cache: CacheName): void {
+  const dir = dirname(cache.file);
+  const temporary = `${cache.file}.${process.pid}.tmp`;
   try {
-    const dir = dirname(cache.file);
     mkdirSync(dir, { recursive: true });
-    const temporary = `${cache.file}.${process.pid}.tmp`;
     writeFileSync(temporary, script.createCachedData());
     renameSync(temporary, cache.file);
     removeStale(dir, cache);
   } catch {
-    // Start-up just stays as slow as without a cache.
+    // Start-up just stays as slow as without a cache; a partly written file is not left behind.
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // It was never created.
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { cacheNameOf, requireWithCodeCache } from '../../src/code-cache';
@@ -116,6 +116,15 @@ describe('requireWithCodeCache: a module compiled with a V8 code cache kept besi
     assert.equal(loaded.exports.sum(1, 2), 3);
     assert.equal(load().fromCache, false);
     chmodSync(dir, 0o755);
+  });
+
+  it('leaves no partly written file behind when the cache cannot be put in place', () => {
+    // A directory (with something in it) where the cache file should go: the rename fails.
+    mkdirSync(path.join(cacheFile(), 'occupied'), { recursive: true });
+    const loaded = load();
+    assert.doesNotThrow(() => loaded.save());
+    assert.deepEqual(cacheFiles(), [path.basename(cacheFile())], 'only the directory that was there; no .tmp file');
+    assert.equal(loaded.exports.sum(2, 2), 4);
   });
 
   it('returns undefined when the file does not exist, and throws what the module throws', () => {
