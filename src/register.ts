@@ -14,9 +14,9 @@ function isSupportedNode(): boolean {
 /**
  * The agent as one file (`npm run build` bundles it with esbuild): loading it costs ~30 ms less
  * start-up than its ~150 separate files, and compiling it with a V8 code cache (code-cache.ts)
- * about 10 ms less CPU again (bench/RESULTS.md). The bundle's @opentelemetry/api is chosen at load time by
- * api-choice.ts (the bundled copy, or the app's when it is a newer minor). When the bundle was
- * not built (a plain `tsc`), the agent loads as separate files.
+ * about 10 ms less CPU again (bench/RESULTS.md). The bundle's @opentelemetry/api is chosen at
+ * load time by api-choice.ts (the bundled copy, or the app's when it is a newer minor). When the
+ * bundle was not built (a plain `tsc`), the agent loads as separate files.
  */
 function loadAgent(): { agent: typeof import('./agent'); loaded(): void } {
   const { join } = require('node:path') as typeof import('node:path');

@@ -46,10 +46,7 @@ function isTimeInput(value: unknown): value is TimeInput {
   return typeof value === 'number' || Array.isArray(value) || value instanceof Date;
 }
 
-/**
- * A recording span. One fixed-shape class serves both the API (`Span`) and the export side
- * (`SpanData`), so ending a span hands the object itself to the processor with no copy.
- */
+/** The events and links of a span that has none: one shared, frozen empty array. */
 const NONE: readonly never[] = Object.freeze([]);
 
 /** `list` with `item` at its end: the shared empty array is replaced, a span's own one grows. */
@@ -59,6 +56,10 @@ function appended<T>(list: readonly T[], item: T): readonly T[] {
   return list;
 }
 
+/**
+ * A recording span. One fixed-shape class serves both the API (`Span`) and the export side
+ * (`SpanData`), so ending a span hands the object itself to the processor with no copy.
+ */
 export class Span implements ApiSpan, SpanData {
   name: string;
   readonly kind: SpanKind;
