@@ -4,7 +4,7 @@ import { ATTR_HTTP_ROUTE } from '../../src/semconv';
 import { recordError } from '../shared/http-semantics';
 import { SERVER_MEASURE, setMeasuredRoute, type WithServerMeasure } from '../shared/server-span';
 import { INTERNAL_SPAN, recordingParentOf, recordingServerSpanOf, setServerRoute } from '../shared/web-route';
-import { LAYER_INFO, type TaggedLayer } from './layer-info';
+import { LAYER_INFO, type LayerInfo, type TaggedLayer } from './layer-info';
 import { endOpenLayers, LayerCall, REQUEST_STATE, RequestState } from './request-state';
 import type { ExpressRequest, ExpressResponse } from './types';
 
@@ -57,19 +57,15 @@ export class ExpressTracing {
       let request = req[REQUEST_STATE];
       if (request === undefined) {
         const parent = recordingParentOf(req);
-        if (parent === undefined) {
-          // Not traced, but measured: the layers are followed only to know the route.
-          if (!isMeasured(req)) return undefined;
-          request = req[REQUEST_STATE] = new RequestState(undefined);
-        } else {
-          request = req[REQUEST_STATE] = new RequestState(parent);
-          if (typeof res?.on === 'function') {
-            res.on('finish', this.onResponseEnd);
-            res.on('close', this.onResponseEnd);
-          }
+        if (parent === undefined) return this.followRoute(info, req, undefined, next);
+        request = req[REQUEST_STATE] = new RequestState(parent);
+        if (typeof res?.on === 'function') {
+          res.on('finish', this.onResponseEnd);
+          res.on('close', this.onResponseEnd);
         }
       }
       const parentBefore = request.parent;
+      if (parentBefore === undefined) return this.followRoute(info, req, request, next);
       const baseBefore = request.base;
       info.resolve(baseBefore);
       if (info.type === 'request_handler') {
@@ -79,7 +75,7 @@ export class ExpressTracing {
       }
       let span;
       let ctx = parentBefore;
-      if (parentBefore !== undefined && !tracedElsewhere(layer)) {
+      if (!tracedElsewhere(layer)) {
         span = this.tracer.startSpan(info.spanName, INTERNAL_SPAN, parentBefore);
         span.setAttribute(ATTR_EXPRESS_TYPE, info.type);
         span.setAttribute(ATTR_EXPRESS_NAME, info.expressName);
@@ -99,6 +95,30 @@ export class ExpressTracing {
       this.state.fail(error);
       return undefined;
     }
+  }
+
+  /**
+   * A request that is measured (metrics on) but not traced: only its route is wanted, so only
+   * the mount position is kept. A layer that leaves it as it is (a route, a middleware or router
+   * mounted on `/`) runs untouched: no state, no `next` of ours. One mounted on a path (a router
+   * or sub-app on `/api`) is followed until it calls `next`, since the routes inside it are
+   * below that path until then.
+   */
+  private followRoute(info: LayerInfo, req: TracedRequest, request: RequestState | undefined, next: AnyFunction): LayerCall | undefined {
+    if (!isMeasured(req)) return undefined;
+    const base = request === undefined ? '' : request.base;
+    info.resolve(base);
+    if (info.type === 'request_handler') {
+      setMeasuredRoute(req, info.template);
+      return undefined;
+    }
+    if (info.template === base) return undefined;
+    request ??= req[REQUEST_STATE] = new RequestState(undefined);
+    const call = new LayerCall(req, request, undefined, undefined, next, undefined, base);
+    call.next = this.nextFor(call);
+    if (req.next === next) req.next = call.next;
+    request.base = info.template;
+    return call;
   }
 
   /** The layer called `next(err?)`: it ends there, and the position goes back to where it was. */

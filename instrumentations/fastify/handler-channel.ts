@@ -90,11 +90,13 @@ export class HandlerChannel {
       const request = message.request;
       // A preHandler hook failed: fastify publishes `start` but sends the error, not the handler.
       if (this.deps.failures.consume(request)) return undefined;
-      const info = this.routes.find(message);
       const raw = request.raw;
-      if (info === undefined || raw === undefined) return undefined;
+      if (raw === undefined) return undefined;
+      // Nothing records (a sampled-out request): no span, so no need to know the route's handler.
       const parent = recordingParentOf(raw);
       if (parent === undefined) return undefined;
+      const info = this.routes.find(message);
+      if (info === undefined) return undefined;
       const span = this.deps.tracer.startSpan(info.spanName, INTERNAL_SPAN, parent);
       info.describe(span);
       message[HANDLER_SPAN] = span;
@@ -105,30 +107,26 @@ export class HandlerChannel {
     }
   }
 
+  /** A subscriber's own failure turns the instrumentation off; fastify never sees it. */
   private error(message: TracedMessage): void {
-    this.guarded(() => {
+    if (!this.deps.state.active) return;
+    try {
       const span = message[HANDLER_SPAN];
       if (span !== undefined) recordError(span, message.error);
-    });
+    } catch (error) {
+      this.deps.state.fail(error);
+    }
   }
 
   private end(message: TracedMessage): void {
-    this.guarded(() => {
+    if (!this.deps.state.active) return;
+    try {
       const span = message[HANDLER_SPAN];
       if (span === undefined) return;
       message[HANDLER_SPAN] = undefined;
       span.end();
-    });
-  }
-
-  /** A subscriber's own failure turns the instrumentation off; fastify never sees it. */
-  private guarded(work: () => void): void {
-    const state = this.deps.state;
-    if (!state.active) return;
-    try {
-      work();
     } catch (error) {
-      state.fail(error);
+      this.deps.state.fail(error);
     }
   }
 }

@@ -126,7 +126,13 @@ export function requestScheme(req: IncomingMessage): string {
   return schemeOf(headers, (req.socket ?? {}) as { encrypted?: boolean }, forwarded);
 }
 
-/** `network.protocol.version`: Node reports `1.1`, `1.0`, and `2.0` for HTTP/2, which the conventions write `2`. */
+/**
+ * `network.protocol.version`: Node reports `1.1`, `1.0`, and `2.0` for HTTP/2, which the
+ * conventions write `2`. The common ones are returned as constants: Node builds `httpVersion` anew
+ * for every request, and the span would keep that copy alive until it is exported.
+ */
 export function protocolVersion(httpVersion: string): string {
-  return httpVersion === '2.0' ? '2' : httpVersion;
+  if (httpVersion === '1.1') return '1.1';
+  if (httpVersion === '2.0') return '2';
+  return httpVersion === '1.0' ? '1.0' : httpVersion;
 }

@@ -163,9 +163,31 @@ export function captureHeaders(
   }
 }
 
+/** A Host header or authority split into address and port. Shared: never modified. */
+export interface HostAndPort {
+  readonly address: string;
+  readonly port: number | undefined;
+}
+
+/**
+ * The last Host header parsed and its result: a server's requests nearly all carry the same one,
+ * and a client calls the same few hosts. The parse and the address string are then not redone
+ * per request (the address would otherwise be a new string kept by every span).
+ */
+let lastHost: string | undefined;
+let lastParsed: HostAndPort | undefined;
+
 /** Splits a Host header or authority into address and port (IPv6 literals keep their brackets off). */
-export function parseHostHeader(host: string | undefined): { address: string; port: number | undefined } | undefined {
+export function parseHostHeader(host: string | undefined): HostAndPort | undefined {
   if (host === undefined || host.length === 0) return undefined;
+  if (host === lastHost) return lastParsed;
+  const parsed = splitHost(host);
+  lastHost = host;
+  lastParsed = parsed === undefined ? undefined : Object.freeze(parsed);
+  return lastParsed;
+}
+
+function splitHost(host: string): HostAndPort | undefined {
   if (host.startsWith('[')) {
     const close = host.indexOf(']');
     if (close < 0) return undefined;

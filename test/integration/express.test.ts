@@ -4,6 +4,7 @@ import type { VersionSet } from '../kit/versions';
 import {
   KIND_CLIENT,
   KIND_INTERNAL,
+  measuredRoutes,
   runWebApp,
   serverSpan,
   STATUS_ERROR,
@@ -62,6 +63,30 @@ function below(spans: DecodedSpan[], root: DecodedSpan, name: string): DecodedSp
   return found[0];
 }
 
+/**
+ * `http.server.request.duration`'s count per `{method} {route}` after REQUESTS: one per routed
+ * request; no route for the 404, the `/format` middleware (no route), the downstream server's
+ * request from `/fetch`, and express 4's `/error/async` (a 404 there).
+ */
+function expectedMeasuredRoutes(express5: boolean): Map<string, number> {
+  const routes = [
+    'GET /api/users/:id',
+    'GET /api/orgs/:orgId/items/:itemId',
+    'GET /books',
+    'POST /books',
+    express5 ? 'GET /files/*path' : 'GET /files/*',
+    'GET /admin/stats',
+    'GET /slow',
+    'GET /async/:id',
+    'GET /error/next',
+    'GET /error/throw',
+    ...(express5 ? ['GET /error/async'] : []),
+    'GET /fetch',
+    'GET /internals',
+  ];
+  return new Map([...routes.map((route): [string, number] => [route, 1]), ['GET -', express5 ? 3 : 4]]);
+}
+
 const millis = (span: DecodedSpan): number => Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e6;
 
 for (const set of ['previous', 'current'] as const) {
@@ -107,6 +132,10 @@ for (const set of ['previous', 'current'] as const) {
           assert.equal(span.name, `${method} ${route}`, urlPath);
           assert.equal(span.attributes['http.route'], route, urlPath);
         }
+      });
+
+      it('measures every request under its route (http.server.request.duration)', () => {
+        assert.deepEqual(measuredRoutes(run), expectedMeasuredRoutes(express5));
       });
 
       it('keeps {method} and sets no http.route when no route matched (404)', () => {
@@ -214,9 +243,10 @@ for (const set of ['previous', 'current'] as const) {
       assert.ok(!internals.finishListeners.includes('onResponseEnd'), 'no listener added to a sampled-out response');
     });
 
-    it('with metrics on, follows the layers for the route alone: no span, no listener, same answers', async () => {
+    it('with metrics on, follows the layers for the route alone: no span, no listener, same answers, same routes', async () => {
       const run = await runExpress(set, 'cjs', { OTEL_TRACES_SAMPLER: 'always_off' });
       assert.equal(run.spans.length, 0);
+      assert.deepEqual(measuredRoutes(run), expectedMeasuredRoutes(express5));
       assert.equal(run.sent.find((s) => s.path === '/api/users/42')!.body, '{"id":"42"}');
       assert.equal(run.sent.find((s) => s.path === '/error/throw')!.status, 500);
       assert.deepEqual(JSON.parse(run.sent.find((s) => s.path === '/format')!.body), { sameRequest: true, sameNext: true });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { DecodedSpan } from '../kit/otlp-decoder';
+import type { DecodedMetric, DecodedSpan } from '../kit/otlp-decoder';
 import { startReceiver } from '../kit/otlp-receiver';
 import { FIXTURES } from '../kit/paths';
 import { startApp } from '../kit/process';
@@ -27,6 +27,8 @@ export interface Sent {
 
 export interface Run {
   spans: DecodedSpan[];
+  /** The metrics exported by the app (its final collection at exit included). */
+  metrics: DecodedMetric[];
   sent: Sent[];
   port: number;
   stderr: string;
@@ -59,6 +61,7 @@ export async function runWebApp(options: WebAppOptions): Promise<Run> {
     env: {
       OTEL_SERVICE_NAME: `${framework}-${set}-${flavour}`,
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.metricsEndpoint,
       OTEL_BSP_SCHEDULE_DELAY: '50',
       OTELITE_TEST_VERSION_SET_DIR: versionSetDir(set),
       ...options.env,
@@ -79,11 +82,32 @@ export async function runWebApp(options: WebAppOptions): Promise<Run> {
     app.kill('SIGTERM');
     const exit = await app.exited;
     assert.doesNotMatch(exit.stderr, /instrumentation "[^"]+" failed/, exit.stderr);
-    return { spans: [...receiver.spans], sent, port: Number(port), stderr: exit.stderr };
+    return { spans: [...receiver.spans], metrics: [...receiver.metrics], sent, port: Number(port), stderr: exit.stderr };
   } finally {
     app.kill('SIGKILL');
     await receiver.close();
   }
+}
+
+/**
+ * How many requests `http.server.request.duration` counted per `{method} {route}` (`-` for no
+ * route), summed over the other attributes (status code, error type) from the last point of each
+ * attribute set (the temporality is cumulative). Every server of the app process is counted.
+ */
+export function measuredRoutes(run: Run): Map<string, number> {
+  const lastCount = new Map<string, { route: string; count: number }>();
+  for (const metric of run.metrics) {
+    if (metric.name !== 'http.server.request.duration') continue;
+    for (const point of metric.points) {
+      const attributes = point.attributes;
+      const route = typeof attributes['http.route'] === 'string' ? attributes['http.route'] : '-';
+      const series = JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
+      lastCount.set(series, { route: `${String(attributes['http.request.method'])} ${route}`, count: point.count ?? 0 });
+    }
+  }
+  const counts = new Map<string, number>();
+  for (const { route, count } of lastCount.values()) counts.set(route, (counts.get(route) ?? 0) + count);
+  return counts;
 }
 
 /** The one SERVER span of a request the run sent. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AttributeValue, Span } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import { protocolVersion, requestPath, setServerAttributes } from '../../instrumentations/http/server-attributes';
-import { createHttpSemantics } from '../../instrumentations/shared/http-semantics';
+import { createHttpSemantics, parseHostHeader } from '../../instrumentations/shared/http-semantics';
 import { readConfig } from '../../src/config';
 
 /** Just enough of a Span to collect attributes. */
@@ -112,5 +112,20 @@ describe('http server: span attributes', function () {
     assert.equal(requestPath('https://h.example/x?y'), '/x');
     assert.equal(protocolVersion('1.1'), '1.1');
     assert.equal(protocolVersion('2.0'), '2');
+    assert.equal(protocolVersion('1.0'), '1.0');
+    assert.equal(protocolVersion('0.9'), '0.9');
+  });
+
+  it('parseHostHeader: the same Host again gives the same frozen result; another Host its own', function () {
+    const first = parseHostHeader('shop.example:8443');
+    assert.deepEqual(first, { address: 'shop.example', port: 8443 });
+    assert.ok(Object.isFrozen(first));
+    assert.equal(parseHostHeader(['shop.example', '8443'].join(':')), first, 'an equal string built anew');
+    assert.deepEqual(parseHostHeader('[::1]:80'), { address: '::1', port: 80 });
+    assert.deepEqual(parseHostHeader('other.example'), { address: 'other.example', port: undefined });
+    assert.equal(parseHostHeader('[::1'), undefined);
+    assert.equal(parseHostHeader('[::1'), undefined, 'a malformed Host again: still none');
+    assert.deepEqual(parseHostHeader('shop.example:8443'), first);
+    assert.equal(parseHostHeader(''), undefined);
   });
 });
