@@ -12,7 +12,8 @@
  *   --servers a,b        among http, express, fastify, realistic (all)
  *   --agents a,b         among none, otelite, otelite-traces, otelite-off, otelite-off-traces, otelite-tail,
  *                        otelite-ratio, official, official-http-express, dd-trace (all of these), and
- *                        otelite-baseline (the build named by OTELITE_BASELINE, for before/after runs)
+ *                        otelite-baseline (the build named by OTELITE_BASELINE, for before/after runs),
+ *                        otelite-baseline-off (the same with the sampler always_off)
  *   --no-load | --no-startup | --no-micro   skip a part
  *   --out DIR            where latest.md / latest.json go (.cache/bench, not committed; copy
  *                        the figures worth keeping into bench/results/ and bench/RESULTS.md)
@@ -68,7 +69,7 @@ function parseArgs(argv: string[]): Options {
     connections: 20,
     startupRuns: quick ? 5 : 12,
     servers: [...SERVER_IDS],
-    agents: AGENT_IDS.filter((id) => id !== 'otelite-baseline'),
+    agents: AGENT_IDS.filter((id) => !id.startsWith('otelite-baseline')),
     load: true,
     startup: true,
     micro: true,
@@ -116,8 +117,8 @@ function parseArgs(argv: string[]): Options {
         o.agents = list(next(), AGENT_IDS, 'agent');
         if (!o.agents.includes('none')) o.agents.unshift('none'); // ratios need it
         // Without it the "baseline" would be this build again, under another label.
-        if (o.agents.includes('otelite-baseline') && !process.env['OTELITE_BASELINE']) {
-          throw new Error('agent otelite-baseline needs OTELITE_BASELINE=<the other build>/src/register.js');
+        if (o.agents.some((id) => id.startsWith('otelite-baseline')) && !process.env['OTELITE_BASELINE']) {
+          throw new Error('agents otelite-baseline and otelite-baseline-off need OTELITE_BASELINE=<the other build>/src/register.js');
         }
         o.custom = true;
         break;

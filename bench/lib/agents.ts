@@ -9,6 +9,7 @@ export type AgentId =
   | 'otelite-tail'
   | 'otelite-ratio'
   | 'otelite-baseline'
+  | 'otelite-baseline-off'
   | 'official' | 'official-http-express' | 'dd-trace';
 export type ServerId = 'http' | 'express' | 'fastify' | 'realistic';
 
@@ -44,6 +45,7 @@ export const AGENT_IDS: readonly AgentId[] = [
   'otelite-tail',
   'otelite-ratio',
   'otelite-baseline',
+  'otelite-baseline-off',
   'official',
   'official-http-express',
   'dd-trace',
@@ -137,6 +139,15 @@ export function agents(sink: string, serviceName: string): Agent[] {
       env: otlp,
       exports: true,
       servers: all,
+    },
+    {
+      id: 'otelite-baseline-off',
+      label: 'otelite, baseline build, sampler always_off',
+      preload: process.env['OTELITE_BASELINE'],
+      preloadLabel: '$OTELITE_BASELINE',
+      env: { ...otlp, OTEL_TRACES_SAMPLER: 'always_off' },
+      exports: false,
+      servers: hello,
     },
     {
       id: 'official',

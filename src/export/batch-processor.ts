@@ -4,7 +4,7 @@ import { suppressTracing } from '../context/suppress';
 import type { SpanProcessor } from '../sdk/processor';
 import type { SpanData } from '../sdk/span-data';
 import { DropReporter } from './drop-reporter';
-import type { BatchExporter, ExportResult, SpanExporter } from './exporter';
+import type { BatchExporter, ExportResult, Exporter } from './exporter';
 
 /** What the lines of a batch processor call its items and its variables. */
 export interface BatchItems {
@@ -17,14 +17,48 @@ export interface BatchItems {
 const SPANS: BatchItems = { item: 'span', variables: 'OTEL_BSP' };
 
 /**
+ * Where a batch processor keeps its items until their export: as they came (`ArrayQueue`), or in
+ * a form made when they are queued (encoded-spans.ts keeps spans as their OTLP bytes).
+ */
+export interface ItemQueue<T, B> {
+  readonly length: number;
+  /** Queues one item (the processor has checked there is room); throws if it cannot be kept. */
+  push(item: T): void;
+  /** Removes the oldest items, at most `max`, as one batch (`max` is the export batch size). */
+  take(max: number): B;
+  /** How many items `batch` holds. */
+  count(batch: B): number;
+}
+
+/** The items themselves, in an array. */
+export class ArrayQueue<T> implements ItemQueue<T, readonly T[]> {
+  private items: T[] = [];
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  take(max: number): readonly T[] {
+    return this.items.splice(0, max);
+  }
+
+  count(batch: readonly T[]): number {
+    return batch.length;
+  }
+}
+
+/**
  * Queues items (bounded) and exports them in batches, off the app's path: when a batch fills,
  * when the schedule delay elapses, and on flush. One export runs at a time, as the specification
  * requires. Items that do not fit the queue, or whose export failed, are counted and reported
  * through the diagnostic logger, never silently lost. The batch processor of spans and of log
  * records (the specification defines both alike).
  */
-export class BatchProcessor<T> {
-  private queue: T[] = [];
+export class BatchProcessor<T, B = readonly T[]> {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private exporting: Promise<void> | undefined;
@@ -35,9 +69,10 @@ export class BatchProcessor<T> {
   private inFlight = 0;
 
   constructor(
-    private readonly exporter: BatchExporter<T>,
+    private readonly exporter: Exporter<B>,
     private readonly config: BatchConfig,
     private readonly items: BatchItems,
+    private readonly queue: ItemQueue<T, B>,
   ) {
     this.drops = new DropReporter(`${items.item}s`);
   }
@@ -57,7 +92,12 @@ export class BatchProcessor<T> {
       this.drops.drop(1, `${this.items.item} queue is full (${this.items.variables}_MAX_QUEUE_SIZE=${this.config.maxQueueSize})`);
       return;
     }
-    this.queue.push(item);
+    try {
+      this.queue.push(item);
+    } catch (error) {
+      this.drops.drop(1, `a ${this.items.item} could not be queued (${(error as Error)?.message ?? String(error)})`);
+      return;
+    }
     if (this.queue.length >= this.config.maxExportBatchSize) this.exportSoon();
     else this.startTimer();
   }
@@ -130,14 +170,15 @@ export class BatchProcessor<T> {
   }
 
   private async exportOneBatch(): Promise<void> {
-    const batch = this.queue.splice(0, this.config.maxExportBatchSize);
-    if (batch.length === 0) return;
-    this.inFlight = batch.length;
+    if (this.queue.length === 0) return;
+    const batch = this.queue.take(this.config.maxExportBatchSize);
+    const n = this.queue.count(batch);
+    this.inFlight = n;
     const result = await this.exportWithTimeout(batch);
     this.inFlight = 0;
     if (!result.ok) {
       // A split batch may have lost only some of its items.
-      const lost = Math.min(batch.length, Math.max(0, result.dropped ?? batch.length));
+      const lost = Math.min(n, Math.max(0, result.dropped ?? n));
       if (lost > 0) this.drops.drop(lost, `export failed (${result.error?.message ?? 'unknown error'})`, result.reported === true);
     } else {
       // Export works again: what an outage cost is said now (still at most once per interval),
@@ -146,7 +187,7 @@ export class BatchProcessor<T> {
     }
   }
 
-  private exportWithTimeout(batch: T[]): Promise<ExportResult> {
+  private exportWithTimeout(batch: B): Promise<ExportResult> {
     return new Promise<ExportResult>((resolve) => {
       const timeout = setTimeout(
         () =>
@@ -196,10 +237,16 @@ export class BatchProcessor<T> {
   }
 }
 
-/** The batch processor of spans: sampled spans only. */
-export class BatchSpanProcessor extends BatchProcessor<SpanData> implements SpanProcessor {
-  constructor(exporter: SpanExporter, config: BatchConfig) {
-    super(exporter, config, SPANS);
+/**
+ * The batch processor of spans: sampled spans only. Without a queue of its own, the spans
+ * themselves wait for the export, and the exporter gets them as arrays.
+ */
+export class BatchSpanProcessor<B = readonly SpanData[]> extends BatchProcessor<SpanData, B> implements SpanProcessor {
+  constructor(exporter: BatchExporter<SpanData>, config: BatchConfig);
+  constructor(exporter: Exporter<B>, config: BatchConfig, queue: ItemQueue<SpanData, B>);
+  constructor(exporter: Exporter<B>, config: BatchConfig, queue?: ItemQueue<SpanData, B>) {
+    // Without a queue, B is the array form (first signature).
+    super(exporter, config, SPANS, queue ?? (new ArrayQueue<SpanData>() as unknown as ItemQueue<SpanData, B>));
   }
 
   get droppedSpans(): number {

@@ -14,16 +14,18 @@ export interface ExportResult {
 }
 
 /**
- * An exporter of items of one signal (spans, log records). `export` never rejects and never
- * throws: failures come back as `{ ok: false }` after the exporter has done its own retries
- * within its timeout.
+ * An exporter of batches of one signal. `export` never rejects and never throws: failures come
+ * back as `{ ok: false }` after the exporter has done its own retries within its timeout.
  */
-export interface BatchExporter<T> {
+export interface Exporter<B> {
   /** Where the items go, as printed in diagnostics (an endpoint without credentials). */
   readonly target?: string;
-  export(items: readonly T[]): Promise<ExportResult>;
+  export(batch: B): Promise<ExportResult>;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
+
+/** An exporter of items of one signal (spans, log records) handed over as arrays. */
+export type BatchExporter<T> = Exporter<readonly T[]>;
 
 export type SpanExporter = BatchExporter<SpanData>;

@@ -1,5 +1,5 @@
 import type { BatchConfig } from '../config/types';
-import { BatchProcessor } from '../export/batch-processor';
+import { ArrayQueue, BatchProcessor } from '../export/batch-processor';
 import type { BatchExporter } from '../export/exporter';
 import { SimpleProcessor } from '../export/simple-processor';
 import type { LogRecordData, LogRecordProcessor } from './data';
@@ -9,7 +9,7 @@ export type LogRecordExporter = BatchExporter<LogRecordData>;
 /** The batch log record processor (OTEL_BLRP_*): the span batch processor's queue, batches and drop reporting. */
 export class BatchLogRecordProcessor extends BatchProcessor<LogRecordData> implements LogRecordProcessor {
   constructor(exporter: LogRecordExporter, config: BatchConfig) {
-    super(exporter, config, { item: 'log record', variables: 'OTEL_BLRP' });
+    super(exporter, config, { item: 'log record', variables: 'OTEL_BLRP' }, new ArrayQueue<LogRecordData>());
   }
 
   onEmit(record: LogRecordData): void {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { diag, DiagLogLevel, TraceFlags } from '@opentelemetry/api';
 import type { BatchConfig } from '../../src/config/types';
 import { BatchSpanProcessor } from '../../src/export/batch-processor';
-import type { ExportResult, SpanExporter } from '../../src/export/exporter';
+import type { ExportResult, Exporter, SpanExporter } from '../../src/export/exporter';
+import { encodeSpanBytesPooled, SpanBytesQueue, type SpanBytes } from '../../src/export/otlp/span-bytes';
+import { decodeTraceRequest } from '../kit/otlp-decoder';
+import { spanData } from '../kit/recording';
 import type { SpanData } from '../../src/sdk/span-data';
 
 function fakeSpan(i: number, sampled = true): SpanData {
@@ -77,6 +80,32 @@ describe('batch span processor', () => {
     assert.equal(exporter.batches.flat().length, 10);
     assert.ok(warnings.some((w) => w.includes('OTEL_BSP_MAX_QUEUE_SIZE=10')), warnings.join('\n'));
     assert.ok(warnings.some((w) => w.includes('14 more spans dropped') && w.includes('15 in total')), warnings.join('\n'));
+  });
+
+  it('with spans kept as bytes: batches of the batch size in order, the queue bounded, a span that cannot be encoded counted as dropped', async () => {
+    const batches: string[][] = [];
+    const exporter: Exporter<SpanBytes> = {
+      async export(part) {
+        const request = encodeSpanBytesPooled(part);
+        batches.push(decodeTraceRequest(request.bytes).map((s) => s.name));
+        request.release();
+        part.block.recycle();
+        return { ok: true };
+      },
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    const bsp = new BatchSpanProcessor(exporter, { ...CONFIG, scheduleDelayMs: 60_000 }, new SpanBytesQueue(CONFIG.maxExportBatchSize));
+    const span = (i: number): SpanData => spanData({ name: `s${i}` });
+    const unreadable = { ...span(99), get attributeKeys(): string[] { throw new Error('unreadable'); } } as SpanData;
+    for (let i = 0; i < 3; i++) bsp.onEnd(span(i));
+    bsp.onEnd(unreadable);
+    for (let i = 3; i < 12; i++) bsp.onEnd(span(i));
+    assert.equal(bsp.queuedSpans, 10, 'the queue holds OTEL_BSP_MAX_QUEUE_SIZE spans');
+    assert.equal(bsp.droppedSpans, 3, 'the unreadable span, and two over the limit');
+    await bsp.shutdown();
+    assert.deepEqual(batches, [['s0', 's1', 's2', 's3'], ['s4', 's5', 's6', 's7'], ['s8', 's9']]);
+    assert.ok(warnings.some((w) => w.includes('a span could not be queued (unreadable)')), warnings.join('\n'));
   });
 
   it('runs one export at a time and flushes everything on forceFlush', async () => {

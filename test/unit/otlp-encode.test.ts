@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { SpanKind, SpanStatusCode, type AttributeValue } from '@opentelemetry/api';
 import type { InstrumentationScope, ResourceData, SpanData } from '../../src/sdk/span-data';
 import { encodeTraceRequest } from '../../src/export/otlp/encode-protobuf';
+import { encodeSpanBytesPooled, halveSpanBytes, SpanBytesQueue, type SpanBytes } from '../../src/export/otlp/span-bytes';
 import { encodeTraceRequestJson } from '../../src/export/otlp/encode-json';
 import { decodePartialSuccess, decodePartialSuccessJson, decodeRpcStatusMessage } from '../../src/export/otlp/response';
 import { msToNanosBigInt, ProtoWriter } from '../../src/export/otlp/protobuf-writer';
@@ -250,7 +251,71 @@ function checkBatch(decoded: DecodedSpan[]): void {
   assert.deepEqual(b.attributes, { 'http.response.status_code': 200 });
 }
 
+/** The request of a part of a block, as a copy (the pooled buffer is given back). */
+function requestOf(part: SpanBytes): Buffer {
+  const pooled = encodeSpanBytesPooled(part);
+  const copy = Buffer.from(pooled.bytes);
+  pooled.release();
+  return copy;
+}
+
 describe('OTLP encoding', () => {
+  describe('protobuf, spans kept as their bytes (span-bytes.ts)', () => {
+    it('assembles the same request, byte for byte, as encoding the spans themselves', () => {
+      const queue = new SpanBytesQueue(10);
+      for (const s of batch) queue.push(s);
+      assert.equal(queue.length, batch.length);
+      const part = queue.take(10);
+      assert.equal(queue.length, 0);
+      assert.equal(queue.count(part), batch.length);
+      const bytes = requestOf(part);
+      assert.deepEqual(bytes, Buffer.from(encodeTraceRequest(batch)));
+      checkBatch(decodeTraceRequest(bytes));
+    });
+
+    it('halves a part into the requests of each half of the spans', () => {
+      const queue = new SpanBytesQueue(10);
+      for (const s of batch) queue.push(s);
+      const [first, second] = halveSpanBytes(queue.take(10));
+      assert.deepEqual(requestOf(first), Buffer.from(encodeTraceRequest(batch.slice(0, 3))));
+      assert.deepEqual(requestOf(second), Buffer.from(encodeTraceRequest(batch.slice(3))));
+      const [a, b] = halveSpanBytes(second);
+      assert.deepEqual([a.from, a.to, b.from, b.to], [3, 4, 4, 5]);
+      assert.deepEqual(requestOf(b), Buffer.from(encodeTraceRequest([batch[4]!])));
+    });
+
+    it('queues in blocks of one batch, hands out the oldest first, and reuses a block once it is recycled', () => {
+      const queue = new SpanBytesQueue(2);
+      const named = (name: string): SpanData => span({ name, resource: resourceA, scope: scope1 });
+      for (const name of ['a', 'b', 'c', 'd', 'e']) queue.push(named(name));
+      assert.equal(queue.length, 5);
+      const names = (part: SpanBytes): string[] => decodeTraceRequest(requestOf(part)).map((d) => d.name);
+      const first = queue.take(2);
+      assert.deepEqual(names(first), ['a', 'b']);
+      assert.equal(queue.length, 3);
+      const second = queue.take(2);
+      assert.deepEqual(names(second), ['c', 'd']);
+      first.block.recycle();
+      assert.deepEqual(names(queue.take(2)), ['e'], 'a block not yet full goes too');
+      queue.push(named('f'));
+      const third = queue.take(2);
+      assert.equal(third.block, first.block, 'the recycled block took the next spans');
+      assert.deepEqual(names(third), ['f']);
+      assert.equal(queue.length, 0);
+      assert.equal(queue.count(queue.take(2)), 0, 'an empty queue gives an empty batch');
+    });
+
+    it('refuses a span it cannot encode, and keeps the block whole for the others', () => {
+      const queue = new SpanBytesQueue(10);
+      queue.push(batch[0]!);
+      const broken = { ...batch[1]!, get attributeKeys(): string[] { throw new Error('unreadable'); } } as SpanData;
+      assert.throws(() => queue.push(broken), /unreadable/);
+      assert.equal(queue.length, 1);
+      queue.push(batch[2]!);
+      assert.deepEqual(requestOf(queue.take(10)), Buffer.from(encodeTraceRequest([batch[0]!, batch[2]!])));
+    });
+  });
+
   describe('protobuf', () => {
     it('encodes every field, decoded by protobufjs against the official protos', () => {
       checkBatch(decodeTraceRequest(encodeTraceRequest(batch)));

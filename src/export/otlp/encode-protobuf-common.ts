@@ -289,29 +289,43 @@ export function scopeBytes(scope: InstrumentationScope): Uint8Array {
 export function groupByScope<T extends { readonly resource: ResourceData; readonly scope: InstrumentationScope }>(
   items: readonly T[],
 ): Map<ResourceData, Map<InstrumentationScope, T[]>> {
+  return groupBy(items, resourceOfItem, scopeOfItem);
+}
+
+const resourceOfItem = (item: { readonly resource: ResourceData }): ResourceData => item.resource;
+const scopeOfItem = (item: { readonly scope: InstrumentationScope }): InstrumentationScope => item.scope;
+
+/** `groupByScope` for items whose resource and scope are read by the two functions given. */
+export function groupBy<T>(
+  items: readonly T[],
+  resourceOf: (item: T) => ResourceData,
+  scopeOf: (item: T) => InstrumentationScope,
+): Map<ResourceData, Map<InstrumentationScope, T[]>> {
   const byResource = new Map<ResourceData, Map<InstrumentationScope, T[]>>();
   let lastResource: ResourceData | undefined;
   let lastScope: InstrumentationScope | undefined;
   let lastList: T[] | undefined;
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    if (item.resource === lastResource && item.scope === lastScope) {
+    const resource = resourceOf(item);
+    const scope = scopeOf(item);
+    if (resource === lastResource && scope === lastScope) {
       lastList!.push(item);
       continue;
     }
-    let byScope = byResource.get(item.resource);
+    let byScope = byResource.get(resource);
     if (byScope === undefined) {
       byScope = new Map();
-      byResource.set(item.resource, byScope);
+      byResource.set(resource, byScope);
     }
-    let list = byScope.get(item.scope);
+    let list = byScope.get(scope);
     if (list === undefined) {
       list = [];
-      byScope.set(item.scope, list);
+      byScope.set(scope, list);
     }
     list.push(item);
-    lastResource = item.resource;
-    lastScope = item.scope;
+    lastResource = resource;
+    lastScope = scope;
     lastList = list;
   }
   return byResource;

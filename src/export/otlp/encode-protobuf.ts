@@ -1,4 +1,4 @@
-import type { SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
+import type { InstrumentationScope, ResourceData, SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
 import type { ProtoWriter } from './protobuf-writer';
 import {
   encodeCopy,
@@ -101,7 +101,8 @@ function writeLink(w: ProtoWriter, l: SpanLinkData): void {
   w.ldelim(start, 1);
 }
 
-function writeSpan(w: ProtoWriter, s: SpanData): void {
+/** One span as a `ScopeSpans.spans` field (tag, length, Span message). */
+export function writeSpan(w: ProtoWriter, s: SpanData): void {
   w.ensure(40);
   w.byte(0x12); // ScopeSpans.spans
   const start = w.fork(2); // 128 B .. 16 KiB: nearly every span
@@ -161,10 +162,17 @@ function writeSpan(w: ProtoWriter, s: SpanData): void {
   w.ldelim(start, 2);
 }
 
-/** Encodes into `w` from its start. */
-function encodeInto(w: ProtoWriter, spans: readonly SpanData[]): void {
+/**
+ * Writes a request into `w` from its start: one ResourceSpans per resource, one ScopeSpans per
+ * scope, each span written by `writeOne` (from a SpanData, or from bytes encoded earlier).
+ */
+export function writeRequest<T>(
+  w: ProtoWriter,
+  grouped: Map<ResourceData, Map<InstrumentationScope, T[]>>,
+  writeOne: (w: ProtoWriter, item: T) => void,
+): void {
   w.reset();
-  for (const [resource, byScope] of groupByScope(spans)) {
+  for (const [resource, byScope] of grouped) {
     w.ensure(4);
     w.byte(0x0a); // ExportTraceServiceRequest.resource_spans
     const rs = w.fork(3); // up to 2 MiB without moving
@@ -174,13 +182,17 @@ function encodeInto(w: ProtoWriter, spans: readonly SpanData[]): void {
       w.byte(0x12); // ResourceSpans.scope_spans
       const ss = w.fork(3);
       w.raw(scopeBytes(scope));
-      for (let i = 0; i < list.length; i++) writeSpan(w, list[i]!);
+      for (let i = 0; i < list.length; i++) writeOne(w, list[i]!);
       writeStringField(w, 0x1a, scope.schemaUrl);
       w.ldelim(ss, 3);
     }
     writeStringField(w, 0x1a, resource.schemaUrl);
     w.ldelim(rs, 3);
   }
+}
+
+function encodeInto(w: ProtoWriter, spans: readonly SpanData[]): void {
+  writeRequest(w, groupByScope(spans), writeSpan);
 }
 
 

@@ -5,11 +5,12 @@ import { diag } from '@opentelemetry/api';
 import { diagOnce } from '../../diag';
 import { isExiting } from '../../exiting';
 import type { SpanData } from '../../sdk/span-data';
-import type { ExportResult, SpanExporter } from '../exporter';
+import type { ExportResult, Exporter, SpanExporter } from '../exporter';
 import { maskSecrets, printableEndpoint, secretsOf } from '../../secrets';
 import { encodeTraceRequestJson } from './encode-json';
 import { encodeTraceRequestPooled } from './encode-protobuf';
 import { createTransport } from './create-transport';
+import { encodeSpanBytesPooled, halveSpanBytes, type SpanBytes } from './span-bytes';
 import { explainFailure, type ExportTarget, type Signal } from './explain';
 import { sayFailure } from './failure-line';
 import { rejectionOf } from './response';
@@ -60,6 +61,8 @@ export interface OtlpSignal<T> {
   readonly smallerItems: string;
   /** Said when batches are split: how to avoid it. */
   readonly smallerBatches: string;
+  /** Called once the export of `batch` is over, whatever its outcome (its memory can be reused). */
+  done?(batch: T): void;
 }
 
 /** `http://localhost:4318` of `http://localhost:4318/v1/traces`; the endpoint itself when it is not a URL. */
@@ -147,6 +150,12 @@ export class OtlpExporter<T> {
   }
 
   export(batch: T): Promise<ExportResult> {
+    const p = this.exportOnce(batch);
+    if (this.signal.done !== undefined) void p.then(() => this.signal.done!(batch));
+    return p;
+  }
+
+  private exportOnce(batch: T): Promise<ExportResult> {
     if (this.isShutdown) return Promise.resolve({ ok: false, error: new Error('OTLP exporter is shut down') });
     if (this.disabled !== undefined || this.transport === undefined) {
       // Said once when the exporter was built.
@@ -296,6 +305,11 @@ export class OtlpExporter<T> {
   }
 }
 
+const TRACE_ADVICE = {
+  smallerItems: 'Set OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT to keep spans small.',
+  smallerBatches: 'Lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE to avoid this.',
+};
+
 const TRACES: OtlpSignal<readonly SpanData[]> = {
   name: 'traces',
   item: 'span',
@@ -306,13 +320,36 @@ const TRACES: OtlpSignal<readonly SpanData[]> = {
   },
   encodeProtobuf: encodeTraceRequestPooled,
   encodeJson: encodeTraceRequestJson,
-  smallerItems: 'Set OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT to keep spans small.',
-  smallerBatches: 'Lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE to avoid this.',
+  ...TRACE_ADVICE,
 };
 
-/** The OTLP exporter of spans. */
+/** The OTLP exporter of spans handed over as objects (http/json). */
 export class OtlpTraceExporter extends OtlpExporter<readonly SpanData[]> implements SpanExporter {
   constructor(config: OtlpConfig, options: OtlpExporterOptions = {}) {
     super(TRACES, config, options);
+  }
+}
+
+const TRACE_BYTES: OtlpSignal<SpanBytes> = {
+  name: 'traces',
+  item: 'span',
+  count: (part) => part.to - part.from,
+  halve: halveSpanBytes,
+  encodeProtobuf: encodeSpanBytesPooled,
+  encodeJson: () => {
+    throw new Error('spans kept as protobuf bytes cannot be sent as JSON');
+  },
+  done: (part) => part.block.recycle(),
+  ...TRACE_ADVICE,
+};
+
+/**
+ * The OTLP exporter of spans kept as their protobuf bytes since they ended (span-bytes.ts), for
+ * http/protobuf and grpc; its batch processor queues them in a `SpanBytesQueue`.
+ */
+export class OtlpTraceBytesExporter extends OtlpExporter<SpanBytes> implements Exporter<SpanBytes> {
+  constructor(config: OtlpConfig, options: OtlpExporterOptions = {}) {
+    if (config.protocol === 'http/json') throw new Error('OtlpTraceBytesExporter sends protobuf: use OtlpTraceExporter for http/json');
+    super(TRACE_BYTES, config, options);
   }
 }
