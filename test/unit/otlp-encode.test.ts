@@ -305,6 +305,19 @@ describe('OTLP encoding', () => {
       assert.equal(queue.count(queue.take(2)), 0, 'an empty queue gives an empty batch');
     });
 
+    it('does not keep for reuse a block whose buffer one huge batch grew past 8 MiB', () => {
+      const queue = new SpanBytesQueue(1);
+      queue.push(span({ name: 'huge', resource: resourceA, scope: scope1, attributeKeys: ['big'], attributeValues: ['x'.repeat(9 * 1024 * 1024)] }));
+      const huge = queue.take(1);
+      huge.block.recycle();
+      queue.push(span({ name: 'small', resource: resourceA, scope: scope1 }));
+      const small = queue.take(1);
+      assert.notEqual(small.block, huge.block);
+      small.block.recycle();
+      queue.push(span({ name: 'next', resource: resourceA, scope: scope1 }));
+      assert.equal(queue.take(1).block, small.block, 'a block of ordinary size is reused');
+    });
+
     it('refuses a span it cannot encode, and keeps the block whole for the others', () => {
       const queue = new SpanBytesQueue(10);
       queue.push(batch[0]!);

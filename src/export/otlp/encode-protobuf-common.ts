@@ -14,7 +14,7 @@ import { ProtoWriter, putAscii, putVarint, utf8Length, varintSize } from './prot
  *   InstrumentationScope: name=1 (0x0a), version=2 (0x12), attributes=3, dropped_attributes_count=4
  */
 /** Past this, a grown buffer is dropped after an export rather than kept forever. */
-const MAX_KEPT_BUFFER = 8 * 1024 * 1024;
+export const MAX_KEPT_BUFFER = 8 * 1024 * 1024;
 
 /** Encoded KeyValue.key fields (tag, length, UTF-8) by attribute key. */
 const keyCache = new Map<string, Uint8Array>();

@@ -1,6 +1,6 @@
 import type { InstrumentationScope, ResourceData, SpanData } from '../../sdk/span-data';
 import type { ItemQueue } from '../batch-processor';
-import { encodePooled, groupBy, type PooledRequest } from './encode-protobuf-common';
+import { encodePooled, groupBy, MAX_KEPT_BUFFER, type PooledRequest } from './encode-protobuf-common';
 import { writeRequest, writeSpan } from './encode-protobuf';
 import { ProtoWriter } from './protobuf-writer';
 
@@ -69,6 +69,11 @@ export class SpanBlock {
     w.pos += to - from;
   }
 
+  /** The size of its buffer (grown by the largest batch it held). */
+  get bufferBytes(): number {
+    return this.writer.buf.length;
+  }
+
   /** Its export is over: the block can take the next batch. */
   recycle(): void {
     this.writer.reset();
@@ -126,8 +131,9 @@ export class SpanBytesQueue implements ItemQueue<SpanData, SpanBytes> {
     return batch.to - batch.from;
   }
 
+  /** A block whose export is over; kept for the next batches unless its buffer grew too large. */
   reuse(block: SpanBlock): void {
-    if (this.spare.length < SPARE_BLOCKS && block.capacity === this.batchSize) this.spare.push(block);
+    if (this.spare.length < SPARE_BLOCKS && block.capacity === this.batchSize && block.bufferBytes <= MAX_KEPT_BUFFER) this.spare.push(block);
   }
 }
 
