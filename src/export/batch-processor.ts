@@ -18,7 +18,7 @@ const SPANS: BatchItems = { item: 'span', variables: 'OTEL_BSP' };
 
 /**
  * Where a batch processor keeps its items until their export: as they came (`ArrayQueue`), or in
- * a form made when they are queued (encoded-spans.ts keeps spans as their OTLP bytes).
+ * a form made when they are queued (otlp/span-bytes.ts keeps spans as their OTLP bytes).
  */
 export interface ItemQueue<T, B> {
   readonly length: number;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { diag } from '@opentelemetry/api';
-import type { OtlpProtocol } from '../../src/config/types';
+import type { OtlpConfig, OtlpProtocol } from '../../src/config/types';
 import type { ExportResult } from '../../src/export/exporter';
 import { OtlpTraceBytesExporter, OtlpTraceExporter } from '../../src/export/otlp/exporter';
 import { SpanBytesQueue } from '../../src/export/otlp/span-bytes';
-import type { OtlpConfig } from '../../src/config/types';
 import type { InstrumentationScope, ResourceData, SpanData } from '../../src/sdk/span-data';
+import { otlpConfig } from '../kit/exporter-harness';
 import { startReceiver, type ReceivedRequest, type Reply } from '../kit/otlp-receiver';
 import { spanData } from '../kit/recording';
 
@@ -76,16 +76,7 @@ describe('reliability: batches too large for the collector are split', function 
     for (const form of protocol === 'http/json' ? [objects] : [objects, bytes]) {
       it(`${protocol}, ${form.name}: halves until the parts fit, delivers every span once, drops only a span too large by itself`, async () => {
         const receiver = await startReceiver({ protocol, respond: (r: ReceivedRequest) => (r.bodyBytes > LIMIT ? tooLarge : undefined) });
-        const exporter = form.create({
-          protocol,
-          endpoint: receiver.endpoint,
-          headers: {},
-          timeoutMs: 10_000,
-          compression: 'none',
-          certificateFile: undefined,
-          clientKeyFile: undefined,
-          clientCertificateFile: undefined,
-        });
+        const exporter = form.create(otlpConfig(receiver.endpoint, protocol, { timeoutMs: 10_000 }));
         try {
           // 64 spans of ~1 KB: about 3 halvings; spans 5 and 40 are too large alone.
           const batch = spans(64, 1000, [5, 40]);
