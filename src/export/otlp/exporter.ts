@@ -323,7 +323,10 @@ const TRACES: OtlpSignal<readonly SpanData[]> = {
   ...TRACE_ADVICE,
 };
 
-/** The OTLP exporter of spans handed over as objects (http/json). */
+/**
+ * The OTLP exporter of spans handed over as objects, for any of the three protocols (the doctor's
+ * probe uses it so); the agent picks it for http/json only, and `OtlpTraceBytesExporter` otherwise.
+ */
 export class OtlpTraceExporter extends OtlpExporter<readonly SpanData[]> implements SpanExporter {
   constructor(config: OtlpConfig, options: OtlpExporterOptions = {}) {
     super(TRACES, config, options);
