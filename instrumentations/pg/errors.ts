@@ -1,4 +1,5 @@
-import { SpanStatusCode, type Exception, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import { rememberRedacted, type SafeException } from '../../src/instrument';
 import { ATTR_DB_RESPONSE_STATUS_CODE, ATTR_ERROR_TYPE, ERROR_TYPE_OTHER } from '../../src/semconv';
 import type { DbFailure } from '../shared/db/metrics';
 
@@ -15,7 +16,8 @@ import type { DbFailure } from '../shared/db/metrics';
  * messages (`invalid input syntax for type integer: "…"` quotes a bound value; `syntax error at
  * or near "…"` can quote a literal), so the message in the status, the event and the first line
  * of the stack trace has every quoted part replaced by `?`; the error's `detail`, `hint`, `where`
- * and the like are never read.
+ * and the like are never read. Spans of other instrumentations that record the same error object
+ * later (express, fastify, http) record this redacted exception too.
  */
 export function recordPgError(span: Span, error: unknown): void {
   const err = errorFields(error);
@@ -29,8 +31,10 @@ export function recordPgError(span: Span, error: unknown): void {
   const message = redactQuoted(rawMessage);
   // pg-protocol names its DatabaseError instances 'error' (the message type): use the class name.
   const exceptionType = isServerError(err) ? (constructorName ?? 'DatabaseError') : (name ?? constructorName ?? type);
-  const exception: Exception = { name: exceptionType, message };
+  const exception: SafeException = { name: exceptionType, message };
   if (typeof err.stack === 'string') exception.stack = `${exceptionType}: ${message}${stackFrames(err.stack)}`;
+  // The app may throw this error on: its handler's and request's spans record the same text.
+  rememberRedacted(error, exception);
   span.recordException(exception);
   span.setStatus({ code: SpanStatusCode.ERROR, message });
 }

@@ -1,5 +1,5 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import type { HttpConfig } from '../../src/instrument';
+import { redactedFormOf, type HttpConfig } from '../../src/instrument';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -141,12 +141,17 @@ export function errorTypeOf(error: unknown): string {
   return typeof code === 'string' ? code : err.name || ERROR_TYPE_OTHER;
 }
 
-/** Records a thrown or socket error: exception event, ERROR status, `error.type`. */
+/**
+ * Records a thrown or socket error: exception event, ERROR status, `error.type`. An error whose
+ * text a database instrumentation redacted (a pg error quoting a bound value, thrown on through
+ * the app's handler) is recorded with that redacted text, never its raw message.
+ */
 export function recordError(span: Span, error: unknown): void {
   const err = asError(error);
-  span.recordException(err);
+  const safe = redactedFormOf(error);
+  span.recordException(safe ?? err);
   span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(err));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: safe === undefined ? err.message : safe.message });
 }
 
 /** Header capture: `http.request.header.<name>` as a string array, per the conventions. */

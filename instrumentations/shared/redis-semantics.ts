@@ -1,4 +1,5 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import { rememberRedacted, type SafeException } from '../../src/instrument';
 import {
   ATTR_DB_NAMESPACE,
   ATTR_DB_OPERATION_BATCH_SIZE,
@@ -207,7 +208,10 @@ export function recordRedisError(span: Span, error: unknown): void {
   span.setAttribute(ATTR_ERROR_TYPE, info.type);
   if (info.statusCode !== undefined) span.setAttribute(ATTR_DB_RESPONSE_STATUS_CODE, info.statusCode);
   const stack = info.statusCode === undefined && error instanceof Error ? error.stack : undefined;
-  span.recordException({ name: info.type, message: info.message, stack: stack === undefined ? undefined : safeMessage(stack) });
+  const exception: SafeException = { name: info.type, message: info.message, stack: stack === undefined ? undefined : safeMessage(stack) };
+  // The app may throw this error on: its handler's and request's spans record the same text.
+  rememberRedacted(error, exception);
+  span.recordException(exception);
   span.setStatus({ code: SpanStatusCode.ERROR, message: info.message });
 }
 

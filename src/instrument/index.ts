@@ -10,6 +10,7 @@ export { wrapMethod, disguise, isWrapped, type AnyFunction } from './wrap';
 export { callInContext, invoke } from './in-context';
 export { storeContractHolds, subscribeGuarded } from './channels';
 export { callAround, isThenable, observeThenCall, whenSettled } from './call-around';
+export { rememberRedacted, redactedFormOf, type SafeException } from './redacted-errors';
 export { isTracingSuppressed, suppressTracing } from '../context/suppress';
 export { EMPTY_CONTEXT } from '../context/linked-context';
 export type { DbInstrumentationConfig, HttpConfig, HttpInstrumentationConfig, RuntimeInstrumentationConfig } from '../config/types';

@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, type Sampler } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, type AttributeValue, type Sampler } from '@opentelemetry/api';
 import assert from 'node:assert/strict';
 import { DEFAULTS } from '../../src/config/defaults';
 import { AsyncLocalStorageContextManager } from '../../src/context/als-context-manager';
@@ -86,4 +86,10 @@ export function useContextManager(): void {
     context.disable();
     manager.disable();
   });
+}
+
+/** The value of one attribute of a finished span (its attributes are parallel arrays). */
+export function attributeOf(span: SpanData, key: string): AttributeValue | undefined {
+  const index = span.attributeKeys.indexOf(key);
+  return index < 0 ? undefined : span.attributeValues[index];
 }
