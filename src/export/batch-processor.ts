@@ -28,6 +28,8 @@ export interface ItemQueue<T, B> {
   take(max: number): B;
   /** How many items `batch` holds. */
   count(batch: B): number;
+  /** True when `push` copies what it needs of the item (encodes it) and keeps no reference to it. */
+  readonly copiesItems?: boolean;
 }
 
 /** The items themselves, in an array. */
@@ -242,11 +244,15 @@ export class BatchProcessor<T, B = readonly T[]> {
  * themselves wait for the export, and the exporter gets them as arrays.
  */
 export class BatchSpanProcessor<B = readonly SpanData[]> extends BatchProcessor<SpanData, B> implements SpanProcessor {
+  readonly keepsNothingAfterEnd: boolean;
+
   constructor(exporter: BatchExporter<SpanData>, config: BatchConfig);
   constructor(exporter: Exporter<B>, config: BatchConfig, queue: ItemQueue<SpanData, B>);
   constructor(exporter: Exporter<B>, config: BatchConfig, queue?: ItemQueue<SpanData, B>) {
     // Without a queue, B is the array form (first signature).
-    super(exporter, config, SPANS, queue ?? (new ArrayQueue<SpanData>() as unknown as ItemQueue<SpanData, B>));
+    const items = queue ?? (new ArrayQueue<SpanData>() as unknown as ItemQueue<SpanData, B>);
+    super(exporter, config, SPANS, items);
+    this.keepsNothingAfterEnd = items.copiesItems === true;
   }
 
   get droppedSpans(): number {

@@ -7,6 +7,13 @@ import type { SpanData } from './span-data';
 export interface SpanProcessor {
   onEnd(span: SpanData): void;
   /**
+   * True when, once `onEnd` returns, the processor holds nothing of the span (it copied what it
+   * needs: the protobuf batch processor encodes it). The span then lets go of its attributes,
+   * events and links: an ended span can stay reachable for long (a keep-alive socket's timer
+   * holds the context of the socket's last request, and so its span).
+   */
+  readonly keepsNothingAfterEnd?: boolean;
+  /**
    * A span that a tail-sampling decision kept: exported whatever its sampled flag (which still
    * says what downstream services were told). Processors that export do not need onEnd's filter.
    */
@@ -19,7 +26,11 @@ export interface SpanProcessor {
 
 /** Fans out to several processors (one per configured exporter). */
 export class MultiSpanProcessor implements SpanProcessor {
-  constructor(private readonly processors: readonly SpanProcessor[]) {}
+  readonly keepsNothingAfterEnd: boolean;
+
+  constructor(private readonly processors: readonly SpanProcessor[]) {
+    this.keepsNothingAfterEnd = processors.every((p) => p.keepsNothingAfterEnd === true);
+  }
 
   onEnd(span: SpanData): void {
     for (const processor of this.processors) processor.onEnd(span);
@@ -45,6 +56,7 @@ export class MultiSpanProcessor implements SpanProcessor {
 
 export const NOOP_PROCESSOR: SpanProcessor = {
   onEnd() {},
+  keepsNothingAfterEnd: true,
   forceFlush: () => Promise.resolve(),
   shutdown: () => Promise.resolve(),
 };

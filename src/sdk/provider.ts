@@ -16,6 +16,7 @@ export class TracerProvider implements ApiTracerProvider, TracerOwner {
   readonly resource: ResourceData;
   readonly sampler: Sampler;
   readonly limits: SpanLimits;
+  readonly keepsNothingAfterEnd: boolean;
   private readonly processor: SpanProcessor;
   private readonly tracers = new Map<string, Tracer>();
   private isShutdown = false;
@@ -25,6 +26,7 @@ export class TracerProvider implements ApiTracerProvider, TracerOwner {
     this.sampler = options.sampler;
     this.limits = options.limits;
     this.processor = options.processor;
+    this.keepsNothingAfterEnd = options.processor.keepsNothingAfterEnd === true;
   }
 
   getTracer(name: string, version?: string, options?: TracerOptions): Tracer {

@@ -20,6 +20,8 @@ import type { InstrumentationScope, ResourceData, SpanData, SpanEventData, SpanL
 /** What a span needs from its provider: limits and where to go when it ends. */
 export interface SpanOwner {
   readonly limits: SpanLimits;
+  /** Its processors keep nothing of an ended span (`SpanProcessor.keepsNothingAfterEnd`). */
+  readonly keepsNothingAfterEnd: boolean;
   onEnd(span: Span): void;
 }
 
@@ -252,6 +254,18 @@ export class Span implements ApiSpan, SpanData {
     const end = endTime === undefined ? now() : toEpochMillis(endTime);
     this.endTime = end < this.startTime ? this.startTime : end;
     this.owner.onEnd(this);
+    if (this.owner.keepsNothingAfterEnd) this.letGo();
+  }
+
+  /**
+   * The processors are done with the ended span: what only the export needed goes. Its ids, name
+   * and times stay, for whoever still holds it (a child started later, a log line's correlation).
+   */
+  private letGo(): void {
+    this.attributeKeys.length = 0;
+    this.attributeValues.length = 0;
+    this.events = NONE;
+    this.links = NONE;
   }
 
   isRecording(): boolean {

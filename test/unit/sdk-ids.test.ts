@@ -3,7 +3,7 @@ import { newSpanId, newTraceId } from '../../src/sdk/ids';
 
 describe('sdk: trace and span ids', () => {
   it('are lower-case hex of the right length, never all zeros, and distinct across pool refills', () => {
-    // 64 KiB of random bytes serve about 2700 spans (170 per hex string): 6000 pairs cross two refills.
+    // 64 KiB of random bytes serve about 2700 spans (21 per hex string): 6000 pairs cross two refills.
     const traceIds = new Set<string>();
     const spanIds = new Set<string>();
     for (let i = 0; i < 6000; i++) {

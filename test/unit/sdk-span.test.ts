@@ -3,12 +3,17 @@ import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, Trac
 import type { SpanLimits } from '../../src/config/types';
 import { suppressTracing } from '../../src/context/suppress';
 import { InMemorySpanExporter } from '../../src/export/memory-exporter';
+import { BatchSpanProcessor } from '../../src/export/batch-processor';
+import type { Exporter } from '../../src/export/exporter';
+import { encodeSpanBytesPooled, SpanBytesQueue, type SpanBytes } from '../../src/export/otlp/span-bytes';
 import { SimpleSpanProcessor } from '../../src/export/simple-processor';
+import { MultiSpanProcessor, type SpanProcessor } from '../../src/sdk/processor';
 import { TracerProvider } from '../../src/sdk/provider';
 import { createResource } from '../../src/sdk/resource';
 import { AlwaysOnSampler } from '../../src/sdk/sampler';
 import { Span } from '../../src/sdk/span';
 import { TRACE_FLAG_RANDOM } from '../../src/propagation/tracecontext';
+import { decodeTraceRequest } from '../kit/otlp-decoder';
 import { useContextManager } from '../kit/recording';
 
 const LIMITS: SpanLimits = {
@@ -220,6 +225,44 @@ describe('sdk: spans', () => {
     } finally {
       diag.disable();
     }
+  });
+
+  it('lets go of its attributes and events once ended, only when every processor keeps nothing of it', async () => {
+    const exported: string[][] = [];
+    const bytesExporter: Exporter<SpanBytes> = {
+      async export(part) {
+        const request = encodeSpanBytesPooled(part);
+        exported.push(decodeTraceRequest(request.bytes).flatMap((s) => Object.keys(s.attributes)));
+        request.release();
+        part.block.recycle();
+        return { ok: true };
+      },
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    const config = { scheduleDelayMs: 60_000, exportTimeoutMs: 1000, maxQueueSize: 8, maxExportBatchSize: 8 };
+    const bytes = (): SpanProcessor => new BatchSpanProcessor(bytesExporter, config, new SpanBytesQueue(config.maxExportBatchSize));
+    const memory = new InMemorySpanExporter();
+    const cases: Array<[string, SpanProcessor, boolean]> = [
+      ['protobuf batch (encodes at end)', bytes(), true],
+      ['span objects queued (http/json)', new BatchSpanProcessor(memory, config), false],
+      ['simple (console)', new SimpleSpanProcessor(memory), false],
+      ['both kinds at once', new MultiSpanProcessor([bytes(), new SimpleSpanProcessor(memory)]), false],
+    ];
+    for (const [label, processor, letsGo] of cases) {
+      const provider = new TracerProvider({ resource: createResource({ serviceName: 'unit', attributes: {} }), sampler: new AlwaysOnSampler(), limits: LIMITS, processor });
+      const span = provider.getTracer('unit').startSpan('GET', { attributes: { 'url.path': '/users/42' } });
+      span.addEvent('retry');
+      const ids = span.spanContext();
+      span.end();
+      const data = span as Span;
+      assert.equal(data.attributeKeys.length, letsGo ? 0 : 1, label);
+      assert.equal(data.events.length, letsGo ? 0 : 1, label);
+      assert.deepEqual(span.spanContext(), ids, `${label}: the ids stay`);
+      await provider.shutdown();
+    }
+    assert.deepEqual(exported, [['url.path'], ['url.path']], 'the encoded spans carry their attributes');
+    assert.ok(memory.spans.every((s) => s.attributeKeys.length === 1 && s.events.length === 1), 'spans kept as objects keep theirs');
   });
 
   it('updateName renames a live span', async () => {

@@ -91,6 +91,8 @@ export interface SpanBytes {
 
 /** The export queue of spans kept as bytes, in blocks of one batch each. */
 export class SpanBytesQueue implements ItemQueue<SpanData, SpanBytes> {
+  /** A span is encoded into the block when queued: nothing of the object is kept. */
+  readonly copiesItems = true;
   private filling: SpanBlock | undefined;
   /** Full blocks, oldest first. */
   private readonly full: SpanBlock[] = [];
