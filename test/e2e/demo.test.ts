@@ -106,6 +106,11 @@ describe('demo: shop (express) and inventory (fastify, pg on PGlite) traced as o
     const root = ancestors(failed).at(-1);
     assert.equal(root?.name, 'GET /products/:id');
     assert.match(root.line, /ERROR .*http\.response\.status_code=502/);
+    // PostgreSQL quotes the refused id in its message; no span prints it, the handler's included.
+    const handler = ancestors(failed).find((s) => s.service === 'inventory' && s.kind === 'INTERNAL');
+    assert.match(handler?.line ?? '', /ERROR \(invalid input syntax for type integer: \?\)/, stdout);
+    assert.match(failed.line, /ERROR \(invalid input syntax for type integer: \?\)/);
+    assert.doesNotMatch(stdout, /integer: "teapot"/);
   });
 });
 
