@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { diag, DiagLogLevel, TraceFlags } from '@opentelemetry/api';
 import type { BatchConfig } from '../../src/config/types';
 import { BatchSpanProcessor } from '../../src/export/batch-processor';
-import type { ExportResult, Exporter, SpanExporter } from '../../src/export/exporter';
-import { encodeSpanBytesPooled, SpanBytesQueue, type SpanBytes } from '../../src/export/otlp/span-bytes';
-import { decodeTraceRequest } from '../kit/otlp-decoder';
+import type { ExportResult, SpanExporter } from '../../src/export/exporter';
+import { SpanBytesQueue } from '../../src/export/otlp/span-bytes';
 import { spanData } from '../kit/recording';
+import { decodingBytesExporter } from '../kit/span-bytes';
 import type { SpanData } from '../../src/sdk/span-data';
 
 function fakeSpan(i: number, sampled = true): SpanData {
@@ -84,17 +84,7 @@ describe('batch span processor', () => {
 
   it('with spans kept as bytes: batches of the batch size in order, the queue bounded, a span that cannot be encoded counted as dropped', async () => {
     const batches: string[][] = [];
-    const exporter: Exporter<SpanBytes> = {
-      async export(part) {
-        const request = encodeSpanBytesPooled(part);
-        batches.push(decodeTraceRequest(request.bytes).map((s) => s.name));
-        request.release();
-        part.block.recycle();
-        return { ok: true };
-      },
-      forceFlush: () => Promise.resolve(),
-      shutdown: () => Promise.resolve(),
-    };
+    const exporter = decodingBytesExporter((spans) => batches.push(spans.map((s) => s.name)));
     const bsp = new BatchSpanProcessor(exporter, { ...CONFIG, scheduleDelayMs: 60_000 }, new SpanBytesQueue(CONFIG.maxExportBatchSize));
     const span = (i: number): SpanData => spanData({ name: `s${i}` });
     const unreadable = { ...span(99), get attributeKeys(): string[] { throw new Error('unreadable'); } } as SpanData;

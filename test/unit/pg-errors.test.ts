@@ -7,6 +7,7 @@ interface Exception {
   stack?: string;
 }
 import { recordPgError, redactQuoted } from '../../instrumentations/pg/errors';
+import { DatabaseError } from '../kit/database-errors';
 
 /** Records what recordPgError does to a span. */
 function fakeSpan(): { span: Span; attributes: Record<string, unknown>; exceptions: Exception[]; status: SpanStatus[] } {
@@ -27,16 +28,6 @@ function fakeSpan(): { span: Span; attributes: Record<string, unknown>; exceptio
     },
   } as unknown as Span;
   return { span, attributes, exceptions, status };
-}
-
-/** What pg-protocol makes of an ErrorResponse: class DatabaseError, name 'error', SQLSTATE code. */
-class DatabaseError extends Error {
-  severity = 'ERROR';
-  detail = 'Key (name)=(b0und-value) already exists.';
-  constructor(message: string, readonly code: string) {
-    super(message);
-    this.name = 'error';
-  }
 }
 
 describe('pg/errors', () => {

@@ -4,6 +4,7 @@ import { recordPgError } from '../../instrumentations/pg/errors';
 import { recordError } from '../../instrumentations/shared/http-semantics';
 import { recordRedisError } from '../../instrumentations/shared/redis-semantics';
 import type { SpanData } from '../../src/sdk/span-data';
+import { DatabaseError, ReplyError } from '../kit/database-errors';
 import { attributeOf, recordingProvider } from '../kit/recording';
 
 /**
@@ -11,19 +12,6 @@ import { attributeOf, recordingProvider } from '../kit/recording';
  * that records it next (express, fastify and http all call `recordError`) records the redacted
  * text, not the raw message.
  */
-
-/** What pg-protocol makes of an ErrorResponse: class DatabaseError, name 'error', SQLSTATE code. */
-class DatabaseError extends Error {
-  severity = 'ERROR';
-  constructor(message: string, readonly code: string) {
-    super(message);
-    this.name = 'error';
-  }
-}
-
-class ReplyError extends Error {
-  override name = 'ReplyError';
-}
 
 /** The database span, then the handler's span, each recording `error` as their instrumentations do. */
 function recordTwice(recordDb: (span: Span, error: unknown) => void, error: unknown): { db: SpanData; handler: SpanData } {

@@ -11,6 +11,7 @@ import { RedisSpans } from '../../instrumentations/shared/redis-spans';
 import { suppressTracing } from '../../src/context/suppress';
 import { AlwaysOffSampler } from '../../src/sdk/sampler';
 import type { SpanData } from '../../src/sdk/span-data';
+import { ReplyError } from '../kit/database-errors';
 import { dbConfig } from '../kit/instrumentation-config';
 import { recordingProvider } from '../kit/recording';
 
@@ -67,9 +68,6 @@ describe('redis semantics: db.query.text', () => {
 });
 
 describe('redis semantics: errors', () => {
-  class ReplyError extends Error {
-    override name = 'ReplyError';
-  }
   class ErrorReply extends Error {}
   class ClientClosedError extends Error {}
 

@@ -4,8 +4,7 @@ import type { SpanLimits } from '../../src/config/types';
 import { suppressTracing } from '../../src/context/suppress';
 import { InMemorySpanExporter } from '../../src/export/memory-exporter';
 import { BatchSpanProcessor } from '../../src/export/batch-processor';
-import type { Exporter } from '../../src/export/exporter';
-import { encodeSpanBytesPooled, SpanBytesQueue, type SpanBytes } from '../../src/export/otlp/span-bytes';
+import { SpanBytesQueue } from '../../src/export/otlp/span-bytes';
 import { SimpleSpanProcessor } from '../../src/export/simple-processor';
 import { MultiSpanProcessor, type SpanProcessor } from '../../src/sdk/processor';
 import { TracerProvider } from '../../src/sdk/provider';
@@ -13,8 +12,8 @@ import { createResource } from '../../src/sdk/resource';
 import { AlwaysOnSampler } from '../../src/sdk/sampler';
 import { Span } from '../../src/sdk/span';
 import { TRACE_FLAG_RANDOM } from '../../src/propagation/tracecontext';
-import { decodeTraceRequest } from '../kit/otlp-decoder';
 import { useContextManager } from '../kit/recording';
+import { decodingBytesExporter } from '../kit/span-bytes';
 
 const LIMITS: SpanLimits = {
   attributeValueLengthLimit: Infinity,
@@ -229,17 +228,7 @@ describe('sdk: spans', () => {
 
   it('lets go of its attributes and events once ended, only when every processor keeps nothing of it', async () => {
     const exported: string[][] = [];
-    const bytesExporter: Exporter<SpanBytes> = {
-      async export(part) {
-        const request = encodeSpanBytesPooled(part);
-        exported.push(decodeTraceRequest(request.bytes).flatMap((s) => Object.keys(s.attributes)));
-        request.release();
-        part.block.recycle();
-        return { ok: true };
-      },
-      forceFlush: () => Promise.resolve(),
-      shutdown: () => Promise.resolve(),
-    };
+    const bytesExporter = decodingBytesExporter((spans) => exported.push(spans.flatMap((s) => Object.keys(s.attributes))));
     const config = { scheduleDelayMs: 60_000, exportTimeoutMs: 1000, maxQueueSize: 8, maxExportBatchSize: 8 };
     const bytes = (): SpanProcessor => new BatchSpanProcessor(bytesExporter, config, new SpanBytesQueue(config.maxExportBatchSize));
     const memory = new InMemorySpanExporter();
