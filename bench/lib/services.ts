@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 import { BENCH_DIR } from './paths';
 import { spawnTracked, stopChild, tail, waitForLine } from './procs';
 
@@ -70,11 +71,19 @@ export interface ServerUnderTest {
   stop(graceMs: number): Promise<{ forced: boolean; code: number | null; signal: string | null }>;
 }
 
-export async function startServer(file: string, preload: string | undefined, env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = []): Promise<ServerUnderTest> {
+/** Starts a benchmark server; `onStdoutLine` sees each line it prints (V8's GC trace goes there). */
+export async function startServer(
+  file: string,
+  preload: string | undefined,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
+  onStdoutLine?: (line: string) => void,
+): Promise<ServerUnderTest> {
   const args = [...nodeArgs, ...(preload !== undefined ? ['--require', preload, file] : [file])];
   const log = tail(8000);
   const child = spawnTracked(process.execPath, args, { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (d: Buffer) => log.push(d));
+  if (onStdoutLine !== undefined) createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', onStdoutLine);
   const port = Number(await waitForLine(child, /PORT=(\d+)/, 30_000, log.text));
   // Keep draining stdout so that a chatty agent can never block on a full pipe.
   child.stdout!.on('data', () => {});

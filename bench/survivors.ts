@@ -1,0 +1,166 @@
+/**
+ * What an agent keeps alive under load: bytes surviving each young-generation collection and
+ * bytes promoted to the old generation, per server and agent, from V8's own trace
+ * (`node --trace-gc-nvp`). These drive peak RSS (bench/lib/gc-trace.ts says how), and they move
+ * by a few percent between runs where RSS and CPU time move by tens: the measure to take before
+ * and after a change to what a span, a context or the export queue holds.
+ *
+ *   npm run bench:survivors -- [--servers http,express,fastify] [--agents none,otelite,...] [--seconds S] [--runs N]
+ *
+ * Each run: the server under `wrk -t1 -c20` for 2 s of warm-up, then S seconds (5) measured;
+ * the scavenges of the measured part count, steady state (their later half). Runs (2) are
+ * interleaved; medians reported. Prints a Markdown table and writes it to .cache/bench/survivors.md.
+ * Load only targets 127.0.0.1 and every run stops by itself.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { AGENT_IDS, agents, SERVER_LABELS, serverEnv, type AgentId, type ServerId } from './lib/agents';
+import { ArgReader } from './lib/argv';
+import { ensureBenchDeps, ensureBuild, ensureWrk } from './lib/deps';
+import { parseScavenge, steadyState, type Scavenge } from './lib/gc-trace';
+import { BENCH_DIR, BENCH_OUT_DIR, REPO_ROOT } from './lib/paths';
+import { killAll, peakRss } from './lib/procs';
+import { startServer, startSink } from './lib/services';
+import { median } from './lib/stats';
+import { runWrk } from './lib/wrk';
+
+type HelloServer = Exclude<ServerId, 'realistic'>;
+const HELLO_SERVERS: readonly HelloServer[] = ['http', 'express', 'fastify'];
+const PATH = '/users/42';
+const WARMUP_S = 2;
+
+interface Options {
+  servers: HelloServer[];
+  agents: AgentId[];
+  seconds: number;
+  runs: number;
+}
+
+interface Measured {
+  survivedKB: number;
+  promotedKB: number;
+  scavengesPer10kRequests: number;
+  peakRssMB: number | undefined;
+}
+
+function list<T extends string>(value: string, allowed: readonly T[], option: string): T[] {
+  const items = value.split(',').map((s) => s.trim()) as T[];
+  const unknown = items.filter((s) => !allowed.includes(s));
+  if (unknown.length > 0) throw new Error(`${option}: unknown ${unknown.join(', ')}; among ${allowed.join(', ')}`);
+  return items;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { servers: [...HELLO_SERVERS], agents: ['none', 'otelite', 'otelite-off', 'official', 'dd-trace'], seconds: 5, runs: 2 };
+  const reader = new ArgReader(argv);
+  for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
+    if (arg === '--servers') o.servers = list(reader.value(arg), HELLO_SERVERS, arg);
+    else if (arg === '--agents') o.agents = list(reader.value(arg), [...AGENT_IDS, 'otelite-baseline', 'otelite-baseline-off'], arg);
+    else if (arg === '--seconds') o.seconds = reader.positive(arg);
+    else if (arg === '--runs') o.runs = reader.positive(arg);
+    else throw new Error(`unknown option ${arg}`);
+  }
+  if (!o.agents.includes('none')) o.agents.unshift('none');
+  return o;
+}
+
+async function measure(wrk: string, sinkUrl: string, server: HelloServer, agentId: AgentId, seconds: number): Promise<Measured> {
+  const agent = agents(sinkUrl, `bench-${server}`).find((a) => a.id === agentId);
+  if (agent === undefined) throw new Error(`no agent ${agentId}`);
+  const scavenges: Scavenge[] = [];
+  let measuring = false;
+  const onLine = (line: string): void => {
+    if (!measuring) return;
+    const scavenge = parseScavenge(line);
+    if (scavenge !== undefined) scavenges.push(scavenge);
+  };
+  const lifetimeMs = (WARMUP_S + seconds + 60) * 1000;
+  const file = path.join(BENCH_DIR, 'servers', `${server}.cjs`);
+  const srv = await startServer(file, agent.preload, serverEnv(agent, { BENCH_MAX_LIFETIME_MS: String(lifetimeMs) }), ['--trace-gc-nvp'], onLine);
+  try {
+    const url = `http://127.0.0.1:${srv.port}${PATH}`;
+    await runWrk(wrk, url, WARMUP_S, 1, 20);
+    measuring = true;
+    const load = await runWrk(wrk, url, seconds, 1, 20);
+    measuring = false;
+    const steady = steadyState(scavenges);
+    const rss = peakRss(srv.pid);
+    return {
+      survivedKB: steady.survived / 1024,
+      promotedKB: steady.promoted / 1024,
+      scavengesPer10kRequests: (scavenges.length / Math.max(1, load.requests)) * 10_000,
+      peakRssMB: rss === undefined ? undefined : rss / 1048576,
+    };
+  } finally {
+    await srv.stop(10_000);
+  }
+}
+
+function report(o: Options, results: Map<string, Measured[]>): string {
+  const cell = (server: HelloServer, agent: AgentId): Measured[] => results.get(`${server}/${agent}`) ?? [];
+  const med = (values: Array<number | undefined>, digits: number): string => {
+    const known = values.filter((v): v is number => v !== undefined);
+    return known.length === 0 ? 'n/a' : median(known).toFixed(digits);
+  };
+  const lines = [
+    '# Young-generation survivors under load',
+    '',
+    `- ${new Date().toISOString()}, Node ${process.version}; \`npm run bench:survivors -- --servers ${o.servers.join(',')} --agents ${o.agents.join(',')} --seconds ${o.seconds} --runs ${o.runs}\``,
+    `- Each run: \`node --trace-gc-nvp [--require <agent>] bench/servers/<server>.cjs\` under \`wrk -t1 -c20\`, ${WARMUP_S} s warm-up, ${o.seconds} s measured; steady state = the later half of the measured run's scavenges; medians of ${o.runs} interleaved runs`,
+    '',
+  ];
+  for (const server of o.servers) {
+    lines.push(`## ${SERVER_LABELS[server]}`, '', '| agent | survived KB per scavenge | promoted KB per scavenge | scavenges per 10k requests | peak RSS MB |', '| --- | ---: | ---: | ---: | ---: |');
+    for (const agent of o.agents) {
+      const runs = cell(server, agent);
+      lines.push(
+        `| ${agent} | ${med(runs.map((r) => r.survivedKB), 1)} | ${med(runs.map((r) => r.promotedKB), 1)} | ${med(runs.map((r) => r.scavengesPer10kRequests), 1)} | ${med(runs.map((r) => r.peakRssMB), 0)} |`,
+      );
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  ensureBuild();
+  ensureBenchDeps();
+  const wrk = ensureWrk();
+  const perRunS = WARMUP_S + o.seconds + 3;
+  const budgetS = o.runs * o.servers.length * o.agents.length * perRunS;
+  console.log(`survivors: ${o.runs} run(s) × ${o.servers.length} server(s) × ${o.agents.length} agent(s), about ${Math.ceil(budgetS / 60)} min`);
+  const sink = await startSink((budgetS + 120) * 1000);
+  const results = new Map<string, Measured[]>();
+  try {
+    for (let run = 0; run < o.runs; run++) {
+      for (const server of o.servers) {
+        for (const agent of o.agents) {
+          const m = await measure(wrk, sink.url, server, agent, o.seconds);
+          const key = `${server}/${agent}`;
+          results.set(key, [...(results.get(key) ?? []), m]);
+          console.log(`run ${run + 1} ${key}: survived ${m.survivedKB.toFixed(1)} KB, promoted ${m.promotedKB.toFixed(1)} KB per scavenge`);
+        }
+      }
+    }
+  } finally {
+    await sink.stop();
+  }
+  const text = report(o, results);
+  mkdirSync(BENCH_OUT_DIR, { recursive: true });
+  const file = path.join(BENCH_OUT_DIR, 'survivors.md');
+  writeFileSync(file, text);
+  console.log(text);
+  console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
+}
+
+process.on('SIGINT', () => {
+  killAll();
+  process.exit(130);
+});
+
+main().catch((error: Error) => {
+  console.error(`bench:survivors failed: ${error.message}`);
+  killAll();
+  process.exit(1);
+});
