@@ -22,7 +22,7 @@ import { agents, serverEnv, type AgentId, type ServerId } from './lib/agents';
 import { ensureBenchDeps, ensureBuild, ensurePerf, ensureWrk } from './lib/deps';
 import { BENCH_DIR, BENCH_OUT_DIR, REPO_ROOT } from './lib/paths';
 import { analyze, BUCKETS, BundleMap, type Profile } from './lib/perf-profile';
-import { cpuTimes, killAll, spawnTracked, TICKS_PER_SECOND } from './lib/procs';
+import { cpuTimes, runMain, spawnTracked, TICKS_PER_SECOND } from './lib/procs';
 import { startServer, startSink } from './lib/services';
 import { runWrk } from './lib/wrk';
 
@@ -176,13 +176,4 @@ async function main(): Promise<void> {
   }
 }
 
-process.on('SIGINT', () => {
-  killAll();
-  process.exit(130);
-});
-
-main().catch((error: Error) => {
-  console.error(`bench:profile failed: ${error.message}`);
-  killAll();
-  process.exit(1);
-});
+runMain('bench:profile', main);

@@ -19,7 +19,7 @@ import { ArgReader } from './lib/argv';
 import { ensureBenchDeps, ensureBuild, ensureWrk } from './lib/deps';
 import { parseScavenge, steadyState, type Scavenge } from './lib/gc-trace';
 import { BENCH_DIR, BENCH_OUT_DIR, REPO_ROOT } from './lib/paths';
-import { killAll, peakRss } from './lib/procs';
+import { peakRss, runMain } from './lib/procs';
 import { startServer, startSink } from './lib/services';
 import { median } from './lib/stats';
 import { runWrk } from './lib/wrk';
@@ -154,13 +154,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
 }
 
-process.on('SIGINT', () => {
-  killAll();
-  process.exit(130);
-});
-
-main().catch((error: Error) => {
-  console.error(`bench:survivors failed: ${error.message}`);
-  killAll();
-  process.exit(1);
-});
+runMain('bench:survivors', main);

@@ -126,3 +126,19 @@ export const TICKS_PER_SECOND = ((): number => {
     return 100;
   }
 })();
+
+/**
+ * Runs a bench script's `main`: Ctrl-C and a failure both kill every process it started; a
+ * failure prints `<name> failed: <message>` and exits 1.
+ */
+export function runMain(name: string, main: () => Promise<void>): void {
+  process.on('SIGINT', () => {
+    killAll();
+    process.exit(130);
+  });
+  main().catch((error: Error) => {
+    console.error(`${name} failed: ${error.message}`);
+    killAll();
+    process.exit(1);
+  });
+}
