@@ -37,8 +37,9 @@ interface Options {
 }
 
 interface Measured {
-  survivedKB: number;
-  promotedKB: number;
+  /** Undefined when no scavenge happened while measured (too little load to say anything). */
+  survivedKB: number | undefined;
+  promotedKB: number | undefined;
   scavengesPer10kRequests: number;
   peakRssMB: number | undefined;
 }
@@ -85,9 +86,10 @@ async function measure(wrk: string, sinkUrl: string, server: HelloServer, agentI
     measuring = false;
     const steady = steadyState(scavenges);
     const rss = peakRss(srv.pid);
+    const noScavenge = steady.counted === 0;
     return {
-      survivedKB: steady.survived / 1024,
-      promotedKB: steady.promoted / 1024,
+      survivedKB: noScavenge ? undefined : steady.survived / 1024,
+      promotedKB: noScavenge ? undefined : steady.promoted / 1024,
       scavengesPer10kRequests: (scavenges.length / Math.max(1, load.requests)) * 10_000,
       peakRssMB: rss === undefined ? undefined : rss / 1048576,
     };
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
           const m = await measure(wrk, sink.url, server, agent, o.seconds);
           const key = `${server}/${agent}`;
           results.set(key, [...(results.get(key) ?? []), m]);
-          console.log(`run ${run + 1} ${key}: survived ${m.survivedKB.toFixed(1)} KB, promoted ${m.promotedKB.toFixed(1)} KB per scavenge`);
+          console.log(`run ${run + 1} ${key}: survived ${m.survivedKB?.toFixed(1) ?? 'n/a'} KB, promoted ${m.promotedKB?.toFixed(1) ?? 'n/a'} KB per scavenge`);
         }
       }
     }
