@@ -77,11 +77,6 @@ function parseArgs(argv: string[]): Options {
     custom: false,
     plan: false,
   };
-  const list = <T extends string>(value: string, allowed: readonly T[], what: string): T[] => {
-    const items = value.split(',').map((s) => s.trim()).filter(Boolean) as T[];
-    for (const item of items) if (!allowed.includes(item)) throw new Error(`unknown ${what} "${item}" (one of ${allowed.join(', ')})`);
-    return items;
-  };
   const reader = new ArgReader(argv);
   for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
     const next = (): string => reader.value(arg!);
@@ -110,11 +105,11 @@ function parseArgs(argv: string[]): Options {
         o.custom = true;
         break;
       case '--servers':
-        o.servers = list(next(), SERVER_IDS, 'server');
+        o.servers = reader.list(arg, SERVER_IDS, 'server');
         o.custom = true;
         break;
       case '--agents':
-        o.agents = list(next(), AGENT_IDS, 'agent');
+        o.agents = reader.list(arg, AGENT_IDS, 'agent');
         if (!o.agents.includes('none')) o.agents.unshift('none'); // ratios need it
         // Without it the "baseline" would be this build again, under another label.
         if (o.agents.some((id) => id.startsWith('otelite-baseline')) && !process.env['OTELITE_BASELINE']) {

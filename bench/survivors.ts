@@ -44,21 +44,14 @@ interface Measured {
   peakRssMB: number | undefined;
 }
 
-function list<T extends string>(value: string, allowed: readonly T[], option: string): T[] {
-  const items = value.split(',').map((s) => s.trim()) as T[];
-  const unknown = items.filter((s) => !allowed.includes(s));
-  if (unknown.length > 0) throw new Error(`${option}: unknown ${unknown.join(', ')}; among ${allowed.join(', ')}`);
-  return items;
-}
-
 function parseArgs(argv: string[]): Options {
   const o: Options = { servers: [...HELLO_SERVERS], agents: ['none', 'otelite', 'otelite-off', 'official', 'dd-trace'], seconds: 5, runs: 2 };
   const reader = new ArgReader(argv);
   for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
-    if (arg === '--servers') o.servers = list(reader.value(arg), HELLO_SERVERS, arg);
-    else if (arg === '--agents') o.agents = list(reader.value(arg), [...AGENT_IDS, 'otelite-baseline', 'otelite-baseline-off'], arg);
+    if (arg === '--servers') o.servers = reader.list(arg, HELLO_SERVERS, 'server');
+    else if (arg === '--agents') o.agents = reader.list(arg, AGENT_IDS, 'agent');
     else if (arg === '--seconds') o.seconds = reader.positive(arg);
-    else if (arg === '--runs') o.runs = reader.positive(arg);
+    else if (arg === '--runs') o.runs = Math.max(1, Math.round(reader.positive(arg)));
     else throw new Error(`unknown option ${arg}`);
   }
   if (!o.agents.includes('none')) o.agents.unshift('none');

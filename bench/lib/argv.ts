@@ -21,4 +21,11 @@ export class ArgReader {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${option} needs a positive number`);
     return v;
   }
+
+  /** The comma-separated value that follows, each item one of `allowed` (`what` names them in the error). */
+  list<T extends string>(option: string, allowed: readonly T[], what: string): T[] {
+    const items = this.value(option).split(',').map((s) => s.trim()).filter(Boolean) as T[];
+    for (const item of items) if (!allowed.includes(item)) throw new Error(`unknown ${what} "${item}" (one of ${allowed.join(', ')})`);
+    return items;
+  }
 }
