@@ -43,6 +43,8 @@ interface Result {
   pending: number;
   exitCode: number | null;
   seconds: number;
+  /** Each failed test (or hook): its full title and the first lines of its error. */
+  failed: { title: string; message: string }[];
   /** Why the run counts as failed though no test did (mocha crashed, a file did not load...). */
   note?: string;
 }
@@ -76,7 +78,7 @@ function runOne(run: Run, statsFile: string): Promise<Result> {
     const child = spawn(run.bin, mochaArgs(run.suite), { cwd: REPO_ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
     const finish = (exitCode: number | null, note?: string) => {
       const seconds = (Date.now() - started) / 1000;
-      let stats = { tests: 0, passes: 0, failures: 0, pending: 0, node: '?' };
+      let stats: Omit<Result, 'run' | 'exitCode' | 'seconds' | 'note'> = { tests: 0, passes: 0, failures: 0, pending: 0, node: '?', failed: [] };
       if (existsSync(statsFile)) stats = JSON.parse(readFileSync(statsFile, 'utf8')) as typeof stats;
       else note ??= 'mocha ended before reporting any result';
       if (exitCode !== 0 && stats.failures === 0) note ??= `mocha exited with ${exitCode}`;
@@ -133,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
         try {
           run.bin = ensureNode(run.label);
         } catch (error) {
-          results.push({ run, node: run.label, tests: 0, passes: 0, failures: 0, pending: 0, exitCode: null, seconds: 0, note: (error as Error).message });
+          results.push({ run, node: run.label, tests: 0, passes: 0, failures: 0, pending: 0, exitCode: null, seconds: 0, failed: [], note: (error as Error).message });
           continue;
         }
       }
@@ -152,6 +154,10 @@ async function main(argv: string[]): Promise<number> {
   console.log(table(results));
   console.log('');
   if (runsFailed > 0) console.log(`${runsFailed} of ${results.length} runs FAILED`);
+  // Repeated here because CI often keeps only the end of the log, far from mocha's own report.
+  for (const r of results) {
+    for (const { title, message } of r.failed) console.log(`\nfailed on Node ${r.node}: ${title}\n${message.replace(/^/gm, '    ')}`);
+  }
   // The closing line CI reads: totals over every version.
   console.log(`matrix: ${passed} passed, ${failed} failed`);
   return runsFailed === 0 ? 0 : 1;
