@@ -11,8 +11,9 @@
  *   --startup-runs N     start-up runs per agent (12 / 5)
  *   --servers a,b        among http, express, fastify, realistic (all)
  *   --agents a,b         among none, otelite, otelite-traces, otelite-off, otelite-off-traces, otelite-tail,
- *                        otelite-ratio, official, official-http-express, dd-trace (all of these), and
- *                        otelite-baseline (the build named by OTELITE_BASELINE, for before/after runs),
+ *                        otelite-ratio, context-floor, official, official-http-express, dd-trace (all
+ *                        of these), and otelite-baseline (the build named by OTELITE_BASELINE, for
+ *                        before/after runs),
  *                        otelite-baseline-off (the same with the sampler always_off)
  *   --no-load | --no-startup | --no-micro   skip a part
  *   --out DIR            where latest.md / latest.json go (.cache/bench, not committed; copy

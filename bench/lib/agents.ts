@@ -1,4 +1,4 @@
-import { OTELITE_REGISTER, benchRequire } from './paths';
+import { CONTEXT_FLOOR, OTELITE_REGISTER, benchRequire } from './paths';
 
 export type AgentId =
   | 'none'
@@ -10,6 +10,7 @@ export type AgentId =
   | 'otelite-ratio'
   | 'otelite-baseline'
   | 'otelite-baseline-off'
+  | 'context-floor'
   | 'official' | 'official-http-express' | 'dd-trace';
 export type ServerId = 'http' | 'express' | 'fastify' | 'realistic';
 
@@ -46,6 +47,7 @@ export const AGENT_IDS: readonly AgentId[] = [
   'otelite-ratio',
   'otelite-baseline',
   'otelite-baseline-off',
+  'context-floor',
   'official',
   'official-http-express',
   'dd-trace',
@@ -148,6 +150,17 @@ export function agents(sink: string, serviceName: string): Agent[] {
       env: { ...otlp, OTEL_TRACES_SAMPLER: 'always_off' },
       exports: false,
       servers: hello,
+    },
+    {
+      // No agent: one AsyncLocalStorage store per request and nothing else, the floor under any
+      // agent whose context rides on AsyncLocalStorage (bench/floor/context-only.cjs).
+      id: 'context-floor',
+      label: 'context floor (AsyncLocalStorage only)',
+      preload: CONTEXT_FLOOR,
+      preloadLabel: 'bench/floor/context-only.cjs',
+      env: {},
+      exports: false,
+      servers: all,
     },
     {
       id: 'official',

@@ -8,6 +8,7 @@ export const BENCH_DIR = path.join(REPO_ROOT, 'bench');
 export const BENCH_OUT_DIR = path.join(REPO_ROOT, '.cache', 'bench');
 export const BUILD_BENCH_DIR = path.join(REPO_ROOT, 'build', 'bench');
 export const OTELITE_REGISTER = path.join(REPO_ROOT, 'build', 'src', 'register.js');
+export const CONTEXT_FLOOR = path.join(BENCH_DIR, 'floor', 'context-only.cjs');
 
 /**
  * `require` from bench/ (its own node_modules: the comparison agents, the official SDK, the
