@@ -147,6 +147,21 @@ function report(o: Options, none: Measured, agent: Measured, cpuProfFiles: strin
     for (const [name, micros] of top) lines.push(`| ${name.replace(/\|/g, '\\|')} | ${f(micros)} |`);
     lines.push('');
   }
+  // Node's and the app's own functions that take longer with the agent: where "node and app"'s
+  // added time goes (the agent's wrappers around them, hooks they now run, deoptimized call sites).
+  const grown = [...new Set([...none.profile.host.keys(), ...agent.profile.host.keys()])]
+    .map((name): [string, number, number] => [name, none.profile.host.get(name) ?? 0, agent.profile.host.get(name) ?? 0])
+    .sort((x, y) => y[2] - y[1] - (x[2] - x[1]))
+    .slice(0, 15)
+    .filter(([, a, b]) => b > a);
+  if (grown.length > 0) {
+    lines.push(`Node's and the app's functions that take more time with ${o.agent} (innermost frame), µs/req:`);
+    lines.push('');
+    lines.push(`| function (module) | no agent | ${o.agent} | added |`);
+    lines.push('| --- | ---: | ---: | ---: |');
+    for (const [name, a, b] of grown) lines.push(`| ${name.replace(/\|/g, '\\|')} | ${f(a)} | ${f(b)} | ${f(b - a)} |`);
+    lines.push('');
+  }
   if (cpuProfFiles.length > 0) lines.push(`V8 CPU profile of the ${o.agent} run (open in Chrome DevTools): ${cpuProfFiles.join(', ')}`);
   return lines.join('\n') + '\n';
 }

@@ -37,6 +37,8 @@ export interface Profile {
   buckets: Map<Bucket, number>;
   /** Microseconds per request per innermost JavaScript function (`name module`), otelite's only. */
   otelite: Map<string, number>;
+  /** The same for the 'node and app' bucket: Node's own and the app's functions. */
+  host: Map<string, number>;
 }
 
 interface Frame {
@@ -113,6 +115,7 @@ function ownerOf(where: string): Bucket {
 export function analyze(script: string, requests: number, sampleMicros: number, bundle: BundleMap): Profile {
   const buckets = new Map<Bucket, number>(BUCKETS.map((b) => [b, 0]));
   const otelite = new Map<string, number>();
+  const host = new Map<string, number>();
   const perRequest = sampleMicros / requests;
   let samples = 0;
   for (const block of script.split('\n\n')) {
@@ -131,10 +134,11 @@ export function analyze(script: string, requests: number, sampleMicros: number, 
     else if (jsFrames.length === 0) bucket = 'other native';
     else bucket = ownerOf(jsFrames[0]!.where);
     buckets.set(bucket, buckets.get(bucket)! + perRequest);
-    if (jsFrames.length > 0 && bucket.startsWith('otelite')) {
+    const byFunction = bucket.startsWith('otelite') ? otelite : bucket === 'node and app' ? host : undefined;
+    if (jsFrames.length > 0 && byFunction !== undefined) {
       const key = `${jsFrames[0]!.name} (${jsFrames[0]!.where})`;
-      otelite.set(key, (otelite.get(key) ?? 0) + perRequest);
+      byFunction.set(key, (byFunction.get(key) ?? 0) + perRequest);
     }
   }
-  return { samples, buckets, otelite };
+  return { samples, buckets, otelite, host };
 }
