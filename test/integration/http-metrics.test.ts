@@ -48,6 +48,8 @@ interface Run {
   receiver: Receiver;
   ports: Ports;
   closed: number;
+  /** The app's own tally of the requests its servers received (`server method url user-agent`). */
+  seen: string;
 }
 
 async function run(env: Record<string, string>, preload: '--require' | '--import'): Promise<Run> {
@@ -73,7 +75,7 @@ async function run(env: Record<string, string>, preload: '--require' | '--import
     app.write('end\n');
     const exit = await app.exited;
     assert.equal(exit.code, 0, exit.stderr);
-    return { receiver, ports, closed };
+    return { receiver, ports, closed, seen: /^SEEN (.*)$/m.exec(exit.stdout)?.[1] ?? 'not printed' };
   } catch (error) {
     app.kill();
     await receiver.close();
@@ -141,7 +143,7 @@ function assertAllCounted(r: Run): void {
   const server = metric(r.receiver, 'otelite/http', 'http.server.request.duration');
   assert.equal(server.type, 'histogram');
   assert.equal(server.unit, 's');
-  assertCounts(counts(server), expectedServerCounts(), 'server requests by attributes');
+  assertCounts(counts(server), expectedServerCounts(), `server requests by attributes; the servers received ${r.seen}`);
   assertCounts(counts(metric(r.receiver, 'otelite/http', 'http.client.request.duration')), expectedClientCounts(r, 'ECONNREFUSED'), 'node:http client calls');
   assertCounts(counts(metric(r.receiver, 'otelite/undici', 'http.client.request.duration')), expectedClientCounts(r, 'ECONNREFUSED'), 'fetch calls');
 }

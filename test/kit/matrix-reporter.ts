@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import * as Mocha from 'mocha';
 
 /** Lines of a failure's message kept for the matrix's closing summary. */
-const MESSAGE_LINES = 12;
+const MESSAGE_LINES = 40;
 
 /**
  * Mocha's spec reporter, plus the run's counts and its failures (full title, first lines of the
