@@ -86,7 +86,7 @@ function parseArgs(argv: string[]): Options {
       case '--quick':
         break;
       case '--rounds':
-        o.rounds = Math.round(num());
+        o.rounds = reader.count(arg);
         o.custom = true;
         break;
       case '--duration':
@@ -98,11 +98,11 @@ function parseArgs(argv: string[]): Options {
         o.custom = true;
         break;
       case '--connections':
-        o.connections = Math.round(num());
+        o.connections = reader.count(arg);
         o.custom = true;
         break;
       case '--startup-runs':
-        o.startupRuns = Math.round(num());
+        o.startupRuns = reader.count(arg);
         o.custom = true;
         break;
       case '--servers':

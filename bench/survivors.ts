@@ -51,7 +51,7 @@ function parseArgs(argv: string[]): Options {
     if (arg === '--servers') o.servers = reader.list(arg, HELLO_SERVERS, 'server');
     else if (arg === '--agents') o.agents = reader.list(arg, AGENT_IDS, 'agent');
     else if (arg === '--seconds') o.seconds = reader.positive(arg);
-    else if (arg === '--runs') o.runs = Math.max(1, Math.round(reader.positive(arg)));
+    else if (arg === '--runs') o.runs = reader.count(arg);
     else throw new Error(`unknown option ${arg}`);
   }
   if (!o.agents.includes('none')) o.agents.unshift('none');

@@ -1,4 +1,4 @@
-/** Walks command-line options; `value` and `positive` read the value that follows the current one. */
+/** Walks command-line options; `value`, `positive` and `count` read the value that follows the current one. */
 export class ArgReader {
   private index = -1;
 
@@ -20,6 +20,11 @@ export class ArgReader {
     const v = Number(this.value(option));
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${option} needs a positive number`);
     return v;
+  }
+
+  /** A count: the positive number that follows, rounded, and never below 1. */
+  count(option: string): number {
+    return Math.max(1, Math.round(this.positive(option)));
   }
 
   /** The comma-separated value that follows, each item one of `allowed` (`what` names them in the error). */
