@@ -112,6 +112,11 @@ function procTimes(pid: number): { user: number; system: number } {
   return times;
 }
 
+/** A function name as one Markdown table cell (its '|' escaped). */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
 function report(o: Options, none: Measured, agent: Measured, cpuProfFiles: string[]): string {
   const f = (n: number): string => n.toFixed(2);
   const lines: string[] = [];
@@ -144,7 +149,7 @@ function report(o: Options, none: Measured, agent: Measured, cpuProfFiles: strin
     lines.push('');
     lines.push('| function (module) | µs/req |');
     lines.push('| --- | ---: |');
-    for (const [name, micros] of top) lines.push(`| ${name.replace(/\|/g, '\\|')} | ${f(micros)} |`);
+    for (const [name, micros] of top) lines.push(`| ${cell(name)} | ${f(micros)} |`);
     lines.push('');
   }
   // Node's and the app's own functions that take longer with the agent: where "node and app"'s
@@ -159,7 +164,7 @@ function report(o: Options, none: Measured, agent: Measured, cpuProfFiles: strin
     lines.push('');
     lines.push(`| function (module) | no agent | ${o.agent} | added |`);
     lines.push('| --- | ---: | ---: | ---: |');
-    for (const [name, a, b] of grown) lines.push(`| ${name.replace(/\|/g, '\\|')} | ${f(a)} | ${f(b)} | ${f(b - a)} |`);
+    for (const [name, a, b] of grown) lines.push(`| ${cell(name)} | ${f(a)} | ${f(b)} | ${f(b - a)} |`);
     lines.push('');
   }
   if (cpuProfFiles.length > 0) lines.push(`V8 CPU profile of the ${o.agent} run (open in Chrome DevTools): ${cpuProfFiles.join(', ')}`);
