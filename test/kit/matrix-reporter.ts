@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import * as Mocha from 'mocha';
+import type { FailedTest, MatrixStats } from './matrix-stats';
 
 /** Lines of a failure's message kept for the matrix's closing summary. */
 const MESSAGE_LINES = 40;
@@ -14,17 +15,15 @@ class MatrixReporter extends Mocha.reporters.Spec {
     super(runner, options);
     const file = process.env.OTELITE_MATRIX_STATS;
     if (file === undefined || file === '') return;
-    const failed: { title: string; message: string }[] = [];
+    const failed: FailedTest[] = [];
     runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test: Mocha.Runnable, error: unknown) => {
       const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
       failed.push({ title: test.fullTitle(), message: text.split('\n').slice(0, MESSAGE_LINES).join('\n') });
     });
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
       const stats = runner.stats ?? this.stats;
-      writeFileSync(
-        file,
-        JSON.stringify({ tests: stats.tests, passes: stats.passes, failures: stats.failures, pending: stats.pending, node: process.versions.node, failed }),
-      );
+      const written: MatrixStats = { tests: stats.tests, passes: stats.passes, failures: stats.failures, pending: stats.pending, node: process.versions.node, failed };
+      writeFileSync(file, JSON.stringify(written));
     });
   }
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { MatrixStats } from './matrix-stats';
 import { ensureNode, PINNED_NODE_VERSIONS, resolvePinned } from './node-versions';
 import { REPO_ROOT } from './paths';
 
@@ -34,17 +35,10 @@ interface Run {
   suite: 'full' | 'e2e+integration';
 }
 
-interface Result {
+interface Result extends MatrixStats {
   run: Run;
-  node: string;
-  tests: number;
-  passes: number;
-  failures: number;
-  pending: number;
   exitCode: number | null;
   seconds: number;
-  /** Each failed test (or hook): its full title and the first lines of its error. */
-  failed: { title: string; message: string }[];
   /** Why the run counts as failed though no test did (mocha crashed, a file did not load...). */
   note?: string;
 }
@@ -78,8 +72,8 @@ function runOne(run: Run, statsFile: string): Promise<Result> {
     const child = spawn(run.bin, mochaArgs(run.suite), { cwd: REPO_ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
     const finish = (exitCode: number | null, note?: string) => {
       const seconds = (Date.now() - started) / 1000;
-      let stats: Omit<Result, 'run' | 'exitCode' | 'seconds' | 'note'> = { tests: 0, passes: 0, failures: 0, pending: 0, node: '?', failed: [] };
-      if (existsSync(statsFile)) stats = JSON.parse(readFileSync(statsFile, 'utf8')) as typeof stats;
+      let stats: MatrixStats = { tests: 0, passes: 0, failures: 0, pending: 0, node: '?', failed: [] };
+      if (existsSync(statsFile)) stats = JSON.parse(readFileSync(statsFile, 'utf8')) as MatrixStats;
       else note ??= 'mocha ended before reporting any result';
       if (exitCode !== 0 && stats.failures === 0) note ??= `mocha exited with ${exitCode}`;
       if (stats.pending > 0) note ??= `${stats.pending} pending: every test must run`;
