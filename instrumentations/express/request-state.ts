@@ -1,10 +1,11 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { AnyFunction, InstrumentationState } from '../../src/instrument';
+import { exchangeOf, type FrameworkRequest, type ServerExchange } from '../shared/server-exchange';
 import type { ExpressRequest, ExpressResponse } from './types';
 
 /**
- * Per-request state of a traced request, kept on express's request object under a private
- * symbol: created by the first traced layer, gone with the request.
+ * Per-request state of a followed request, kept in its exchange (shared/server-exchange.ts):
+ * created by the first layer that needs it, gone with the request.
  *
  * Layers nest the way express runs them: while a layer runs (until it calls `next`), the layers
  * it runs itself (a router's, a sub-app's) are its children, and their routes are below its
@@ -12,9 +13,12 @@ import type { ExpressRequest, ExpressResponse } from './types';
  * gives them back when it calls `next`. Nesting is strictly last-in-first-out, because express
  * calls a layer's `next` only after everything inside it has called its own.
  */
-export const REQUEST_STATE = Symbol('otelite.express.request');
+/** The request's state, once a layer has followed it (only express sets an exchange's `framework`). */
+export function requestStateOf(exchange: ServerExchange | undefined): RequestState | undefined {
+  return exchange?.framework as RequestState | undefined;
+}
 
-export class RequestState {
+export class RequestState implements FrameworkRequest {
   /**
    * The context new layer spans start in: the SERVER span's, or the enclosing layer's. Undefined
    * for a request followed only for its route (measured, not traced): it gets no spans.
@@ -27,8 +31,18 @@ export class RequestState {
   /** Every layer call of the request, so the response's end can end those still open. */
   readonly calls: LayerCall[] = [];
 
-  constructor(parent: Context | undefined) {
+  constructor(
+    parent: Context | undefined,
+    readonly exchange: ServerExchange,
+    private readonly state: InstrumentationState,
+  ) {
     this.parent = parent;
+    exchange.framework = this;
+  }
+
+  /** The response is over (told by the exchange): the layers still open end with it. */
+  responseEnded(): void {
+    endLayers(this, this.state);
   }
 }
 
@@ -52,14 +66,22 @@ export class LayerCall {
 }
 
 /**
- * `finish` and `close` of a traced response: the layers that have not called `next` by then (the
- * handler that answered, the routers around it, a middleware that ended the response) end with
- * it. Called from one listener shared by all responses (tracing.ts).
+ * `finish` and `close` of a traced response the http instrumentation does not follow (the app
+ * made its own SERVER span): the layers still open end with it. Called from one listener shared
+ * by all such responses (tracing.ts).
  */
 export function endOpenLayers(response: ExpressResponse, state: InstrumentationState): void {
+  const req = response.req;
+  const request = req === null || typeof req !== 'object' ? undefined : requestStateOf(exchangeOf(req));
+  if (request !== undefined) endLayers(request, state);
+}
+
+/**
+ * The layers that have not called `next` by the time the response is over (the handler that
+ * answered, the routers around it, a middleware that ended the response) end with it.
+ */
+function endLayers(request: RequestState, state: InstrumentationState): void {
   try {
-    const request = (response.req as { [REQUEST_STATE]?: RequestState } | undefined)?.[REQUEST_STATE];
-    if (request === undefined) return;
     // Innermost first: a handler ends before the routers around it.
     for (let i = request.calls.length - 1; i >= 0; i--) {
       const call = request.calls[i];

@@ -2,21 +2,15 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import { callInContext, type AnyFunction, type HttpInstrumentationConfig, type InstrumentationState } from '../../src/instrument';
 import { ATTR_HTTP_ROUTE } from '../../src/semconv';
 import { recordError } from '../shared/http-semantics';
-import { SERVER_MEASURE, setMeasuredRoute, type WithServerMeasure } from '../shared/server-span';
+import { exchangeOf, openExchange, ServerExchange, setMeasuredRoute } from '../shared/server-exchange';
 import { INTERNAL_SPAN, recordingParentOf, recordingServerSpanOf, setServerRoute } from '../shared/web-route';
 import { LAYER_INFO, type LayerInfo, type TaggedLayer } from './layer-info';
-import { endOpenLayers, LayerCall, REQUEST_STATE, RequestState } from './request-state';
+import { endOpenLayers, LayerCall, requestStateOf, RequestState } from './request-state';
 import type { ExpressRequest, ExpressResponse } from './types';
-
-function isMeasured(req: object): boolean {
-  return (req as WithServerMeasure)[SERVER_MEASURE] !== undefined;
-}
 
 /** Attributes of the official express instrumentation (`express.type`: router, middleware, request_handler). */
 export const ATTR_EXPRESS_TYPE = 'express.type';
 export const ATTR_EXPRESS_NAME = 'express.name';
-
-type TracedRequest = ExpressRequest & { [REQUEST_STATE]?: RequestState };
 
 /**
  * A layer's `handle` wrapped by a shimmer-based instrumentation (the official
@@ -36,6 +30,7 @@ export function tracedElsewhere(layer: TaggedLayer): boolean {
  * after one look at the request, and express's own code runs untouched.
  */
 export class ExpressTracing {
+  /** For a response the http instrumentation does not follow (tracing.ts's `enter`). */
   private readonly onResponseEnd: (this: ExpressResponse) => void;
 
   constructor(
@@ -50,28 +45,36 @@ export class ExpressTracing {
   }
 
   /** A layer starts; returns its call, or undefined to leave it untraced. Never throws. */
-  enter(layer: TaggedLayer, req: TracedRequest, res: ExpressResponse, next: AnyFunction): LayerCall | undefined {
+  enter(layer: TaggedLayer, req: ExpressRequest, res: ExpressResponse, next: AnyFunction): LayerCall | undefined {
     try {
       const info = layer[LAYER_INFO];
       if (info === undefined || req === null || typeof req !== 'object') return undefined;
-      let request = req[REQUEST_STATE];
+      let exchange = exchangeOf(req);
+      let request = requestStateOf(exchange);
       if (request === undefined) {
-        const parent = recordingParentOf(req);
-        if (parent === undefined) return this.followRoute(info, req, undefined, next);
-        request = req[REQUEST_STATE] = new RequestState(parent);
-        if (typeof res?.on === 'function') {
-          res.on('finish', this.onResponseEnd);
-          res.on('close', this.onResponseEnd);
+        const parent = recordingParentOf(exchange);
+        if (parent === undefined) return this.followRoute(info, req, exchange, undefined, next);
+        // The open layers end with the response: told by the http instrumentation when it
+        // follows the request, else by listeners of ours (the app made its own SERVER span).
+        if (exchange === undefined) {
+          exchange = new ServerExchange(undefined, typeof req.method === 'string' ? req.method : 'GET');
+          openExchange(req, undefined, exchange);
+          if (typeof res?.on === 'function') {
+            res.on('finish', this.onResponseEnd);
+            res.on('close', this.onResponseEnd);
+          }
         }
+        request = new RequestState(parent, exchange, this.state);
       }
       const parentBefore = request.parent;
-      if (parentBefore === undefined) return this.followRoute(info, req, request, next);
+      if (parentBefore === undefined) return this.followRoute(info, req, request.exchange, request, next);
       const baseBefore = request.base;
       info.resolve(baseBefore);
       if (info.type === 'request_handler') {
-        setMeasuredRoute(req, info.template);
-        const server = recordingServerSpanOf(req);
-        if (server !== undefined) setServerRoute(server, req.method, info.template, this.config);
+        const exchange = request.exchange;
+        setMeasuredRoute(exchange, info.template);
+        const server = recordingServerSpanOf(exchange);
+        if (server !== undefined) setServerRoute(server, exchange!.method, info.template, this.config);
       }
       let span;
       let ctx = parentBefore;
@@ -104,16 +107,22 @@ export class ExpressTracing {
    * or sub-app on `/api`) is followed until it calls `next`, since the routes inside it are
    * below that path until then.
    */
-  private followRoute(info: LayerInfo, req: TracedRequest, request: RequestState | undefined, next: AnyFunction): LayerCall | undefined {
-    if (!isMeasured(req)) return undefined;
+  private followRoute(
+    info: LayerInfo,
+    req: ExpressRequest,
+    exchange: ServerExchange | undefined,
+    request: RequestState | undefined,
+    next: AnyFunction,
+  ): LayerCall | undefined {
+    if (exchange?.measure === undefined) return undefined;
     const base = request === undefined ? '' : request.base;
     info.resolve(base);
     if (info.type === 'request_handler') {
-      setMeasuredRoute(req, info.template);
+      setMeasuredRoute(exchange, info.template);
       return undefined;
     }
     if (info.template === base) return undefined;
-    request ??= req[REQUEST_STATE] = new RequestState(undefined);
+    request ??= new RequestState(undefined, exchange, this.state);
     const call = new LayerCall(req, request, undefined, undefined, next, undefined, base);
     call.next = this.nextFor(call);
     if (req.next === next) req.next = call.next;

@@ -2,6 +2,7 @@ import * as dc from 'node:diagnostics_channel';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { context, trace, type Context, type Span } from '@opentelemetry/api';
 import { recordError } from '../shared/http-semantics';
+import { exchangeOf } from '../shared/server-exchange';
 import { INTERNAL_SPAN, recordingParentOf } from '../shared/web-route';
 import { storeContractHolds } from '../../src/instrument';
 import type { FastifyDeps } from './hook-call';
@@ -93,7 +94,7 @@ export class HandlerChannel {
       const raw = request.raw;
       if (raw === undefined) return undefined;
       // Nothing records (a sampled-out request): no span, so no need to know the route's handler.
-      const parent = recordingParentOf(raw);
+      const parent = recordingParentOf(exchangeOf(raw));
       if (parent === undefined) return undefined;
       const info = this.routes.find(message);
       if (info === undefined) return undefined;

@@ -1,6 +1,7 @@
 import { trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { HttpInstrumentationConfig, InstrumentationState } from '../../src/instrument';
 import { recordError } from '../shared/http-semantics';
+import { exchangeOf } from '../shared/server-exchange';
 import { INTERNAL_SPAN, recordingParentOf } from '../shared/web-route';
 import type { HookInfo } from './hook-info';
 import type { FastifyRequest } from './types';
@@ -77,7 +78,7 @@ export function startCall(deps: FastifyDeps, info: HookInfo, request: FastifyReq
   try {
     const raw = request?.raw;
     if (raw === undefined || raw === null || typeof raw !== 'object') return undefined;
-    const parent = recordingParentOf(raw);
+    const parent = recordingParentOf(exchangeOf(raw));
     if (parent === undefined) return undefined;
     const span = deps.tracer.startSpan(info.spanName, INTERNAL_SPAN, parent);
     info.describe(span);

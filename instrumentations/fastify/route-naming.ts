@@ -1,6 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { disguise, invoke, wrapMethod, type AnyFunction } from '../../src/instrument';
-import { setMeasuredRoute } from '../shared/server-span';
+import { exchangeOf, setMeasuredRoute } from '../shared/server-exchange';
 import { recordingServerSpanOf, setServerRoute } from '../shared/web-route';
 import { isCovered, withHttpRpcMetadata } from './coexist';
 import type { FastifyDeps } from './hook-call';
@@ -56,10 +56,11 @@ function namingHandler(original: AnyFunction, deps: FastifyDeps): AnyFunction {
     let next;
     try {
       const route = store.config?.url as string;
-      setMeasuredRoute(req, route);
-      const server = recordingServerSpanOf(req);
+      const exchange = exchangeOf(req);
+      setMeasuredRoute(exchange, route);
+      const server = recordingServerSpanOf(exchange);
       if (server !== undefined) {
-        setServerRoute(server, (req as { method?: string }).method, route, deps.config);
+        setServerRoute(server, exchange!.method, route, deps.config);
         // @fastify/otel traces this route: the rest of the request runs in a context that makes
         // its `request` span INTERNAL below the one SERVER span (coexist.ts).
         if (isCovered(store.server)) next = withHttpRpcMetadata(server);

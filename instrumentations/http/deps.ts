@@ -1,8 +1,7 @@
-import { SpanKind, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { SpanKind, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import type { HttpInstrumentationConfig, InstrumentationState } from '../../src/instrument';
 import type { HttpDuration, HttpMeasure } from '../shared/http-metrics';
 import type { HttpSemantics } from '../shared/http-semantics';
-import { SERVER_CONTEXT, type WithServerMeasure } from '../shared/server-span';
 import type { ListenerErrors } from './server';
 
 /** What the patches of the http instrumentation share: built once, when it is created. */
@@ -21,22 +20,18 @@ export interface HttpDeps {
 }
 
 /**
- * Per-request state lives on Node's own objects under private symbols (no side tables):
- * - `SPAN` on a ServerResponse or ClientRequest: the span, until it ends (then `undefined`);
- * - `CONTEXT` on a server IncomingMessage: the server span's context, for the request's events
- *   (the frameworks read it too: shared/server-span.ts);
+ * A server request's state is its `ServerExchange` (shared/server-exchange.ts), found through a
+ * WeakMap. A client request's lives on Node's own objects under private symbols:
+ * - `SPAN` on a ClientRequest: the span, until it ends (then `undefined`);
  * - `TIMED_OUT` on a ClientRequest: its 'timeout' fired, so a later error is a timeout;
- * - `MEASURE` on a ClientRequest and `SERVER_MEASURE` on a server IncomingMessage: the request's
- *   duration measurement, until it is recorded (then `undefined`).
+ * - `MEASURE` on a ClientRequest: the request's duration measurement, until it is recorded.
  */
 export const SPAN = Symbol('otelite.http.span');
-export const CONTEXT: typeof SERVER_CONTEXT = SERVER_CONTEXT;
 export const TIMED_OUT = Symbol('otelite.http.timedOut');
 export const MEASURE = Symbol('otelite.http.measure');
 
-export interface Tagged extends WithServerMeasure {
+export interface Tagged {
   [SPAN]?: Span;
-  [CONTEXT]?: Context;
   [TIMED_OUT]?: boolean;
   [MEASURE]?: HttpMeasure;
 }

@@ -1,19 +1,24 @@
 import type { AnyFunction } from '../../src/instrument';
 import type { IncomingMessage } from 'node:http';
 import { onResponseEvent } from './client';
+import { exchangeOf } from '../shared/server-exchange';
 import { emitInContext } from './server';
-import { CONTEXT, type HttpDeps, type Tagged } from './deps';
+import type { HttpDeps } from './deps';
 
 /**
- * `IncomingMessage.prototype.emit`. An IncomingMessage is either a server's request (tagged with
- * the server span's context: its events, 'data' and 'end' above all, run in that context) or a
+ * `IncomingMessage.prototype.emit`. An IncomingMessage is either a server's request (its exchange
+ * holds the server span's context: its events, 'data' and 'end' above all, run in that context) or a
  * client's response (its 'end' / 'close' end the client span). Anything else passes straight on.
  */
 export function wrapIncomingMessageEmit(original: AnyFunction, deps: HttpDeps): AnyFunction {
-  return function emit(this: IncomingMessage & Tagged, event: string | symbol): unknown {
+  return function emit(this: IncomingMessage, event: string | symbol): unknown {
     if (!deps.state.active) return Reflect.apply(original, this, arguments);
-    const ctx = this[CONTEXT];
-    if (ctx !== undefined) return emitInContext(ctx, original, this, event, arguments);
+    const exchange = exchangeOf(this);
+    if (exchange !== undefined) {
+      // A followed server request: its events run in its span's context, when it has one.
+      const ctx = exchange.context;
+      return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);
+    }
     try {
       onResponseEvent(deps, this, event);
     } catch (error) {

@@ -5,9 +5,9 @@ import { callInContext, EMPTY_CONTEXT, invoke, isTracingSuppressed, suppressTrac
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_HEADER_PREFIX, ATTR_HTTP_RESPONSE_STATUS_CODE, ERROR_TYPE_OTHER } from '../../src/semconv';
 import { captureHeaders, recordError, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
 import { HttpMeasure } from '../shared/http-metrics';
-import { SERVER_MEASURE } from '../shared/server-span';
+import { exchangeOf, openExchange, ServerExchange } from '../shared/server-exchange';
 import { protocolVersion, requestPath, requestScheme, setServerAttributes } from './server-attributes';
-import { CONTEXT, SERVER_SPAN, SPAN, type HttpDeps, type Tagged } from './deps';
+import { SERVER_SPAN, type HttpDeps } from './deps';
 
 /**
  * SERVER spans, from `Server.prototype.emit('request', req, res)` of node:http and node:https.
@@ -27,20 +27,18 @@ import { CONTEXT, SERVER_SPAN, SPAN, type HttpDeps, type Tagged } from './deps';
  * to the app's `uncaughtException` handler, and the span still ends with the response.
  */
 
-type ServerRequest = IncomingMessage & Tagged;
-type Response = ServerResponse & Tagged;
-
 const EMPTY_HEADERS = Object.freeze({});
 
 export function wrapServerEmit(original: AnyFunction, deps: HttpDeps): AnyFunction {
   return function emit(this: unknown, event: string | symbol): unknown {
     if (event !== 'request' || !deps.state.active) return Reflect.apply(original, this, arguments);
-    let ctx: Context | undefined;
+    let exchange: ServerExchange | undefined;
     try {
-      ctx = startServerSpan(deps, arguments[1] as ServerRequest, arguments[2] as Response);
+      exchange = startServerSpan(deps, arguments[1] as IncomingMessage, arguments[2] as ServerResponse);
     } catch (error) {
       deps.state.fail(error);
     }
+    const ctx = exchange?.context;
     if (ctx === undefined) return Reflect.apply(original, this, arguments);
     // try/finally, not catch-and-rethrow: the app's error leaves untouched, and Node's crash
     // report still points at the app's own `throw`, not at a rethrow in the agent.
@@ -50,42 +48,58 @@ export function wrapServerEmit(original: AnyFunction, deps: HttpDeps): AnyFuncti
       threw = false;
       return result;
     } finally {
-      if (threw) listenerThrew(deps, arguments[2] as Response);
+      if (threw) listenerThrew(deps, exchange!);
     }
   };
 }
 
-function startServerSpan(deps: HttpDeps, req: ServerRequest, res: Response): Context | undefined {
+/** Opens the request's exchange when it is excluded, measured or gets a span; undefined otherwise. */
+function startServerSpan(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): ServerExchange | undefined {
   if (req === null || typeof req !== 'object' || res === null || typeof res !== 'object') return undefined;
   if (isTracingSuppressed(context.active())) return undefined;
   const target = typeof req.url === 'string' ? req.url : '/';
+  const method = typeof req.method === 'string' ? req.method : 'GET';
   if (deps.hasExclusions && deps.http.isExcluded(requestPath(target), undefined)) {
     // No span, and nothing traced below it either: a health check's own calls are noise too.
-    const suppressed = suppressTracing(EMPTY_CONTEXT);
-    req[CONTEXT] = suppressed;
-    return suppressed;
+    const excluded = new ServerExchange(suppressTracing(EMPTY_CONTEXT), method);
+    openExchange(req, res, excluded);
+    return excluded;
   }
 
-  const method = typeof req.method === 'string' ? req.method : 'GET';
   // Measured whether or not the request gets a span: metrics count every request.
-  const measure = deps.serverDuration === undefined ? undefined : (req[SERVER_MEASURE] = startMeasure(deps, req, method));
+  const measure = deps.serverDuration === undefined ? undefined : startMeasure(deps, req, method);
   const headers = req.headers ?? EMPTY_HEADERS;
   // No trace context came in and the sampler would drop a new trace: no span, no context (the
   // async context store stays unused, which is most of what a sampled-out request would cost).
-  if (deps.config.newTracesDropped && !carriesPropagationHeader(headers)) return undefined;
-  const parent = propagation.extract(EMPTY_CONTEXT, headers);
-  if (parent === EMPTY_CONTEXT && deps.config.newTracesDropped) return undefined;
+  let parent: Context | undefined;
+  if (!deps.config.newTracesDropped || carriesPropagationHeader(headers)) {
+    parent = propagation.extract(EMPTY_CONTEXT, headers);
+    if (parent === EMPTY_CONTEXT && deps.config.newTracesDropped) parent = undefined;
+  }
+  if (parent === undefined) return measure === undefined ? undefined : measuredOnly(req, res, method, measure);
   const options = measure === undefined ? SERVER_SPAN : { kind: SpanKind.SERVER, startTime: measure.start };
   const span = deps.tracer.startSpan(spanNameMethod(deps.config, method), options, parent);
   if (span.isRecording()) setServerAttributes(span, req, target, method, deps.http);
   const ctx = trace.setSpan(parent, span);
-  if (measure !== undefined) measure.context = ctx;
-  res[SPAN] = span;
-  req[CONTEXT] = ctx;
-  return ctx;
+  const exchange = new ServerExchange(ctx, method);
+  exchange.span = span;
+  if (measure !== undefined) {
+    measure.context = ctx;
+    exchange.measure = measure;
+  }
+  openExchange(req, res, exchange);
+  return exchange;
 }
 
-function startMeasure(deps: HttpDeps, req: ServerRequest, method: string): HttpMeasure {
+/** A request measured without a span: its exchange carries no context. */
+function measuredOnly(req: IncomingMessage, res: ServerResponse, method: string, measure: HttpMeasure): ServerExchange {
+  const exchange = new ServerExchange(undefined, method);
+  exchange.measure = measure;
+  openExchange(req, res, exchange);
+  return exchange;
+}
+
+function startMeasure(deps: HttpDeps, req: IncomingMessage, method: string): HttpMeasure {
   const measure = new HttpMeasure(performance.now(), deps.http.methodOf(method), requestScheme(req), undefined, undefined);
   if (typeof req.httpVersion === 'string') measure.protocolVersion = protocolVersion(req.httpVersion);
   return measure;
@@ -130,11 +144,11 @@ export class ListenerErrors {
   }
 }
 
-function listenerThrew(deps: HttpDeps, res: Response): void {
+function listenerThrew(deps: HttpDeps, exchange: ServerExchange): void {
   try {
-    const measure = (res?.req as ServerRequest | undefined)?.[SERVER_MEASURE];
+    const measure = exchange.measure;
     if (measure !== undefined) measure.errorType = ERROR_TYPE_OTHER;
-    const span = res?.[SPAN];
+    const span = exchange.span;
     if (span === undefined || !span.isRecording()) return;
     span.setStatus({ code: SpanStatusCode.ERROR });
     span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
@@ -145,7 +159,7 @@ function listenerThrew(deps: HttpDeps, res: Response): void {
 }
 
 /** The response is over: the measurement's status, or the abort. */
-function measureDone(measure: HttpMeasure, res: Response, finished: boolean): void {
+function measureDone(measure: HttpMeasure, res: ServerResponse, finished: boolean): void {
   if (finished) {
     measure.responded(res.statusCode, 'server');
   } else {
@@ -155,7 +169,7 @@ function measureDone(measure: HttpMeasure, res: Response, finished: boolean): vo
 }
 
 /** The response is over: status on 'finish', or an abort on 'close' without it. */
-function responseDone(deps: HttpDeps, span: Span, res: Response, finished: boolean): void {
+function responseDone(deps: HttpDeps, span: Span, res: ServerResponse, finished: boolean): void {
   if (!span.isRecording()) return;
   if (finished) {
     setResponseStatus(span, res.statusCode, 'server');
@@ -193,35 +207,30 @@ export function emitInContext(
 
 /** `ServerResponse.prototype.emit`: ends the span, and runs the response's events in its context. */
 export function wrapServerResponseEmit(original: AnyFunction, deps: HttpDeps): AnyFunction {
-  return function emit(this: Response, event: string | symbol): unknown {
+  return function emit(this: ServerResponse, event: string | symbol): unknown {
     if (!deps.state.active) return Reflect.apply(original, this, arguments);
-    const req = this.req as ServerRequest | undefined;
-    const ctx = req?.[CONTEXT];
-    let span: Span | undefined;
-    let measure: HttpMeasure | undefined;
-    if (event === 'finish' || event === 'close') {
-      measure = req?.[SERVER_MEASURE];
-      span = this[SPAN];
-      // Claimed before the listeners run: a nested 'close' cannot end or count it a second time.
-      if (measure !== undefined) req![SERVER_MEASURE] = undefined;
-      if (span !== undefined) this[SPAN] = undefined;
-      // Nothing more is read from the response once both are claimed (the usual 'close' after
-      // 'finish'): under express, every property read on a response is an inline-cache miss.
-      if (measure !== undefined || span !== undefined) {
-        try {
-          const finished = event === 'finish' || this.writableFinished;
-          if (measure !== undefined) measureDone(measure, this, finished);
-          if (span !== undefined) responseDone(deps, span, this, finished);
-        } catch (error) {
-          deps.state.fail(error);
-        }
-      }
-    }
-    if (span === undefined && measure === undefined) {
+    const exchange = exchangeOf(this);
+    if (exchange === undefined) return Reflect.apply(original, this, arguments);
+    const ctx = exchange.context;
+    // The first 'finish' or 'close' claims what ends with the response: a nested 'close' cannot
+    // end or count it a second time. The usual 'close' after 'finish' reads nothing more.
+    if (exchange.over || (event !== 'finish' && event !== 'close')) {
       return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);
     }
-    // The span ends after the listeners, so a 'finish' listener can still annotate it (and the
-    // spans a framework ends there end inside it).
+    exchange.over = true;
+    const { span, measure, framework } = exchange;
+    exchange.span = exchange.measure = exchange.framework = undefined;
+    try {
+      const finished = event === 'finish' || this.writableFinished;
+      if (measure !== undefined) measureDone(measure, this, finished);
+      if (span !== undefined) responseDone(deps, span, this, finished);
+    } catch (error) {
+      deps.state.fail(error);
+    }
+    // A framework's spans still open (the handler that answered, the routers around it) end
+    // with the response, before its listeners run and before the SERVER span.
+    framework?.responseEnded();
+    // The SERVER span ends after the listeners, so a 'finish' listener can still annotate it.
     try {
       return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);
     } finally {

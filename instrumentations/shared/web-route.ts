@@ -2,7 +2,7 @@ import { context, SpanKind, trace, type Context, type Span, type SpanOptions } f
 import type { HttpInstrumentationConfig } from '../../src/instrument';
 import { ATTR_HTTP_ROUTE } from '../../src/semconv';
 import { spanNameMethod } from './http-semantics';
-import { SERVER_CONTEXT, type WithServerContext } from './server-span';
+import type { ServerExchange } from './server-exchange';
 
 /**
  * What the web-framework instrumentations (express, fastify) share: where a request's spans hang,
@@ -13,22 +13,20 @@ import { SERVER_CONTEXT, type WithServerContext } from './server-span';
 export const INTERNAL_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.INTERNAL });
 
 /**
- * The context a framework span of this request starts in: the request's SERVER span (set by the
- * http instrumentation on the IncomingMessage), else the active context when it holds a span
- * (the app made its own server span, or runs the framework without node:http). Undefined when
- * there is nothing recording to hang a span on: then the framework's code runs untouched.
+ * The context a framework span of a request starts in: the request's SERVER span (its exchange,
+ * opened by the http instrumentation), else the active context when it holds a span (the app made
+ * its own server span, or runs the framework without node:http). Undefined when there is nothing
+ * recording to hang a span on: then the framework's code runs untouched.
  */
-export function recordingParentOf(request: object): Context | undefined {
-  const ctx = (request as WithServerContext)[SERVER_CONTEXT] ?? context.active();
+export function recordingParentOf(exchange: ServerExchange | undefined): Context | undefined {
+  const ctx = exchange?.context ?? context.active();
   const span = trace.getSpan(ctx);
   return span !== undefined && span.isRecording() ? ctx : undefined;
 }
 
 /** The request's SERVER span when it records (only a recording span's name matters). */
-export function recordingServerSpanOf(request: object): Span | undefined {
-  const ctx = (request as WithServerContext)[SERVER_CONTEXT];
-  if (ctx === undefined) return undefined;
-  const span = trace.getSpan(ctx);
+export function recordingServerSpanOf(exchange: ServerExchange | undefined): Span | undefined {
+  const span = exchange?.span;
   return span !== undefined && span.isRecording() ? span : undefined;
 }
 

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { patchLayer, type LayerPrototype } from '../../instrumentations/express/handle';
 import { patchRegistration } from '../../instrumentations/express/registration';
-import { REQUEST_STATE } from '../../instrumentations/express/request-state';
+import { requestStateOf } from '../../instrumentations/express/request-state';
 import { ExpressTracing } from '../../instrumentations/express/tracing';
 import type { ExpressLayer, RouterLike } from '../../instrumentations/express/types';
-import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
 import { httpConfig } from '../kit/instrumentation-config';
 import { InstrumentationState, type AnyFunction } from '../../src/instrument';
 import type { SpanData } from '../../src/sdk/span-data';
 import { EndedSpans, recordingProvider, useContextManager } from '../kit/recording';
+import { exchangeOf } from '../../instrumentations/shared/server-exchange';
+import { followedRequest, responseOver } from '../kit/server-exchange';
 
 /**
  * A miniature of express 4's router (`lib/router/layer.js` and the dispatch loop of
@@ -103,7 +104,7 @@ function attributes(span: SpanData): Record<string, unknown> {
   return out;
 }
 
-type FakeRequest = { method: string; [SERVER_CONTEXT]?: Context; [REQUEST_STATE]?: unknown };
+type FakeRequest = { method: string };
 type FakeResponse = EventEmitter & { req: FakeRequest; end(): void };
 
 describe('express: layer spans (express 4 contract, in process)', () => {
@@ -128,8 +129,16 @@ describe('express: layer spans (express 4 contract, in process)', () => {
     const server = recording
       ? tracer.startSpan(method, { kind: SpanKind.SERVER }, ROOT_CONTEXT)
       : trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 0 });
-    const req: FakeRequest = { method, [SERVER_CONTEXT]: trace.setSpan(ROOT_CONTEXT, server) };
-    const res = Object.assign(new EventEmitter(), { req, end: () => res.emit('finish') }) as FakeResponse;
+    const req: FakeRequest = { method };
+    // Ends as a response the http instrumentation follows: it tells the exchange, then 'finish'.
+    const res = Object.assign(new EventEmitter(), {
+      req,
+      end: () => {
+        responseOver(res);
+        res.emit('finish');
+      },
+    }) as FakeResponse;
+    followedRequest(req, server, res);
     return { req, res, server };
   }
 
@@ -212,7 +221,7 @@ describe('express: layer spans (express 4 contract, in process)', () => {
     const layer = root.stack[0];
     layer.handle_request(req, res, outer);
     assert.equal(received, outer);
-    assert.equal(req[REQUEST_STATE], undefined);
+    assert.equal(requestStateOf(exchangeOf(req)), undefined);
     assert.equal(res.listenerCount('finish') + res.listenerCount('close'), 0);
     assert.equal(ended.spans.length, 0);
   });
@@ -269,5 +278,39 @@ describe('express: layer spans (express 4 contract, in process)', () => {
     server.end();
     assert.equal(answered, true);
     assert.equal(state.active, false);
+  });
+
+  it('ends the layers still open with a followed response, without a listener on it', () => {
+    const { req, res, server } = request();
+    let listenersWhileAnswering = -1;
+    app((rq: object, rs: FakeResponse) => {
+      listenersWhileAnswering = rs.listenerCount('finish') + rs.listenerCount('close');
+      rs.end();
+    })(req, res, () => assert.fail('handled'));
+    assert.equal(listenersWhileAnswering, 0, 'nothing of the agent shows in the response');
+    assert.deepEqual(
+      ended.spans.map((s) => s.name),
+      ['middleware - jsonParser', 'request handler - /api/users/:id', 'router - /api'],
+      'the handler and its router end with the response, innermost first',
+    );
+    server.end();
+  });
+
+  it("ends the layers with the response from listeners when the app's own SERVER span is the parent", () => {
+    const appServer = tracer.startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    const req: FakeRequest = { method: 'GET' };
+    const res = Object.assign(new EventEmitter(), { req, end: () => res.emit('finish') }) as FakeResponse;
+    context.with(trace.setSpan(ROOT_CONTEXT, appServer), () => {
+      app((rq: object, rs: FakeResponse) => {
+        assert.equal(rs.listenerCount('finish'), 1);
+        rs.end();
+      })(req, res, () => assert.fail('handled'));
+    });
+    appServer.end();
+    const byId = new Map(ended.spans.map((s) => [s.spanId, s]));
+    const router = ended.named('router - /api');
+    assert.equal(byId.get(router.parentSpanId ?? '')?.name, 'GET', "a child of the app's span");
+    assert.equal(ended.named('request handler - /api/users/:id').parentSpanId, router.spanId);
+    assert.equal(ended.spans.indexOf(router) < ended.spans.indexOf(ended.named('GET')), true, 'ended with the response, before the app ended its span');
   });
 });

@@ -8,7 +8,7 @@ import { HookFailures, type FastifyDeps } from '../../instrumentations/fastify/h
 import { handlerInfo } from '../../instrumentations/fastify/hook-info';
 import { RouteRegistry } from '../../instrumentations/fastify/routes';
 import type { FastifyInstance, HandlerMessage } from '../../instrumentations/fastify/types';
-import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
+import { followedRequest } from '../kit/server-exchange';
 import { httpConfig } from '../kit/instrumentation-config';
 import { InstrumentationState } from '../../src/instrument';
 import type { SpanData } from '../../src/sdk/span-data';
@@ -56,7 +56,7 @@ describe('fastify: the handler channel on this Node', () => {
     routes.add(app, '/users/:id', 'GET', handlerInfo(app, function getUser() {}, '/users/:id'));
     const handlers = new HandlerChannel(deps, routes, real);
     const server = deps.tracer.startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
-    const store = { request: { raw: { [SERVER_CONTEXT]: trace.setSpan(ROOT_CONTEXT, server) }, server: app }, reply: {}, async: false, route: { url: '/users/:id', method: 'GET' } };
+    const store = { request: { raw: followedRequest({}, server), server: app }, reply: {}, async: false, route: { url: '/users/:id', method: 'GET' } };
     try {
       assert.equal(handlers.enable(), contractHolds);
       // What fastify does for every request; it must work whatever this Node does.
@@ -95,7 +95,7 @@ describe("fastify: spans from the handler channel (fastify 5's tracing:fastify.r
   afterEach(() => handlers.disable());
 
   function message(url: string, method: string | string[] = 'GET'): HandlerMessage {
-    const request = { raw: { [SERVER_CONTEXT]: trace.setSpan(ROOT_CONTEXT, server) }, server: app };
+    const request = { raw: followedRequest({}, server), server: app };
     return { request, reply: {}, async: false, route: { url, method } };
   }
 

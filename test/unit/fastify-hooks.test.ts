@@ -4,7 +4,7 @@ import { HookFailures, type FastifyDeps } from '../../instrumentations/fastify/h
 import { functionName, handlerInfo, instanceHookInfo, routeHookInfo } from '../../instrumentations/fastify/hook-info';
 import type { FastifyInstance } from '../../instrumentations/fastify/types';
 import { wrapHandler, wrapHook } from '../../instrumentations/fastify/wrappers';
-import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
+import { followedRequest } from '../kit/server-exchange';
 import { httpConfig } from '../kit/instrumentation-config';
 import { InstrumentationState, isWrapped } from '../../src/instrument';
 import type { SpanData } from '../../src/sdk/span-data';
@@ -19,7 +19,6 @@ describe('fastify: hook and handler wrappers', () => {
   let ended: EndedSpans;
   let deps: FastifyDeps;
   let server: Span;
-  let serverContext: Context;
   let request: { raw: object };
 
   beforeEach(() => {
@@ -28,8 +27,7 @@ describe('fastify: hook and handler wrappers', () => {
     const provider = recording.provider;
     deps = { tracer: provider.getTracer('otelite/fastify'), config: httpConfig(), state: new InstrumentationState('fastify-test'), failures: new HookFailures() };
     server = deps.tracer.startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
-    serverContext = trace.setSpan(ROOT_CONTEXT, server);
-    request = { raw: { method: 'GET', [SERVER_CONTEXT]: serverContext } };
+    request = { raw: followedRequest({ method: 'GET' }, server) };
   });
 
   it('looks like the function it wraps, so fastify validates it the same way, and is never wrapped twice', () => {
@@ -136,7 +134,7 @@ describe('fastify: hook and handler wrappers', () => {
 
   it("leaves a hook of a sampled-out request alone: fastify's own done, no span", () => {
     const sampledOut = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 0 });
-    const unsampled = { raw: { [SERVER_CONTEXT]: trace.setSpan(ROOT_CONTEXT, sampledOut) } };
+    const unsampled = { raw: followedRequest({}, sampledOut) };
     const done = () => undefined;
     let received: unknown;
     const hook = function hook(req: unknown, reply: unknown, next: unknown) {

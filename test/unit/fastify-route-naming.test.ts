@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { HookFailures, type FastifyDeps } from '../../instrumentations/fastify/hook-call';
 import { patchRouter } from '../../instrumentations/fastify/route-naming';
-import { SERVER_CONTEXT } from '../../instrumentations/shared/server-span';
+import { followedRequest } from '../kit/server-exchange';
 import { httpConfig } from '../kit/instrumentation-config';
 import { InstrumentationState } from '../../src/instrument';
 import { attributeOf, recordingProvider } from '../kit/recording';
@@ -48,7 +48,7 @@ describe('fastify: naming the SERVER span from the router (route-naming.ts)', ()
     assert.equal(wrapped.length, routeHandler.length);
 
     const server = tracer.startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
-    const req = { method: 'GET', [SERVER_CONTEXT]: trace.setSpan(ROOT_CONTEXT, server) };
+    const req = followedRequest({ method: 'GET' }, server);
     assert.equal(wrapped.call(self, req, 'res', { id: '7' }, store, 'q'), 'handled');
     assert.deepEqual(seen, [self, req, 'res', { id: '7' }, store, 'q']);
     server.end();

@@ -1,0 +1,22 @@
+import { ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
+import { exchangeOf, openExchange, ServerExchange } from '../../instrumentations/shared/server-exchange';
+
+/**
+ * `request` (and `response`) as the http instrumentation leaves them for the frameworks: followed,
+ * with `server` as the SERVER span (recording or not) and its context. Returns `request`.
+ */
+export function followedRequest<T extends object>(request: T, server: Span, response: object = {}): T {
+  const method = (request as { method?: unknown }).method;
+  const exchange = new ServerExchange(trace.setSpan(ROOT_CONTEXT, server), typeof method === 'string' ? method : 'GET');
+  exchange.span = server;
+  openExchange(request, response, exchange);
+  return request;
+}
+
+/** What the http instrumentation does when a followed response is over: tells what ends with it. */
+export function responseOver(response: object): void {
+  const exchange = exchangeOf(response);
+  if (exchange === undefined || exchange.over) return;
+  exchange.over = true;
+  exchange.framework?.responseEnded();
+}
