@@ -2,7 +2,7 @@
  * Where the time goes: CPU per request of a benchmark server under wrk, split by kind of work,
  * with no agent and with an agent, side by side.
  *
- *   npm run bench:profile -- [--server http|express|fastify] [--agent otelite|otelite-off|official|dd-trace]
+ *   npm run bench:profile -- [--server http|express|fastify] [--agent <any bench agent but none; default otelite>]
  *                            [--seconds S] [--cpu-prof]
  *
  * Default: `perf record` (cpu-clock, call chains) of the server process while wrk loads it, the
@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ArgReader } from './lib/argv';
-import { agents, serverEnv, type AgentId, type ServerId } from './lib/agents';
+import { AGENT_IDS, agents, checkBaseline, serverEnv, type AgentId, type ServerId } from './lib/agents';
 import { ensureBenchDeps, ensureBuild, ensurePerf, ensureWrk } from './lib/deps';
 import { BENCH_DIR, BENCH_OUT_DIR, REPO_ROOT } from './lib/paths';
 import { analyze, BUCKETS, BundleMap, type Profile } from './lib/perf-profile';
@@ -29,9 +29,14 @@ import { runWrk } from './lib/wrk';
 const SAMPLE_HZ = 2000;
 const PATH = '/users/42';
 
+type ProfiledServer = Exclude<ServerId, 'realistic'>;
+type ProfiledAgent = Exclude<AgentId, 'none'>;
+const PROFILED_SERVERS: readonly ProfiledServer[] = ['http', 'express', 'fastify'];
+const PROFILED_AGENTS = AGENT_IDS.filter((id): id is ProfiledAgent => id !== 'none');
+
 interface Options {
-  server: Exclude<ServerId, 'realistic'>;
-  agent: Exclude<AgentId, 'none'>;
+  server: ProfiledServer;
+  agent: ProfiledAgent;
   seconds: number;
   cpuProf: boolean;
 }
@@ -40,14 +45,13 @@ function parseArgs(argv: string[]): Options {
   const o: Options = { server: 'http', agent: 'otelite', seconds: 5, cpuProf: false };
   const reader = new ArgReader(argv);
   for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
-    if (arg === '--server') o.server = reader.value(arg) as Options['server'];
-    else if (arg === '--agent') o.agent = reader.value(arg) as Options['agent'];
+    if (arg === '--server') o.server = reader.choice(arg, PROFILED_SERVERS, 'server');
+    else if (arg === '--agent') o.agent = reader.choice(arg, PROFILED_AGENTS, 'agent');
     else if (arg === '--seconds') o.seconds = reader.positive(arg);
     else if (arg === '--cpu-prof') o.cpuProf = true;
     else throw new Error(`unknown option ${arg}`);
   }
-  if (!['http', 'express', 'fastify'].includes(o.server)) throw new Error(`--server: http, express or fastify`);
-  if (!['otelite', 'otelite-off', 'official', 'dd-trace'].includes(o.agent)) throw new Error('--agent: otelite, otelite-off, official or dd-trace');
+  checkBaseline([o.agent]);
   if (!(o.seconds >= 1 && o.seconds <= 60)) throw new Error('--seconds: 1 to 60');
   return o;
 }

@@ -26,7 +26,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ArgReader } from './lib/argv';
-import { AGENT_IDS, agents, commandLine, SERVER_IDS, type AgentId, type ServerId } from './lib/agents';
+import { AGENT_IDS, agents, checkBaseline, commandLine, SERVER_IDS, type AgentId, type ServerId } from './lib/agents';
 import { collectVersions, ensureBenchDeps, ensureBuild, ensureDbServers, ensureWrk } from './lib/deps';
 import { runLoad, summarize, type Cell } from './lib/load';
 import { MICRO_FILES, microCommand, runMicro } from './lib/micro';
@@ -112,10 +112,7 @@ function parseArgs(argv: string[]): Options {
       case '--agents':
         o.agents = reader.list(arg, AGENT_IDS, 'agent');
         if (!o.agents.includes('none')) o.agents.unshift('none'); // ratios need it
-        // Without it the "baseline" would be this build again, under another label.
-        if (o.agents.some((id) => id.startsWith('otelite-baseline')) && !process.env['OTELITE_BASELINE']) {
-          throw new Error('agents otelite-baseline and otelite-baseline-off need OTELITE_BASELINE=<the other build>/src/register.js');
-        }
+        checkBaseline(o.agents);
         o.custom = true;
         break;
       case '--no-load':

@@ -14,7 +14,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { AGENT_IDS, agents, SERVER_LABELS, serverEnv, type AgentId, type ServerId } from './lib/agents';
+import { AGENT_IDS, agents, checkBaseline, SERVER_LABELS, serverEnv, type AgentId, type ServerId } from './lib/agents';
 import { ArgReader } from './lib/argv';
 import { ensureBenchDeps, ensureBuild, ensureWrk } from './lib/deps';
 import { parseScavenge, steadyState, type Scavenge } from './lib/gc-trace';
@@ -49,7 +49,10 @@ function parseArgs(argv: string[]): Options {
   const reader = new ArgReader(argv);
   for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
     if (arg === '--servers') o.servers = reader.list(arg, HELLO_SERVERS, 'server');
-    else if (arg === '--agents') o.agents = reader.list(arg, AGENT_IDS, 'agent');
+    else if (arg === '--agents') {
+      o.agents = reader.list(arg, AGENT_IDS, 'agent');
+      checkBaseline(o.agents);
+    }
     else if (arg === '--seconds') o.seconds = reader.positive(arg);
     else if (arg === '--runs') o.runs = reader.count(arg);
     else throw new Error(`unknown option ${arg}`);

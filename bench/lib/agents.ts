@@ -54,6 +54,16 @@ export const AGENT_IDS: readonly AgentId[] = [
 ];
 
 /**
+ * Refuses the baseline agents when OTELITE_BASELINE does not name the other build: without it the
+ * "baseline" would run no agent at all, under the baseline's label.
+ */
+export function checkBaseline(ids: readonly AgentId[]): void {
+  if (ids.some((id) => id.startsWith('otelite-baseline')) && !process.env['OTELITE_BASELINE']) {
+    throw new Error('agents otelite-baseline and otelite-baseline-off need OTELITE_BASELINE=<the other build>/src/register.js');
+  }
+}
+
+/**
  * The agents, each configured to export every span to the suite's sink at `sink` (http://127.0.0.1:PORT):
  * otelite and the official agent over OTLP http/protobuf, dd-trace over its agent protocol.
  */

@@ -27,10 +27,19 @@ export class ArgReader {
     return Math.max(1, Math.round(this.positive(option)));
   }
 
+  /** The value that follows, one of `allowed` (`what` names them in the error). */
+  choice<T extends string>(option: string, allowed: readonly T[], what: string): T {
+    return oneOf(this.value(option), allowed, what);
+  }
+
   /** The comma-separated value that follows, each item one of `allowed` (`what` names them in the error). */
   list<T extends string>(option: string, allowed: readonly T[], what: string): T[] {
-    const items = this.value(option).split(',').map((s) => s.trim()).filter(Boolean) as T[];
-    for (const item of items) if (!allowed.includes(item)) throw new Error(`unknown ${what} "${item}" (one of ${allowed.join(', ')})`);
-    return items;
+    const items = this.value(option).split(',').map((s) => s.trim()).filter(Boolean);
+    return items.map((item) => oneOf(item, allowed, what));
   }
+}
+
+function oneOf<T extends string>(item: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(item)) throw new Error(`unknown ${what} "${item}" (one of ${allowed.join(', ')})`);
+  return item as T;
 }

@@ -20,6 +20,11 @@ describe('bench option reader', () => {
     assert.throws(() => first(['--rounds'], (r, o) => r.count(o)), /--rounds needs a value/);
   });
 
+  it('reads one of the allowed values and names an unknown one', () => {
+    assert.equal(first(['--server', 'fastify'], (r, o) => r.choice(o, ['http', 'fastify'], 'server')), 'fastify');
+    assert.throws(() => first(['--server', 'http,fastify'], (r, o) => r.choice(o, ['http', 'fastify'], 'server')), /unknown server "http,fastify" \(one of http, fastify\)/);
+  });
+
   it('reads a list of allowed items and names an unknown one', () => {
     assert.deepEqual(first(['--servers', 'http, express'], (r, o) => r.list(o, ['http', 'express', 'fastify'], 'server')), ['http', 'express']);
     assert.throws(() => first(['--servers', 'http,koa'], (r, o) => r.list(o, ['http', 'express'], 'server')), /unknown server "koa" \(one of http, express\)/);
