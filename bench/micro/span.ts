@@ -68,6 +68,10 @@ function cases(): Case[] {
   const oParent = trace.setSpanContext(ROOT_CONTEXT, PARENT);
   const fParent = api.trace.setSpanContext(api.ROOT_CONTEXT, PARENT);
   const opts = { kind: SpanKind.SERVER, attributes: START_ATTRIBUTES };
+  // A framework's INTERNAL span below the SERVER span of the same SDK (express's layers, fastify's handler).
+  const oLocal = trace.setSpan(ROOT_CONTEXT, oTracer.startSpan(NAME, opts, ROOT_CONTEXT));
+  const fLocal = api.trace.setSpan(api.ROOT_CONTEXT, fTracer.startSpan(NAME, opts, api.ROOT_CONTEXT));
+  const internal = { kind: SpanKind.INTERNAL };
 
   return [
     {
@@ -98,6 +102,24 @@ function cases(): Case[] {
       official: () => {
         const s = fTracer.startSpan(NAME, opts, fParent);
         s.setAttribute('http.response.status_code', 200);
+        s.end();
+        return s;
+      },
+    },
+    {
+      name: 'span: child of a local parent, 2 attributes',
+      unit: 'span',
+      otelite: () => {
+        const s = oTracer.startSpan('request handler - /api/users/:id', internal, oLocal);
+        s.setAttribute('express.type', 'request_handler');
+        s.setAttribute('express.name', '/api/users/:id');
+        s.end();
+        return s;
+      },
+      official: () => {
+        const s = fTracer.startSpan('request handler - /api/users/:id', internal, fLocal);
+        s.setAttribute('express.type', 'request_handler');
+        s.setAttribute('express.name', '/api/users/:id');
         s.end();
         return s;
       },

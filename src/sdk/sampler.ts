@@ -8,6 +8,7 @@ import {
   type SpanContext,
 } from '@opentelemetry/api';
 import type { SamplerConfig } from '../config/types';
+import { Span } from './span';
 import { incomingThreshold, randomnessOf, ratioThreshold, reaches, traceIdRandomness, withTh, type Threshold } from './threshold';
 
 /** Results are shared constants: a sampler allocates nothing per span. */
@@ -69,9 +70,16 @@ export class TraceIdRatioBasedSampler implements Sampler {
   }
 }
 
+/**
+ * The parent span's context when its ids are valid. A span of this SDK has valid ids by
+ * construction (ids.ts): only another's are checked, the API's check scanning 48 hex digits
+ * (express's and fastify's spans, children of the SERVER span, skip it).
+ */
 function validParent(context: Context): SpanContext | undefined {
-  const parent = trace.getSpanContext(context);
-  return parent !== undefined && trace.isSpanContextValid(parent) ? parent : undefined;
+  const span = trace.getSpan(context);
+  if (span === undefined) return undefined;
+  const parent = span.spanContext();
+  return span instanceof Span || trace.isSpanContextValid(parent) ? parent : undefined;
 }
 
 export interface ParentBasedOptions {
@@ -148,8 +156,8 @@ export class ParentBasedSampler implements Sampler {
   }
 
   shouldSample(...args: Parameters<Sampler['shouldSample']>): SamplingResult {
-    const parent = trace.getSpanContext(args[0]);
-    if (parent === undefined || !trace.isSpanContextValid(parent)) return this.root.shouldSample(...args);
+    const parent = validParent(args[0]);
+    if (parent === undefined) return this.root.shouldSample(...args);
     const sampled = (parent.traceFlags & TraceFlags.SAMPLED) !== 0;
     if (!parent.isRemote) return (sampled ? this.localParentSampled : this.localParentNotSampled).shouldSample(...args);
     const result = (sampled ? this.remoteParentSampled : this.remoteParentNotSampled).shouldSample(...args);

@@ -3,6 +3,7 @@ import { ROOT_CONTEXT, SamplingDecision, SpanKind, trace, TraceFlags } from '@op
 import { newSpanId, newTraceId } from '../../src/sdk/ids';
 import { readConfig } from '../../src/config';
 import type { Env } from '../../src/config/parse';
+import { recordingProvider } from '../kit/recording';
 import { AlwaysOffSampler, createSampler, dropsEveryNewTrace, ParentBasedSampler, TraceIdRatioBasedSampler } from '../../src/sdk/sampler';
 
 function decide(sampler: ReturnType<typeof createSampler>, traceId: string, ctx = ROOT_CONTEXT) {
@@ -66,6 +67,18 @@ describe('sdk: samplers', () => {
     const custom = new ParentBasedSampler({ root: new AlwaysOffSampler(), remoteParentNotSampled: createSampler({ name: 'always_on', ratio: 1 }) });
     assert.equal(decide(custom, newTraceId(), parentContext(false, true)), SamplingDecision.RECORD_AND_SAMPLED);
     assert.equal(decide(custom, newTraceId(), parentContext(false, false)), SamplingDecision.NOT_RECORD);
+  });
+
+  it("parent-based samplers take a span of this SDK as a valid local parent, and treat invalid ids as no parent", () => {
+    const offRoot = createSampler({ name: 'parentbased_always_off', ratio: 1 });
+    const { provider } = recordingProvider();
+    const ours = provider.getTracer('unit').startSpan('server', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    assert.equal(decide(offRoot, ours.spanContext().traceId, trace.setSpan(ROOT_CONTEXT, ours)), SamplingDecision.RECORD_AND_SAMPLED, 'its sampled flag is followed');
+    const notOurs = trace.setSpanContext(ROOT_CONTEXT, { traceId: 'G'.repeat(32), spanId: newSpanId(), traceFlags: TraceFlags.SAMPLED, isRemote: false });
+    assert.equal(decide(offRoot, newTraceId(), notOurs), SamplingDecision.NOT_RECORD, 'invalid ids: the root sampler decides');
+    const allZero = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0'.repeat(32), spanId: newSpanId(), traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    assert.equal(decide(offRoot, newTraceId(), allZero), SamplingDecision.NOT_RECORD);
+    ours.end();
   });
 
   it('tells when every new trace would be dropped (the http instrumentation then leaves such requests alone)', () => {
