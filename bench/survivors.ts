@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { AGENT_IDS, agents, checkBaseline, SERVER_LABELS, serverEnv, type AgentId, type ServerId } from './lib/agents';
 import { ArgReader } from './lib/argv';
 import { ensureBenchDeps, ensureBuild, ensureWrk } from './lib/deps';
-import { parseScavenge, steadyState, type Scavenge } from './lib/gc-trace';
+import { allocatedBytes, parseScavenge, steadyState, type Scavenge } from './lib/gc-trace';
 import { BENCH_DIR, BENCH_OUT_DIR, REPO_ROOT } from './lib/paths';
 import { peakRss, runMain } from './lib/procs';
 import { startServer, startSink } from './lib/services';
@@ -41,6 +41,8 @@ interface Measured {
   survivedKB: number | undefined;
   promotedKB: number | undefined;
   scavengesPer10kRequests: number;
+  /** Heap bytes allocated per request while measured; undefined where Node does not print `allocated`. */
+  allocatedPerRequest: number | undefined;
   peakRssMB: number | undefined;
 }
 
@@ -83,10 +85,12 @@ async function measure(wrk: string, sinkUrl: string, server: HelloServer, agentI
     const steady = steadyState(scavenges);
     const rss = peakRss(srv.pid);
     const noScavenge = steady.counted === 0;
+    const allocated = allocatedBytes(scavenges);
     return {
       survivedKB: noScavenge ? undefined : steady.survived / 1024,
       promotedKB: noScavenge ? undefined : steady.promoted / 1024,
       scavengesPer10kRequests: (scavenges.length / Math.max(1, load.requests)) * 10_000,
+      allocatedPerRequest: noScavenge || allocated === undefined ? undefined : allocated / Math.max(1, load.requests),
       peakRssMB: rss === undefined ? undefined : rss / 1048576,
     };
   } finally {
@@ -108,11 +112,16 @@ function report(o: Options, results: Map<string, Measured[]>): string {
     '',
   ];
   for (const server of o.servers) {
-    lines.push(`## ${SERVER_LABELS[server]}`, '', '| agent | survived KB per scavenge | promoted KB per scavenge | scavenges per 10k requests | peak RSS MB |', '| --- | ---: | ---: | ---: | ---: |');
+    lines.push(
+      `## ${SERVER_LABELS[server]}`,
+      '',
+      '| agent | survived KB per scavenge | promoted KB per scavenge | scavenges per 10k requests | allocated B per request | peak RSS MB |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
     for (const agent of o.agents) {
       const runs = cell(server, agent);
       lines.push(
-        `| ${agent} | ${med(runs.map((r) => r.survivedKB), 1)} | ${med(runs.map((r) => r.promotedKB), 1)} | ${med(runs.map((r) => r.scavengesPer10kRequests), 1)} | ${med(runs.map((r) => r.peakRssMB), 0)} |`,
+        `| ${agent} | ${med(runs.map((r) => r.survivedKB), 1)} | ${med(runs.map((r) => r.promotedKB), 1)} | ${med(runs.map((r) => r.scavengesPer10kRequests), 1)} | ${med(runs.map((r) => r.allocatedPerRequest), 0)} | ${med(runs.map((r) => r.peakRssMB), 0)} |`,
       );
     }
     lines.push('');
@@ -137,7 +146,9 @@ async function main(): Promise<void> {
           const m = await measure(wrk, sink.url, server, agent, o.seconds);
           const key = `${server}/${agent}`;
           results.set(key, [...(results.get(key) ?? []), m]);
-          console.log(`run ${run + 1} ${key}: survived ${m.survivedKB?.toFixed(1) ?? 'n/a'} KB, promoted ${m.promotedKB?.toFixed(1) ?? 'n/a'} KB per scavenge`);
+          console.log(
+            `run ${run + 1} ${key}: survived ${m.survivedKB?.toFixed(1) ?? 'n/a'} KB, promoted ${m.promotedKB?.toFixed(1) ?? 'n/a'} KB per scavenge; allocated ${m.allocatedPerRequest?.toFixed(0) ?? 'n/a'} B per request`,
+          );
         }
       }
     }

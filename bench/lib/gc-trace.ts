@@ -11,7 +11,12 @@ export interface Scavenge {
   survived: number;
   /** Bytes moved to the old generation (alive at two scavenges in a row). */
   promoted: number;
+  /** Bytes allocated since the previous collection; undefined where this Node does not print it. */
+  allocated: number | undefined;
 }
+
+/** What a scavenge kept alive. */
+type Survival = Pick<Scavenge, 'survived' | 'promoted'>;
 
 const NVP_SCAVENGE = /(?:^|\s)gc=s(?:\s|$)/;
 
@@ -44,7 +49,7 @@ export function parseScavenge(line: string): Scavenge | undefined {
   if (fields === undefined || fields.gc !== 's') return undefined;
   const survived = numberField(fields, 'new_space_survived');
   const promoted = numberField(fields, 'promoted');
-  return survived === undefined || promoted === undefined ? undefined : { survived, promoted };
+  return survived === undefined || promoted === undefined ? undefined : { survived, promoted, allocated: numberField(fields, 'allocated') };
 }
 
 /**
@@ -52,8 +57,22 @@ export function parseScavenge(line: string): Scavenge | undefined {
  * (loading an agent promotes hundreds of KB per scavenge), which a mean over the whole run
  * would mix in with the steady state under load.
  */
-export function steadyState(scavenges: readonly Scavenge[]): Scavenge & { counted: number } {
+export function steadyState(scavenges: readonly Survival[]): Survival & { counted: number } {
   const later = scavenges.slice(Math.floor(scavenges.length / 2));
-  const mean = (pick: (s: Scavenge) => number): number => (later.length === 0 ? 0 : later.reduce((sum, s) => sum + pick(s), 0) / later.length);
+  const mean = (pick: (s: Survival) => number): number => (later.length === 0 ? 0 : later.reduce((sum, s) => sum + pick(s), 0) / later.length);
   return { survived: mean((s) => s.survived), promoted: mean((s) => s.promoted), counted: later.length };
+}
+
+/**
+ * Bytes allocated while the scavenges were taken, from each one's `allocated` (what the heap grew
+ * by since the previous collection); undefined when any of them lacks it. A mark-compact in the
+ * window is not a scavenge, so what was allocated before it is left out: rare under load.
+ */
+export function allocatedBytes(scavenges: readonly Scavenge[]): number | undefined {
+  let total = 0;
+  for (const s of scavenges) {
+    if (s.allocated === undefined) return undefined;
+    total += s.allocated;
+  }
+  return total;
 }

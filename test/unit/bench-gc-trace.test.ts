@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { parseScavenge, steadyState } from '../../bench/lib/gc-trace';
+import { allocatedBytes, parseScavenge, steadyState } from '../../bench/lib/gc-trace';
 
 // Shortened lines of `node --trace-gc-nvp`: Node 20-24 print key=value pairs, Node 26 JSON.
 const NVP_SCAVENGE =
@@ -10,9 +10,9 @@ const JSON_SCAVENGE =
   '[18049:0x1bc0a000:0]      128 ms: GC: {"pause":4.818,"mutator":117.081,"gc":"s","reduce_memory":false,"new_space_capacity":1048576,"promoted":2048,"new_space_survived":563768}';
 
 describe('bench gc-trace: V8 scavenges from --trace-gc-nvp', () => {
-  it('reads survived and promoted bytes from a key=value line and from a JSON line', () => {
-    assert.deepEqual(parseScavenge(NVP_SCAVENGE), { survived: 490536, promoted: 1024 });
-    assert.deepEqual(parseScavenge(JSON_SCAVENGE), { survived: 563768, promoted: 2048 });
+  it('reads survived, promoted and allocated bytes from a key=value line and from a JSON line', () => {
+    assert.deepEqual(parseScavenge(NVP_SCAVENGE), { survived: 490536, promoted: 1024, allocated: 1563640 });
+    assert.deepEqual(parseScavenge(JSON_SCAVENGE), { survived: 563768, promoted: 2048, allocated: undefined });
   });
 
   it('ignores other collections, other lines and a line cut short', () => {
@@ -28,6 +28,13 @@ describe('bench gc-trace: V8 scavenges from --trace-gc-nvp', () => {
     assert.ok(scavenges.length > 0, out.slice(0, 500));
     // Every object pushed stays reachable: the young generation's survivors are most of it.
     assert.ok(scavenges.some((s) => s.survived > 100_000), JSON.stringify(scavenges));
+  });
+
+  it('sums what was allocated between scavenges, and says nothing when a line lacks it', () => {
+    const scavenge = (allocated: number | undefined) => ({ survived: 1, promoted: 0, allocated });
+    assert.equal(allocatedBytes([scavenge(1_000_000), scavenge(900_000)]), 1_900_000);
+    assert.equal(allocatedBytes([scavenge(1_000_000), scavenge(undefined)]), undefined);
+    assert.equal(allocatedBytes([]), 0);
   });
 
   it('steady state: the mean of the later half, leaving out the start-up scavenges', () => {
