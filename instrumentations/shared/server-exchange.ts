@@ -12,8 +12,8 @@ import type { HttpMeasure } from './http-metrics';
  * Kept on the request and the response under one symbol, so that a reader makes one property read
  * for all of it: under express on Node 20 and 22 every request and response gets a hidden class of
  * its own, and each property read on them, the agent's included, misses V8's inline caches (a
- * runtime lookup each time). A WeakMap instead measured worse: its entries kept the requests'
- * objects alive through young-generation collections (peak RSS +17 MB on node:http, bench/RESULTS.md).
+ * runtime lookup each time). A WeakMap instead measured worse under load (more CPU per request,
+ * peak RSS +17 MB on node:http: bench/RESULTS.md, issue #20's eighth step).
  */
 export class ServerExchange {
   /** The SERVER span, until the response ends it. */
