@@ -20,8 +20,8 @@ export interface HttpDeps {
 }
 
 /**
- * A server request's state is its `ServerExchange` (shared/server-exchange.ts), found through a
- * WeakMap. A client request's lives on Node's own objects under private symbols:
+ * A server request's state is its `ServerExchange` (shared/server-exchange.ts), under one symbol
+ * on the request and its response. A client request's lives on its own objects under private symbols:
  * - `SPAN` on a ClientRequest: the span, until it ends (then `undefined`);
  * - `TIMED_OUT` on a ClientRequest: its 'timeout' fired, so a later error is a timeout;
  * - `MEASURE` on a ClientRequest: the request's duration measurement, until it is recorded.

@@ -217,9 +217,10 @@ export function wrapServerResponseEmit(original: AnyFunction, deps: HttpDeps): A
     if (exchange.over || (event !== 'finish' && event !== 'close')) {
       return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);
     }
-    exchange.over = true;
-    const { span, measure, framework } = exchange;
-    exchange.span = exchange.measure = exchange.framework = undefined;
+    const { span, measure } = exchange;
+    // A framework's spans still open (the handler that answered, the routers around it) end
+    // here, with the response, before its listeners run and before the SERVER span.
+    exchange.end();
     try {
       const finished = event === 'finish' || this.writableFinished;
       if (measure !== undefined) measureDone(measure, this, finished);
@@ -227,9 +228,6 @@ export function wrapServerResponseEmit(original: AnyFunction, deps: HttpDeps): A
     } catch (error) {
       deps.state.fail(error);
     }
-    // A framework's spans still open (the handler that answered, the routers around it) end
-    // with the response, before its listeners run and before the SERVER span.
-    framework?.responseEnded();
     // The SERVER span ends after the listeners, so a 'finish' listener can still annotate it.
     try {
       return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);

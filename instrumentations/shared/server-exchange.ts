@@ -34,6 +34,19 @@ export class ServerExchange {
     /** The request's method as it came (`req.method`). */
     readonly method: string,
   ) {}
+
+  /**
+   * The response is over ('finish', or 'close' without it): what ended with it is let go and the
+   * framework told, once; a nested or later 'close' finds `over` set. The http instrumentation
+   * reads `span` and `measure` first, to end and record them.
+   */
+  end(): void {
+    if (this.over) return;
+    this.over = true;
+    const framework = this.framework;
+    this.span = this.measure = this.framework = undefined;
+    framework?.responseEnded();
+  }
 }
 
 /** A framework's state for one request, told when the response is over ('finish', or 'close' without it). Never throws. */

@@ -13,10 +13,7 @@ export function followedRequest<T extends object>(request: T, server: Span, resp
   return request;
 }
 
-/** What the http instrumentation does when a followed response is over: tells what ends with it. */
+/** What the http instrumentation does when a followed response is over: ends its exchange. */
 export function responseOver(response: object): void {
-  const exchange = exchangeOf(response);
-  if (exchange === undefined || exchange.over) return;
-  exchange.over = true;
-  exchange.framework?.responseEnded();
+  exchangeOf(response)?.end();
 }
