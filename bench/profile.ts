@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ArgReader } from './lib/argv';
-import { AGENT_IDS, agents, checkBaseline, serverEnv, type AgentId, type ServerId } from './lib/agents';
+import { AGENT_IDS, agents, checkBaseline, HELLO_SERVERS, serverEnv, type AgentId, type HelloServer } from './lib/agents';
 import { ensureBenchDeps, ensureBuild, ensurePerf, ensureWrk } from './lib/deps';
 import { BENCH_DIR, BENCH_OUT_DIR, REPO_ROOT } from './lib/paths';
 import { analyze, BUCKETS, BundleMap, type Profile } from './lib/perf-profile';
@@ -29,13 +29,11 @@ import { runWrk } from './lib/wrk';
 const SAMPLE_HZ = 2000;
 const PATH = '/users/42';
 
-type ProfiledServer = Exclude<ServerId, 'realistic'>;
 type ProfiledAgent = Exclude<AgentId, 'none'>;
-const PROFILED_SERVERS: readonly ProfiledServer[] = ['http', 'express', 'fastify'];
 const PROFILED_AGENTS = AGENT_IDS.filter((id): id is ProfiledAgent => id !== 'none');
 
 interface Options {
-  server: ProfiledServer;
+  server: HelloServer;
   agent: ProfiledAgent;
   seconds: number;
   cpuProf: boolean;
@@ -45,7 +43,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = { server: 'http', agent: 'otelite', seconds: 5, cpuProf: false };
   const reader = new ArgReader(argv);
   for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
-    if (arg === '--server') o.server = reader.choice(arg, PROFILED_SERVERS, 'server');
+    if (arg === '--server') o.server = reader.choice(arg, HELLO_SERVERS, 'server');
     else if (arg === '--agent') o.agent = reader.choice(arg, PROFILED_AGENTS, 'agent');
     else if (arg === '--seconds') o.seconds = reader.positive(arg);
     else if (arg === '--cpu-prof') o.cpuProf = true;

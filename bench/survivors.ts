@@ -14,7 +14,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { AGENT_IDS, agents, checkBaseline, SERVER_LABELS, serverEnv, type AgentId, type ServerId } from './lib/agents';
+import { AGENT_IDS, agents, checkBaseline, HELLO_SERVERS, SERVER_LABELS, serverEnv, type AgentId, type HelloServer } from './lib/agents';
 import { ArgReader } from './lib/argv';
 import { ensureBenchDeps, ensureBuild, ensureWrk } from './lib/deps';
 import { allocatedBytes, parseScavenge, steadyState, type Scavenge } from './lib/gc-trace';
@@ -24,8 +24,6 @@ import { startServer, startSink } from './lib/services';
 import { median } from './lib/stats';
 import { runWrk } from './lib/wrk';
 
-type HelloServer = Exclude<ServerId, 'realistic'>;
-const HELLO_SERVERS: readonly HelloServer[] = ['http', 'express', 'fastify'];
 const PATH = '/users/42';
 const WARMUP_S = 2;
 

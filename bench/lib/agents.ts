@@ -15,6 +15,9 @@ export type AgentId =
 export type ServerId = 'http' | 'express' | 'fastify' | 'realistic';
 
 export const SERVER_IDS: readonly ServerId[] = ['http', 'express', 'fastify', 'realistic'];
+/** The hello-world servers (no database): the ones bench:profile and bench:survivors load. */
+export type HelloServer = Exclude<ServerId, 'realistic'>;
+export const HELLO_SERVERS: readonly HelloServer[] = ['http', 'express', 'fastify'];
 export const SERVER_LABELS: Record<ServerId, string> = {
   http: 'node:http',
   express: 'express 5',
@@ -82,7 +85,6 @@ export function agents(sink: string, serviceName: string): Agent[] {
     OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
   };
   const all = SERVER_IDS;
-  const hello: ServerId[] = ['http', 'express', 'fastify'];
   return [
     { id: 'none', label: 'none', preload: undefined, preloadLabel: undefined, env: {}, exports: false, servers: all },
     {
@@ -101,7 +103,7 @@ export function agents(sink: string, serviceName: string): Agent[] {
       preloadLabel: 'build/src/register.js',
       env: { ...otlp, OTEL_METRICS_EXPORTER: 'none' },
       exports: true,
-      servers: hello,
+      servers: HELLO_SERVERS,
     },
     {
       id: 'otelite-off',
@@ -110,7 +112,7 @@ export function agents(sink: string, serviceName: string): Agent[] {
       preloadLabel: 'build/src/register.js',
       env: { ...otlp, OTEL_TRACES_SAMPLER: 'always_off' },
       exports: false,
-      servers: hello,
+      servers: HELLO_SERVERS,
     },
     {
       id: 'otelite-off-traces',
@@ -119,7 +121,7 @@ export function agents(sink: string, serviceName: string): Agent[] {
       preloadLabel: 'build/src/register.js',
       env: { ...otlp, OTEL_TRACES_SAMPLER: 'always_off', OTEL_METRICS_EXPORTER: 'none' },
       exports: false,
-      servers: hello,
+      servers: HELLO_SERVERS,
     },
     {
       // Every span recorded and held until its root ends; a tenth kept by the ratio, the rest dropped.
@@ -129,7 +131,7 @@ export function agents(sink: string, serviceName: string): Agent[] {
       preloadLabel: 'build/src/register.js',
       env: { ...otlp, OTEL_TRACES_SAMPLER: 'otelite_tail', OTEL_TRACES_SAMPLER_ARG: 'ratio=0.1' },
       exports: true,
-      servers: hello,
+      servers: HELLO_SERVERS,
     },
     {
       // The head-sampling counterpart: the other nine tenths are never recorded.
@@ -139,7 +141,7 @@ export function agents(sink: string, serviceName: string): Agent[] {
       preloadLabel: 'build/src/register.js',
       env: { ...otlp, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
       exports: true,
-      servers: hello,
+      servers: HELLO_SERVERS,
     },
     {
       // Another build of otelite (OTELITE_BASELINE=/path/to/build/src/register.js), for a
@@ -159,7 +161,7 @@ export function agents(sink: string, serviceName: string): Agent[] {
       preloadLabel: '$OTELITE_BASELINE',
       env: { ...otlp, OTEL_TRACES_SAMPLER: 'always_off' },
       exports: false,
-      servers: hello,
+      servers: HELLO_SERVERS,
     },
     {
       // No agent: one AsyncLocalStorage store per request and nothing else, the floor under any

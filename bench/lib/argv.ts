@@ -1,4 +1,4 @@
-/** Walks command-line options; `value`, `positive` and `count` read the value that follows the current one. */
+/** Walks command-line options; each reading method (`value`, `positive`, `count`, `choice`, `list`) reads the value that follows the current one. */
 export class ArgReader {
   private index = -1;
 
