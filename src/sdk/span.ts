@@ -73,8 +73,9 @@ export class Span implements ApiSpan, SpanData {
   readonly traceState: string | undefined;
   readonly startTime: number;
   endTime = 0;
-  readonly attributeKeys: string[] = [];
-  readonly attributeValues: AttributeValue[] = [];
+  // Replaced by the shared empty array once the span has ended and been encoded (`letGo`).
+  attributeKeys: string[] = [];
+  attributeValues: AttributeValue[] = [];
   droppedAttributesCount = 0;
   // Most spans have no event or link: they share one empty array until their first (two arrays
   // fewer alive per span in flight).
@@ -262,8 +263,10 @@ export class Span implements ApiSpan, SpanData {
    * and times stay, for whoever still holds it (a child started later, a log line's correlation).
    */
   private letGo(): void {
-    this.attributeKeys.length = 0;
-    this.attributeValues.length = 0;
+    // The shared frozen empty array rather than `length = 0`, which V8 runs as a call into its
+    // runtime (about 0.1 µs per array); an ended span adds no attribute, so it is never written.
+    this.attributeKeys = NONE as never[];
+    this.attributeValues = NONE as never[];
     this.events = NONE;
     this.links = NONE;
   }

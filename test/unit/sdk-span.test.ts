@@ -247,6 +247,9 @@ describe('sdk: spans', () => {
       const data = span as Span;
       assert.equal(data.attributeKeys.length, letsGo ? 0 : 1, label);
       assert.equal(data.events.length, letsGo ? 0 : 1, label);
+      span.setAttribute('late', 1);
+      span.addEvent('late');
+      assert.equal(data.attributeKeys.length, letsGo ? 0 : 1, `${label}: nothing is added after the end`);
       assert.deepEqual(span.spanContext(), ids, `${label}: the ids stay`);
       await provider.shutdown();
     }
