@@ -427,6 +427,35 @@ describe('OTLP encoding', () => {
       ]);
     });
 
+    it('encodes a value that recurs at a position the same way, across requests and once it changes', () => {
+      // The writer keeps the KeyValue of a value seen twice in a row at a position and copies it.
+      const make = (method: string, host: string, path: string) =>
+        span({ name: method, resource: resourceA, scope: scope1, attributeKeys: ['m', 'host', 'path'], attributeValues: [method, host, path] });
+      const rounds: [string, string, string][] = [
+        ['GET', 'héllo.example', '/a'],
+        ['GET', 'héllo.example', '/a'],
+        ['GET', 'héllo.example', '/b'],
+        ['POST', 'héllo.example', '/b'],
+        ['POST', 'other', '/b'],
+        ['POST', 'other', 'x'.repeat(300)],
+        ['POST', 'other', 'x'.repeat(300)],
+      ];
+      for (const requestRounds of [1, 2]) {
+        const spans = rounds.map(([m, h, p]) => make(m, h, p));
+        // One request of all spans, then each span alone (the writer's buffer reused in between).
+        const requests = requestRounds === 1 ? [spans] : spans.map((one) => [one]);
+        const decoded = requests.flatMap((batch) => {
+          const bytes = encodeTraceRequest(batch);
+          assert.deepEqual(Buffer.from(reencodeWithProtobufjs(bytes)), Buffer.from(bytes));
+          return decodeTraceRequest(bytes);
+        });
+        assert.deepEqual(
+          decoded.map((d) => d.attributes),
+          rounds.map(([m, h, p]) => ({ m, host: h, path: p })),
+        );
+      }
+    });
+
     it('converts epoch-millisecond floats to exact nanoseconds', () => {
       const samples = [
         T0,

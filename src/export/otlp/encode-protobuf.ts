@@ -58,6 +58,15 @@ export function otlpSpanKind(kind: number): number {
 const POSITIONS = 64;
 const positionKeys: (string | undefined)[] = new Array<string | undefined>(POSITIONS).fill(undefined);
 const positionBytes: Uint8Array[] = new Array<Uint8Array>(POSITIONS).fill(new Uint8Array(0));
+/**
+ * The string value last seen at each position, and its whole KeyValue field once the same value
+ * came twice in a row: an instrumentation's recurring values (`GET`, `http`, `1.1`, a route, a
+ * host) are copied as bytes, about twice as fast as encoding them character by character.
+ */
+const positionValues: (string | undefined)[] = new Array<string | undefined>(POSITIONS).fill(undefined);
+const positionFields: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(POSITIONS).fill(undefined);
+/** Longer values are not kept: a position must not hold a large string alive. */
+const MAX_KEPT_VALUE = 256;
 
 function spanKeyBytes(key: string, i: number): Uint8Array {
   if (i < POSITIONS) {
@@ -65,11 +74,29 @@ function spanKeyBytes(key: string, i: number): Uint8Array {
     const kb = keyBytes(key);
     positionKeys[i] = key;
     positionBytes[i] = kb;
+    positionValues[i] = positionFields[i] = undefined;
     return kb;
   }
   return keyBytes(key);
 }
 
+/** The attribute at position `i` (below POSITIONS, key bytes from `spanKeyBytes`) with a string value. */
+function writeStringAttribute(w: ProtoWriter, i: number, kb: Uint8Array, value: string): void {
+  if (positionValues[i] !== value) {
+    positionValues[i] = value.length <= MAX_KEPT_VALUE ? value : undefined;
+    positionFields[i] = undefined;
+    writeKeyValue(w, 0x4a, kb, value);
+    return;
+  }
+  const field = positionFields[i];
+  if (field !== undefined) {
+    w.raw(field);
+    return;
+  }
+  const start = w.pos;
+  writeKeyValue(w, 0x4a, kb, value);
+  positionFields[i] = Uint8Array.prototype.slice.call(w.buf, start, w.pos); // a copy (Buffer's own slice is a view)
+}
 
 function writeEvent(w: ProtoWriter, e: SpanEventData): void {
   w.ensure(16);
@@ -132,7 +159,10 @@ export function writeSpan(w: ProtoWriter, s: SpanData): void {
   const values = s.attributeValues;
   for (let i = 0; i < keys.length; i++) {
     const v = values[i];
-    if (v !== null && v !== undefined) writeKeyValue(w, 0x4a, spanKeyBytes(keys[i]!, i), v);
+    if (v === null || v === undefined) continue;
+    const kb = spanKeyBytes(keys[i]!, i);
+    if (typeof v === 'string' && i < POSITIONS) writeStringAttribute(w, i, kb, v);
+    else writeKeyValue(w, 0x4a, kb, v);
   }
   writeUintField(w, 0x50, s.droppedAttributesCount);
   const events = s.events;
