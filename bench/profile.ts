@@ -2,15 +2,17 @@
  * Where the time goes: CPU per request of a benchmark server under wrk, split by kind of work,
  * with no agent and with an agent, side by side.
  *
- *   npm run bench:profile -- [--server http|express|fastify] [--agent <any bench agent but none; default otelite>]
- *                            [--seconds S] [--cpu-prof]
+ *   npm run bench:profile -- [--server http|express|fastify|realistic] [--agent <any bench agent but none; default otelite>]
+ *                            [--seconds S] [--warmup S] [--cpu-prof]
  *
  * Default: `perf record` (cpu-clock, call chains) of the server process while wrk loads it, the
  * JIT frames named by `node --perf-basic-prof`; Debian's linux-perf is installed when missing
  * (as root). Unlike V8's `--cpu-prof`, this sees the kernel (the response's write and the
  * wake-up of wrk it causes), garbage collection and the async-hook work inside Node's own
  * functions. `--cpu-prof` also writes V8's profile of the agent's run (for Chrome DevTools) next
- * to the report. Prints a Markdown report and writes it to bench/results/profile-<server>-<agent>.md.
+ * to the report. The realistic server gets its PostgreSQL, Redis and backend service started once
+ * for both runs, as in `npm run bench` (only the server process is profiled). Prints a Markdown
+ * report and writes it to bench/results/profile-<server>-<agent>.md.
  * Load only targets 127.0.0.1 and every run stops by itself.
  */
 import { execFileSync } from 'node:child_process';
@@ -18,11 +20,12 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ArgReader } from './lib/argv';
-import { AGENT_IDS, agents, checkBaseline, HELLO_SERVERS, serverEnv, type AgentId, type HelloServer } from './lib/agents';
-import { ensureBenchDeps, ensureBuild, ensurePerf, ensureWrk } from './lib/deps';
+import { AGENT_IDS, agents, checkBaseline, SERVER_IDS, serverEnv, type AgentId, type ServerId } from './lib/agents';
+import { ensureBenchDeps, ensureBuild, ensureDbServers, ensurePerf, ensureWrk } from './lib/deps';
 import { BENCH_DIR, BENCH_OUT_DIR, REPO_ROOT } from './lib/paths';
 import { analyze, BUCKETS, BundleMap, type Profile } from './lib/perf-profile';
 import { cpuTimes, runMain, spawnTracked, TICKS_PER_SECOND } from './lib/procs';
+import { startRealisticInfra, type Infra } from './lib/load';
 import { startServer, startSink } from './lib/services';
 import { runWrk } from './lib/wrk';
 
@@ -33,24 +36,28 @@ type ProfiledAgent = Exclude<AgentId, 'none'>;
 const PROFILED_AGENTS = AGENT_IDS.filter((id): id is ProfiledAgent => id !== 'none');
 
 interface Options {
-  server: HelloServer;
+  server: ServerId;
   agent: ProfiledAgent;
   seconds: number;
+  /** Load before recording: the JIT's warm-up is not what a long-running server pays per request. */
+  warmup: number;
   cpuProf: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { server: 'http', agent: 'otelite', seconds: 5, cpuProf: false };
+  const o: Options = { server: 'http', agent: 'otelite', seconds: 5, warmup: 2, cpuProf: false };
   const reader = new ArgReader(argv);
   for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
-    if (arg === '--server') o.server = reader.choice(arg, HELLO_SERVERS, 'server');
+    if (arg === '--server') o.server = reader.choice(arg, SERVER_IDS, 'server');
     else if (arg === '--agent') o.agent = reader.choice(arg, PROFILED_AGENTS, 'agent');
     else if (arg === '--seconds') o.seconds = reader.positive(arg);
+    else if (arg === '--warmup') o.warmup = reader.positive(arg);
     else if (arg === '--cpu-prof') o.cpuProf = true;
     else throw new Error(`unknown option ${arg}`);
   }
   checkBaseline([o.agent]);
   if (!(o.seconds >= 1 && o.seconds <= 60)) throw new Error('--seconds: 1 to 60');
+  if (!(o.warmup >= 1 && o.warmup <= 120)) throw new Error('--warmup: 1 to 120');
   return o;
 }
 
@@ -66,23 +73,24 @@ async function profileRun(
   perf: string,
   wrk: string,
   sinkUrl: string,
-  server: string,
+  o: Options,
+  serverExtraEnv: Record<string, string>,
   agentId: AgentId,
-  seconds: number,
   cpuProfDir: string | undefined,
 ): Promise<Measured> {
+  const { server, seconds, warmup } = o;
   const agent = agents(sinkUrl, `bench-${server}`).find((a) => a.id === agentId)!;
   // --perf-basic-prof writes /tmp/perf-<pid>.map for perf and V8's isolate log to the working
   // directory: the log goes to a scratch directory instead, and both are removed afterwards.
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'otelite-profile-'));
   const nodeArgs = ['--perf-basic-prof', `--logfile=${path.join(scratch, 'v8.log')}`];
   if (cpuProfDir !== undefined) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
-  const lifetimeMs = (seconds + 60) * 1000;
-  const srv = await startServer(path.join(BENCH_DIR, 'servers', `${server}.cjs`), agent.preload, serverEnv(agent, { BENCH_MAX_LIFETIME_MS: String(lifetimeMs) }), nodeArgs);
+  const lifetimeMs = (warmup + seconds + 60) * 1000;
+  const srv = await startServer(path.join(BENCH_DIR, 'servers', `${server}.cjs`), agent.preload, serverEnv(agent, { ...serverExtraEnv, BENCH_MAX_LIFETIME_MS: String(lifetimeMs) }), nodeArgs);
   const data = path.join(scratch, 'perf.data');
   try {
     const url = `http://127.0.0.1:${srv.port}${PATH}`;
-    await runWrk(wrk, url, 2, 1, 20); // warm-up: JIT, heap sizes
+    await runWrk(wrk, url, warmup, 1, 20); // warm-up: JIT, heap sizes
     const stat0 = procTimes(srv.pid);
     const recorder = spawnTracked(perf, ['record', '-q', '-e', 'cpu-clock', '-F', String(SAMPLE_HZ), '-g', '-p', String(srv.pid), '-o', data, '--', 'sleep', String(seconds)], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -125,7 +133,7 @@ function report(o: Options, none: Measured, agent: Measured, cpuProfFiles: strin
   lines.push(`# Where the time goes: ${o.server}, ${o.agent} against no agent`);
   lines.push('');
   lines.push(`Node ${process.versions.node}, ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), ${new Date().toISOString().slice(0, 10)}.`);
-  lines.push(`wrk -t1 -c20 for ${o.seconds} s on GET ${PATH} after a 2 s warm-up; \`perf record -e cpu-clock -F ${SAMPLE_HZ} -g\` of the server process meanwhile.`);
+  lines.push(`wrk -t1 -c20 for ${o.seconds} s on GET ${PATH} after a ${o.warmup} s warm-up; \`perf record -e cpu-clock -F ${SAMPLE_HZ} -g\` of the server process meanwhile.`);
   lines.push('CPU µs per request, from perf samples (each sample is charged to the innermost JavaScript function; see bench/lib/perf-profile.ts).');
   lines.push('');
   lines.push(`| | no agent | ${o.agent} | added |`);
@@ -179,14 +187,20 @@ async function main(): Promise<void> {
   ensureBenchDeps();
   const wrk = ensureWrk();
   const perf = ensurePerf();
-  const sink = await startSink((o.seconds * 2 + 120) * 1000);
+  const sink = await startSink(((o.warmup + o.seconds) * 2 + 120) * 1000);
   const outDir = BENCH_OUT_DIR;
   mkdirSync(outDir, { recursive: true });
   const cpuProfDir = o.cpuProf ? path.join(outDir, `cpu-prof-${o.server}-${o.agent}`) : undefined;
+  let infra: Infra | undefined;
   try {
+    if (o.server === 'realistic') {
+      ensureDbServers();
+      infra = await startRealisticInfra(((o.warmup + o.seconds) * 2 + 180) * 1000, (line) => console.log(line));
+    }
+    const extraEnv = infra?.env ?? {};
     console.log(`profiling ${o.server}: no agent, then ${o.agent} (${o.seconds} s each)...`);
-    const none = await profileRun(perf, wrk, sink.url, o.server, 'none', o.seconds, undefined);
-    const agent = await profileRun(perf, wrk, sink.url, o.server, o.agent, o.seconds, cpuProfDir);
+    const none = await profileRun(perf, wrk, sink.url, o, extraEnv, 'none', undefined);
+    const agent = await profileRun(perf, wrk, sink.url, o, extraEnv, o.agent, cpuProfDir);
     const files = cpuProfDir === undefined ? [] : readdirSync(cpuProfDir).map((f) => path.relative(REPO_ROOT, path.join(cpuProfDir, f)));
     const text = report(o, none, agent, files);
     const file = path.join(outDir, `profile-${o.server}-${o.agent}.md`);
@@ -194,6 +208,7 @@ async function main(): Promise<void> {
     console.log(text);
     console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
   } finally {
+    await infra?.stop();
     await sink.stop();
   }
 }

@@ -80,7 +80,7 @@ export interface Summary {
   errors: number;
 }
 
-interface Infra {
+export interface Infra {
   env: Record<string, string>;
   stop(): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import { callInContext, type AnyFunction, type HttpInstrumentationConfig, type InstrumentationState } from '../../src/instrument';
 import { ATTR_HTTP_ROUTE } from '../../src/semconv';
 import { recordError } from '../shared/http-semantics';
-import { exchangeOf, openExchange, ServerExchange, setMeasuredRoute } from '../shared/server-exchange';
+import { exchangeOf, openExchange, requestMethod, ServerExchange, setMeasuredRoute } from '../shared/server-exchange';
 import { INTERNAL_SPAN, recordingParentOf, recordingServerSpanOf, setServerRoute } from '../shared/web-route';
 import { LAYER_INFO, type LayerInfo, type TaggedLayer } from './layer-info';
 import { endOpenLayers, LayerCall, requestStateOf, RequestState } from './request-state';
@@ -57,7 +57,7 @@ export class ExpressTracing {
         // The open layers end with the response: told by the http instrumentation when it
         // follows the request, else by listeners of ours (the app made its own SERVER span).
         if (exchange === undefined) {
-          exchange = new ServerExchange(undefined, typeof req.method === 'string' ? req.method : 'GET');
+          exchange = new ServerExchange(undefined, requestMethod(req));
           openExchange(req, undefined, exchange);
           if (typeof res?.on === 'function') {
             res.on('finish', this.onResponseEnd);

@@ -5,7 +5,7 @@ import { callInContext, EMPTY_CONTEXT, invoke, isTracingSuppressed, suppressTrac
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_HEADER_PREFIX, ATTR_HTTP_RESPONSE_STATUS_CODE, ERROR_TYPE_OTHER } from '../../src/semconv';
 import { captureHeaders, recordError, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
 import { HttpMeasure } from '../shared/http-metrics';
-import { exchangeOf, openExchange, ServerExchange } from '../shared/server-exchange';
+import { exchangeOf, openExchange, requestMethod, ServerExchange } from '../shared/server-exchange';
 import { protocolVersion, requestPath, requestScheme, setServerAttributes } from './server-attributes';
 import { SERVER_SPAN, type HttpDeps } from './deps';
 
@@ -58,7 +58,7 @@ function startServerSpan(deps: HttpDeps, req: IncomingMessage, res: ServerRespon
   if (req === null || typeof req !== 'object' || res === null || typeof res !== 'object') return undefined;
   if (isTracingSuppressed(context.active())) return undefined;
   const target = typeof req.url === 'string' ? req.url : '/';
-  const method = typeof req.method === 'string' ? req.method : 'GET';
+  const method = requestMethod(req);
   if (deps.hasExclusions && deps.http.isExcluded(requestPath(target), undefined)) {
     // No span, and nothing traced below it either: a health check's own calls are noise too.
     const excluded = new ServerExchange(suppressTracing(EMPTY_CONTEXT), method);

@@ -49,6 +49,15 @@ export class ServerExchange {
   }
 }
 
+/**
+ * The method a followed request is known by: `req.method` as it came, `GET` when it has none (Node
+ * always sets one; a framework run on a request object of the app's own may not).
+ */
+export function requestMethod(req: { readonly method?: unknown }): string {
+  const method = req.method;
+  return typeof method === 'string' ? method : 'GET';
+}
+
 /** A framework's state for one request, told when the response is over ('finish', or 'close' without it). Never throws. */
 export interface FrameworkRequest {
   responseEnded(): void;

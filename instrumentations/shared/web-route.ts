@@ -35,9 +35,9 @@ export function recordingServerSpanOf(exchange: ServerExchange | undefined): Spa
  * (`/users/:id`), the name `{method} {route}`, with `HTTP` for a method outside the known ones,
  * as the http instrumentation names it.
  */
-export function setServerRoute(span: Span, method: string | undefined, route: string, config: HttpInstrumentationConfig): void {
+export function setServerRoute(span: Span, method: string, route: string, config: HttpInstrumentationConfig): void {
   span.setAttribute(ATTR_HTTP_ROUTE, route);
-  span.updateName(`${spanNameMethod(config, typeof method === 'string' ? method : 'GET')} ${route}`);
+  span.updateName(`${spanNameMethod(config, method)} ${route}`);
 }
 
 /**
