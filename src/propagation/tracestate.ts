@@ -9,9 +9,41 @@ import type { TraceState as ApiTraceState } from '@opentelemetry/api';
  * number of `@`) are not rejected. The W3C test suite (test/test.py, test_tracestate_key_*)
  * checks exactly this grammar.
  */
-const KEY_RE = /^[a-z0-9][a-z0-9_\-*/@]{0,255}$/;
-// value = 0*255(chr) nblk-chr; chr = %x20 / nblk-chr; nblk-chr excludes space, `,` and `=`.
-const VALUE_RE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
+/**
+ * `key = ( lcalpha / DIGIT ) 0*255 ( keychar )`, keychar adding `_ - * / @`; and
+ * `value = 0*255(chr) nblk-chr`, chr = %x20 / nblk-chr, nblk-chr = %x21-2B / %x2D-3C / %x3E-7E.
+ * Checked by character class over the header itself (no substring, no regular expression): this
+ * runs for every member of every incoming tracestate.
+ */
+const KEY_FIRST = 1;
+const KEY_CHAR = 2;
+const VALUE_CHAR = 4;
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0x20; c <= 0x7e; c++) if (c !== 0x2c && c !== 0x3d) CHAR_CLASS[c] = VALUE_CHAR;
+for (let c = 0x61; c <= 0x7a; c++) CHAR_CLASS[c] |= KEY_FIRST | KEY_CHAR;
+for (let c = 0x30; c <= 0x39; c++) CHAR_CLASS[c] |= KEY_FIRST | KEY_CHAR;
+for (const c of '_-*/@') CHAR_CLASS[c.charCodeAt(0)] |= KEY_CHAR;
+const MAX_KEY_LENGTH = 256;
+const MAX_VALUE_LENGTH = 256;
+
+/** Whether `s` from `start` to `end` (exclusive) is a valid key. */
+function isKeyAt(s: string, start: number, end: number): boolean {
+  if (end <= start || end - start > MAX_KEY_LENGTH) return false;
+  if (!hasClass(s.charCodeAt(start), KEY_FIRST)) return false;
+  for (let i = start + 1; i < end; i++) if (!hasClass(s.charCodeAt(i), KEY_CHAR)) return false;
+  return true;
+}
+
+/** Whether `s` from `start` to `end` (exclusive) is a valid value (its last character not a space). */
+function isValueAt(s: string, start: number, end: number): boolean {
+  if (end <= start || end - start > MAX_VALUE_LENGTH || s.charCodeAt(end - 1) === 0x20) return false;
+  for (let i = start; i < end; i++) if (!hasClass(s.charCodeAt(i), VALUE_CHAR)) return false;
+  return true;
+}
+
+function hasClass(code: number, charClass: number): boolean {
+  return code < 128 && (CHAR_CLASS[code]! & charClass) !== 0;
+}
 
 /** `list = list-member 0*31( OWS "," OWS list-member )`. */
 export const TRACESTATE_MAX_MEMBERS = 32;
@@ -24,22 +56,25 @@ export const TRACESTATE_MAX_LENGTH = 512;
 const LARGE_ENTRY_LENGTH = 128;
 
 export function isValidTraceStateKey(key: string): boolean {
-  return KEY_RE.test(key);
+  return isKeyAt(key, 0, key.length);
 }
 
 export function isValidTraceStateValue(value: string): boolean {
-  return VALUE_RE.test(value);
+  return isValueAt(value, 0, value.length);
 }
 
 function isOws(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
-/** Marks a map whose entries were already validated, so the constructor skips re-checking them. */
-class ValidatedEntries implements Iterable<readonly [string, string]> {
-  constructor(readonly map: Map<string, string>) {}
-  [Symbol.iterator](): Iterator<readonly [string, string]> {
-    return this.map[Symbol.iterator]();
+/** Members already validated (by `parse` or `set`), so the constructor skips checking them again. */
+class ValidatedMembers implements Iterable<readonly [string, string]> {
+  constructor(
+    readonly keys: string[],
+    readonly values: string[],
+  ) {}
+  *[Symbol.iterator](): Iterator<readonly [string, string]> {
+    for (let i = 0; i < this.keys.length; i++) yield [this.keys[i]!, this.values[i]!];
   }
 }
 
@@ -47,25 +82,32 @@ class ValidatedEntries implements Iterable<readonly [string, string]> {
  * Immutable: `set` and `unset` return a new instance, as the API's TraceState contract expects
  * (one span context is shared by many spans). Invariant: every instance satisfies the member and
  * length limits, so `serialize` never has to truncate.
+ *
+ * Members are kept as two arrays in order (left-most first), not a Map: there are at most 32,
+ * found by a scan, and a parse then hashes no fresh substring of the header.
  */
 export class TraceState implements ApiTraceState {
-  private readonly entries: Map<string, string>;
+  private readonly memberKeys: readonly string[];
+  private readonly memberValues: readonly string[];
   private serialized: string | undefined;
 
   /** Entries are validated: invalid ones are ignored, a duplicate key keeps its first occurrence. */
   constructor(entries?: Iterable<readonly [string, string]>) {
-    if (entries instanceof ValidatedEntries) {
-      this.entries = enforceLimits(entries.map);
-      return;
-    }
-    const map = new Map<string, string>();
-    if (entries !== undefined) {
+    let keys: string[] = [];
+    let values: string[] = [];
+    if (entries instanceof ValidatedMembers) {
+      keys = entries.keys;
+      values = entries.values;
+    } else if (entries !== undefined) {
       for (const [key, value] of entries) {
-        if (map.has(key) || !KEY_RE.test(key) || !VALUE_RE.test(value)) continue;
-        map.set(key, value);
+        if (keys.includes(key) || !isValidTraceStateKey(key) || !isValidTraceStateValue(value)) continue;
+        keys.push(key);
+        values.push(value);
       }
     }
-    this.entries = enforceLimits(map);
+    enforceLimits(keys, values);
+    this.memberKeys = keys;
+    this.memberValues = values;
   }
 
   /**
@@ -83,7 +125,8 @@ export class TraceState implements ApiTraceState {
    */
   static parse(header: string): TraceState {
     if (header.length === 0) return EMPTY_TRACE_STATE;
-    const map = new Map<string, string>();
+    const keys: string[] = [];
+    const values: string[] = [];
     let members = 0;
     let start = 0;
     while (start <= header.length) {
@@ -98,43 +141,53 @@ export class TraceState implements ApiTraceState {
         const eq = header.indexOf('=', start);
         if (eq < 0 || eq >= end) return EMPTY_TRACE_STATE;
         // No OWS is allowed between key, `=` and value: `foo =1` is an illegal key.
+        if (!isKeyAt(header, start, eq) || !isValueAt(header, eq + 1, end)) return EMPTY_TRACE_STATE;
         const key = header.substring(start, eq);
-        const value = header.substring(eq + 1, end);
-        if (!KEY_RE.test(key) || !VALUE_RE.test(value)) return EMPTY_TRACE_STATE;
-        if (!map.has(key)) map.set(key, value);
+        if (!keys.includes(key)) {
+          keys.push(key);
+          values.push(header.substring(eq + 1, end));
+        }
       }
       start = comma + 1;
     }
-    return map.size === 0 ? EMPTY_TRACE_STATE : new TraceState(new ValidatedEntries(map));
+    return keys.length === 0 ? EMPTY_TRACE_STATE : new TraceState(new ValidatedMembers(keys, values));
   }
 
   get(key: string): string | undefined {
-    return this.entries.get(key);
+    const i = this.memberKeys.indexOf(key);
+    return i < 0 ? undefined : this.memberValues[i];
   }
 
   /** The added or modified key moves to the front (left), as the spec requires. Invalid input: unchanged. */
   set(key: string, value: string): TraceState {
-    if (!KEY_RE.test(key) || !VALUE_RE.test(value)) return this;
-    const map = new Map<string, string>([[key, value]]);
-    for (const [k, v] of this.entries) {
-      if (k !== key) map.set(k, v);
+    if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) return this;
+    const keys = [key];
+    const values = [value];
+    for (let i = 0; i < this.memberKeys.length; i++) {
+      if (this.memberKeys[i] === key) continue;
+      keys.push(this.memberKeys[i]!);
+      values.push(this.memberValues[i]!);
     }
-    return new TraceState(new ValidatedEntries(map));
+    return new TraceState(new ValidatedMembers(keys, values));
   }
 
   unset(key: string): TraceState {
-    if (!this.entries.has(key)) return this;
-    const map = new Map(this.entries);
-    map.delete(key);
-    return new TraceState(new ValidatedEntries(map));
+    const i = this.memberKeys.indexOf(key);
+    if (i < 0) return this;
+    const keys = this.memberKeys.slice();
+    const values = this.memberValues.slice();
+    keys.splice(i, 1);
+    values.splice(i, 1);
+    return new TraceState(new ValidatedMembers(keys, values));
   }
 
   /** Cached: a tracestate extracted once is typically re-injected on every outgoing request. */
   serialize(): string {
     if (this.serialized === undefined) {
       let out = '';
-      for (const [k, v] of this.entries) {
-        out = out.length === 0 ? `${k}=${v}` : `${out},${k}=${v}`;
+      for (let i = 0; i < this.memberKeys.length; i++) {
+        const member = `${this.memberKeys[i]!}=${this.memberValues[i]!}`;
+        out = i === 0 ? member : `${out},${member}`;
       }
       this.serialized = out;
     }
@@ -142,11 +195,11 @@ export class TraceState implements ApiTraceState {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.memberKeys.length;
   }
 
   keys(): string[] {
-    return Array.from(this.entries.keys());
+    return this.memberKeys.slice();
   }
 
   toString(): string {
@@ -156,38 +209,38 @@ export class TraceState implements ApiTraceState {
 
 export const EMPTY_TRACE_STATE = new TraceState();
 
+/** The serialized length of member `i`: `key=value`. */
+function memberLength(keys: readonly string[], values: readonly string[], i: number): number {
+  return keys[i]!.length + 1 + values[i]!.length;
+}
+
 /**
  * Drops members beyond 32 from the end (only `set` can produce 33: the new key is in front),
  * then applies the spec's truncation order for the 512-character cap: entries longer than 128
- * characters first, then entries from the end. Whole entries only, never a partial one.
+ * characters first, then entries from the end. Whole entries only, never a partial one. Works on
+ * the arrays in place (they belong to the instance being built).
  */
-function enforceLimits(map: Map<string, string>): Map<string, string> {
-  if (map.size === 0) return map;
-  let keys: string[] | undefined;
-  if (map.size > TRACESTATE_MAX_MEMBERS) {
-    keys = Array.from(map.keys());
-    for (let i = keys.length - 1; i >= TRACESTATE_MAX_MEMBERS; i--) map.delete(keys[i]!);
+function enforceLimits(keys: string[], values: string[]): void {
+  if (keys.length > TRACESTATE_MAX_MEMBERS) {
     keys.length = TRACESTATE_MAX_MEMBERS;
+    values.length = TRACESTATE_MAX_MEMBERS;
   }
-  let length = map.size - 1;
-  for (const [k, v] of map) length += k.length + 1 + v.length;
-  if (length <= TRACESTATE_MAX_LENGTH) return map;
+  if (keys.length === 0) return;
+  let length = keys.length - 1;
+  for (let i = 0; i < keys.length; i++) length += memberLength(keys, values, i);
+  if (length <= TRACESTATE_MAX_LENGTH) return;
+  for (let i = keys.length - 1; i >= 0 && length > TRACESTATE_MAX_LENGTH; i--) {
+    const entryLength = memberLength(keys, values, i);
+    if (entryLength > LARGE_ENTRY_LENGTH) length -= remove(keys, values, i, entryLength);
+  }
+  for (let i = keys.length - 1; i >= 0 && length > TRACESTATE_MAX_LENGTH; i--) {
+    length -= remove(keys, values, i, memberLength(keys, values, i));
+  }
+}
 
-  keys ??= Array.from(map.keys());
-  for (let i = keys.length - 1; i >= 0 && length > TRACESTATE_MAX_LENGTH; i--) {
-    const key = keys[i]!;
-    const entryLength = key.length + 1 + map.get(key)!.length;
-    if (entryLength > LARGE_ENTRY_LENGTH) {
-      map.delete(key);
-      length -= entryLength + (map.size > 0 ? 1 : 0);
-    }
-  }
-  for (let i = keys.length - 1; i >= 0 && length > TRACESTATE_MAX_LENGTH; i--) {
-    const key = keys[i]!;
-    const value = map.get(key);
-    if (value === undefined) continue;
-    map.delete(key);
-    length -= key.length + 1 + value.length + (map.size > 0 ? 1 : 0);
-  }
-  return map;
+/** Removes member `i`; returns the characters it took in the serialized form (its comma included). */
+function remove(keys: string[], values: string[], i: number, entryLength: number): number {
+  keys.splice(i, 1);
+  values.splice(i, 1);
+  return entryLength + (keys.length > 0 ? 1 : 0);
 }
