@@ -12,7 +12,7 @@
  * functions. `--cpu-prof` also writes V8's profile of the agent's run (for Chrome DevTools) next
  * to the report. The realistic server gets its PostgreSQL, Redis and backend service started once
  * for both runs, as in `npm run bench` (only the server process is profiled). Prints a Markdown
- * report and writes it to bench/results/profile-<server>-<agent>.md.
+ * report and writes it to .cache/bench/profile-<server>-<agent>.md.
  * Load only targets 127.0.0.1 and every run stops by itself.
  */
 import { execFileSync } from 'node:child_process';

@@ -7,13 +7,11 @@ import type { TraceState as ApiTraceState } from '@opentelemetry/api';
  * Level 1's two forms (simple `lcalpha 0*255(...)` and multi-tenant `tenant@system`) are both
  * subsets of it, so every Level 1 key is accepted and Level 2 senders (digit-first keys, any
  * number of `@`) are not rejected. The W3C test suite (test/test.py, test_tracestate_key_*)
- * checks exactly this grammar.
- */
-/**
- * `key = ( lcalpha / DIGIT ) 0*255 ( keychar )`, keychar adding `_ - * / @`; and
- * `value = 0*255(chr) nblk-chr`, chr = %x20 / nblk-chr, nblk-chr = %x21-2B / %x2D-3C / %x3E-7E.
- * Checked by character class over the header itself (no substring, no regular expression): this
- * runs for every member of every incoming tracestate.
+ * checks exactly this grammar. Value: `value = 0*255(chr) nblk-chr`, chr = %x20 / nblk-chr,
+ * nblk-chr = %x21-2B / %x2D-3C / %x3E-7E.
+ *
+ * Both are checked by character class over the header itself (no substring, no regular
+ * expression): this runs for every member of every incoming tracestate.
  */
 const KEY_FIRST = 1;
 const KEY_CHAR = 2;

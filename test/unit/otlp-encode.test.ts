@@ -440,10 +440,10 @@ describe('OTLP encoding', () => {
         ['POST', 'other', 'x'.repeat(300)],
         ['POST', 'other', 'x'.repeat(300)],
       ];
-      for (const requestRounds of [1, 2]) {
+      // One request of all spans, then each span alone (the writer's buffer reused in between).
+      for (const oneRequestEach of [false, true]) {
         const spans = rounds.map(([m, h, p]) => make(m, h, p));
-        // One request of all spans, then each span alone (the writer's buffer reused in between).
-        const requests = requestRounds === 1 ? [spans] : spans.map((one) => [one]);
+        const requests = oneRequestEach ? spans.map((one) => [one]) : [spans];
         const decoded = requests.flatMap((batch) => {
           const bytes = encodeTraceRequest(batch);
           assert.deepEqual(Buffer.from(reencodeWithProtobufjs(bytes)), Buffer.from(bytes));
