@@ -14,6 +14,18 @@ export interface SpanData {
   /** undefined for a root span. */
   readonly parentSpanId: string | undefined;
   readonly parentIsRemote: boolean;
+  /**
+   * Where the bytes of the trace, span and parent span ids are, when they were drawn in this
+   * process: their generation and offset (`lastId`, `idBytesOf` of sdk/ids). The encoder copies
+   * them from there while they are still there, instead of parsing the hex back. Absent or
+   * `NO_ID_BYTES` for an id that came as hex (a remote parent's).
+   */
+  readonly traceIdGen?: number;
+  readonly traceIdAt?: number;
+  readonly spanIdGen?: number;
+  readonly spanIdAt?: number;
+  readonly parentSpanIdGen?: number;
+  readonly parentSpanIdAt?: number;
   readonly traceFlags: number;
   /** Serialized W3C tracestate, or undefined. */
   readonly traceState: string | undefined;

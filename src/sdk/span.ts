@@ -32,6 +32,12 @@ export interface SpanInit {
   spanId: string;
   parentSpanId: string | undefined;
   parentIsRemote: boolean;
+  traceIdGen: number;
+  traceIdAt: number;
+  spanIdGen: number;
+  spanIdAt: number;
+  parentSpanIdGen: number;
+  parentSpanIdAt: number;
   traceFlags: number;
   traceState: TraceState | undefined;
   startTime: number;
@@ -69,6 +75,13 @@ export class Span implements ApiSpan, SpanData {
   readonly spanId: string;
   readonly parentSpanId: string | undefined;
   readonly parentIsRemote: boolean;
+  // Where the ids' bytes are (SpanData).
+  readonly traceIdGen: number;
+  readonly traceIdAt: number;
+  readonly spanIdGen: number;
+  readonly spanIdAt: number;
+  readonly parentSpanIdGen: number;
+  readonly parentSpanIdAt: number;
   readonly traceFlags: number;
   readonly traceState: string | undefined;
   readonly startTime: number;
@@ -101,6 +114,12 @@ export class Span implements ApiSpan, SpanData {
     this.spanId = init.spanId;
     this.parentSpanId = init.parentSpanId;
     this.parentIsRemote = init.parentIsRemote;
+    this.traceIdGen = init.traceIdGen;
+    this.traceIdAt = init.traceIdAt;
+    this.spanIdGen = init.spanIdGen;
+    this.spanIdAt = init.spanIdAt;
+    this.parentSpanIdGen = init.parentSpanIdGen;
+    this.parentSpanIdAt = init.parentSpanIdAt;
     this.traceFlags = init.traceFlags;
     this.traceStateObject = init.traceState;
     this.traceState = init.traceState === undefined ? undefined : init.traceState.serialize() || undefined;

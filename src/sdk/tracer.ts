@@ -15,7 +15,7 @@ import { isTracingSuppressed } from '../context/suppress';
 import { TRACE_FLAG_RANDOM } from '../propagation/tracecontext';
 import { safeString } from './attributes';
 import { toEpochMillis } from './clock';
-import { newSpanId, newTraceId } from './ids';
+import { lastId, newSpanId, newTraceId, NO_ID_BYTES } from './ids';
 import { Span, type SpanOwner } from './span';
 import type { InstrumentationScope, ResourceData } from './span-data';
 
@@ -42,29 +42,37 @@ export class Tracer implements ApiTracer {
     let parentIsRemote = false;
     let traceFlags = TRACE_FLAG_RANDOM;
     let traceState: TraceState | undefined;
+    // Where the ids' bytes are, for the encoder: known for ids drawn here, not for a remote parent's.
+    let traceIdGen = NO_ID_BYTES;
+    let traceIdAt = 0;
+    let parentSpanIdGen = NO_ID_BYTES;
+    let parentSpanIdAt = 0;
 
-    if (parent !== undefined) {
-      const parentContext = parent instanceof Span ? undefined : parent.spanContext();
-      if (parentContext === undefined) {
-        const local = parent as Span;
-        traceId = local.traceId;
-        parentSpanId = local.spanId;
-        traceFlags = local.traceFlags;
-        traceState = local.traceStateObject;
-      } else if (trace.isSpanContextValid(parentContext)) {
-        traceId = parentContext.traceId;
-        parentSpanId = parentContext.spanId;
-        parentIsRemote = parentContext.isRemote === true;
-        traceFlags = parentContext.traceFlags;
-        traceState = parentContext.traceState;
-      } else {
-        traceId = newTraceId();
-      }
+    const parentContext = parent === undefined || parent instanceof Span ? undefined : parent.spanContext();
+    if (parent instanceof Span) {
+      traceId = parent.traceId;
+      traceIdGen = parent.traceIdGen;
+      traceIdAt = parent.traceIdAt;
+      parentSpanId = parent.spanId;
+      parentSpanIdGen = parent.spanIdGen;
+      parentSpanIdAt = parent.spanIdAt;
+      traceFlags = parent.traceFlags;
+      traceState = parent.traceStateObject;
+    } else if (parentContext !== undefined && trace.isSpanContextValid(parentContext)) {
+      traceId = parentContext.traceId;
+      parentSpanId = parentContext.spanId;
+      parentIsRemote = parentContext.isRemote === true;
+      traceFlags = parentContext.traceFlags;
+      traceState = parentContext.traceState;
     } else {
       traceId = newTraceId();
+      traceIdGen = lastId.generation;
+      traceIdAt = lastId.at;
     }
 
     const spanId = newSpanId();
+    const spanIdGen = lastId.generation;
+    const spanIdAt = lastId.at;
     if (isTracingSuppressed(ctx)) {
       return trace.wrapSpanContext({ traceId, spanId, traceFlags: traceFlags & ~TraceFlags.SAMPLED, traceState });
     }
@@ -94,6 +102,12 @@ export class Tracer implements ApiTracer {
       spanId,
       parentSpanId,
       parentIsRemote,
+      traceIdGen,
+      traceIdAt,
+      spanIdGen,
+      spanIdAt,
+      parentSpanIdGen,
+      parentSpanIdAt,
       traceFlags,
       traceState,
       startTime: toEpochMillis(options.startTime),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { newSpanId, newTraceId } from '../../src/sdk/ids';
+import { idBytesOf, lastId, newSpanId, newTraceId, NO_ID_BYTES } from '../../src/sdk/ids';
 
 describe('sdk: trace and span ids', () => {
   it('are lower-case hex of the right length, never all zeros, and distinct across pool refills', () => {
@@ -18,5 +18,29 @@ describe('sdk: trace and span ids', () => {
     }
     assert.equal(traceIds.size, 6000);
     assert.equal(spanIds.size, 6000);
+  });
+
+  it("say where each id's bytes are, until their buffer is filled again two generations on", () => {
+    const drawn: Array<[string, number, number]> = [];
+    const bytesOf = (hex: string, generation: number, at: number): string | undefined => {
+      const buffer = idBytesOf(generation);
+      return buffer && Buffer.from(buffer.subarray(at, at + hex.length / 2)).toString('hex');
+    };
+    // 64 KiB per generation: 3000 trace and span ids each (72 KB) fill a little more than one
+    // generation, so 6000 pairs span three and more.
+    for (let i = 0; i < 6000; i++) {
+      for (const draw of [newTraceId, newSpanId]) {
+        const hex = draw();
+        assert.equal(bytesOf(hex, lastId.generation, lastId.at), hex, 'right after it is drawn');
+        drawn.push([hex, lastId.generation, lastId.at]);
+      }
+    }
+    const newest = drawn[drawn.length - 1]![1];
+    assert.ok(newest - drawn[0]![1] >= 2, 'the ids span more than two generations');
+    for (const [hex, generation, at] of drawn) {
+      // The previous generation's buffer is still whole; older ones were filled again.
+      assert.equal(bytesOf(hex, generation, at), generation >= newest - 1 ? hex : undefined);
+    }
+    assert.equal(idBytesOf(NO_ID_BYTES), undefined);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
+import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span as ApiSpan } from '@opentelemetry/api';
 import type { SpanLimits } from '../../src/config/types';
 import { suppressTracing } from '../../src/context/suppress';
 import { InMemorySpanExporter } from '../../src/export/memory-exporter';
@@ -10,10 +10,12 @@ import { MultiSpanProcessor, type SpanProcessor } from '../../src/sdk/processor'
 import { TracerProvider } from '../../src/sdk/provider';
 import { createResource } from '../../src/sdk/resource';
 import { AlwaysOnSampler } from '../../src/sdk/sampler';
+import { idBytesOf, newSpanId } from '../../src/sdk/ids';
 import { Span } from '../../src/sdk/span';
 import { TRACE_FLAG_RANDOM } from '../../src/propagation/tracecontext';
 import { useContextManager } from '../kit/recording';
 import { decodingBytesExporter } from '../kit/span-bytes';
+import type { DecodedSpan } from '../kit/otlp-decoder';
 
 const LIMITS: SpanLimits = {
   attributeValueLengthLimit: Infinity,
@@ -255,6 +257,43 @@ describe('sdk: spans', () => {
     }
     assert.deepEqual(exported, [['url.path'], ['url.path']], 'the encoded spans carry their attributes');
     assert.ok(memory.spans.every((s) => s.attributeKeys.length === 1 && s.events.length === 1), 'spans kept as objects keep theirs');
+  });
+
+  it('encodes the ids it drew from their bytes, and the ids that came as hex from the hex', async () => {
+    const decoded: DecodedSpan[] = [];
+    const config = { scheduleDelayMs: 60_000, exportTimeoutMs: 1000, maxQueueSize: 64, maxExportBatchSize: 64 };
+    const processor = new BatchSpanProcessor(decodingBytesExporter((spans) => decoded.push(...spans)), config, new SpanBytesQueue(64));
+    const provider = new TracerProvider({ resource: createResource({ serviceName: 'unit', attributes: {} }), sampler: new AlwaysOnSampler(), limits: LIMITS, processor });
+    const tracer = provider.getTracer('unit');
+    const remote = trace.setSpanContext(ROOT_CONTEXT, { traceId: 'A'.repeat(32), spanId: 'B'.repeat(16), traceFlags: 1, isRemote: true });
+    const root = tracer.startSpan('root', {}, ROOT_CONTEXT);
+    const child = tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root));
+    const ofRemote = tracer.startSpan('of remote', {}, remote);
+    const grandchild = tracer.startSpan('grandchild', {}, trace.setSpan(ROOT_CONTEXT, ofRemote));
+    child.end();
+    root.end(); // encoded: it lets go of its id bytes
+    const late = tracer.startSpan('late child', {}, trace.setSpan(ROOT_CONTEXT, root));
+    // Enough ids drawn since for the root's buffer to be filled again: its child parses the hex.
+    const old = tracer.startSpan('old', {}, ROOT_CONTEXT);
+    for (let i = 0; i < 20_000; i++) newSpanId();
+    const ofOld = tracer.startSpan('child of old', {}, trace.setSpan(ROOT_CONTEXT, old));
+    for (const span of [grandchild, ofRemote, late, ofOld, old]) span.end();
+    await provider.shutdown();
+    const byName = new Map(decoded.map((d) => [d.name, d]));
+    const expect = (name: string, traceId: string, spanId: string, parentSpanId: string | undefined): void => {
+      const d = byName.get(name);
+      assert.ok(d !== undefined, `${name} exported`);
+      assert.deepEqual([d.traceId, d.spanId, d.parentSpanId], [traceId, spanId, parentSpanId], name);
+    };
+    const ids = (span: ApiSpan) => span.spanContext();
+    expect('root', ids(root).traceId, ids(root).spanId, undefined);
+    expect('child', ids(root).traceId, ids(child).spanId, ids(root).spanId);
+    expect('of remote', 'a'.repeat(32), ids(ofRemote).spanId, 'b'.repeat(16));
+    expect('grandchild', 'a'.repeat(32), ids(grandchild).spanId, ids(ofRemote).spanId);
+    expect('late child', ids(root).traceId, ids(late).spanId, ids(root).spanId);
+    expect('old', ids(old).traceId, ids(old).spanId, undefined);
+    expect('child of old', ids(old).traceId, ids(ofOld).spanId, ids(old).spanId);
+    assert.equal(idBytesOf((old as Span).spanIdGen), undefined, "the old span's buffer was filled again");
   });
 
   it('updateName renames a live span', async () => {

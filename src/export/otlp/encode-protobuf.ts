@@ -1,4 +1,5 @@
 import type { InstrumentationScope, ResourceData, SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
+import { idBytesOf } from '../../sdk/ids';
 import type { ProtoWriter } from './protobuf-writer';
 import {
   encodeCopy,
@@ -128,21 +129,28 @@ function writeLink(w: ProtoWriter, l: SpanLinkData): void {
   w.ldelim(start, 1);
 }
 
+/** An id's bytes: copied from where they were drawn while they are still there, else parsed from the hex. */
+function writeId(w: ProtoWriter, hex: string, generation: number | undefined, at: number | undefined, size: number): void {
+  const bytes = generation === undefined ? undefined : idBytesOf(generation);
+  if (bytes === undefined) w.hexBytes(hex, size);
+  else w.idBytes(bytes, at!, size);
+}
+
 /** One span as a `ScopeSpans.spans` field (tag, length, Span message). */
 export function writeSpan(w: ProtoWriter, s: SpanData): void {
   w.ensure(40);
   w.byte(0x12); // ScopeSpans.spans
   const start = w.fork(2); // 128 B .. 16 KiB: nearly every span
   w.byte(0x0a);
-  w.hexBytes(s.traceId, 16);
+  writeId(w, s.traceId, s.traceIdGen, s.traceIdAt, 16);
   w.ensure(1);
   w.byte(0x12);
-  w.hexBytes(s.spanId, 8);
+  writeId(w, s.spanId, s.spanIdGen, s.spanIdAt, 8);
   writeStringField(w, 0x1a, s.traceState);
   if (s.parentSpanId) {
     w.ensure(1);
     w.byte(0x22);
-    w.hexBytes(s.parentSpanId, 8);
+    writeId(w, s.parentSpanId, s.parentSpanIdGen, s.parentSpanIdAt, 8);
   }
   writeStringField(w, 0x2a, s.name);
   const kind = otlpSpanKind(s.kind);

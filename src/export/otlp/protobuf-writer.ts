@@ -290,6 +290,16 @@ export class ProtoWriter {
     this.raw(bytes);
   }
 
+  /** Length-prefixed bytes copied from `bytes[at .. at + size)` (an id drawn in this process). */
+  idBytes(bytes: Uint8Array, at: number, size: number): void {
+    this.ensure(size + 1);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = size;
+    for (let i = 0; i < size; i++) buf[pos++] = bytes[at + i]!;
+    this.pos = pos;
+  }
+
   /**
    * Starts a length-delimited field whose tag was just written: reserves `reserve` bytes for its
    * length and returns the position to hand to `ldelim`.
