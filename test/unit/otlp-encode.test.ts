@@ -456,6 +456,32 @@ describe('OTLP encoding', () => {
       }
     });
 
+    it('keeps recurring values apart for spans of other scopes and kinds that end interleaved', () => {
+      // A server span and its framework's span, a client span of the same scope, and more scopes
+      // than the writer keeps memos for (those share one): each ends between the others' spans.
+      const scopes: InstrumentationScope[] = Array.from({ length: 70 }, (_, i) => ({ name: `scope-${i}`, version: undefined, schemaUrl: undefined }));
+      const kinds = [SpanKind.SERVER, SpanKind.INTERNAL, SpanKind.CLIENT];
+      const expected: Record<string, unknown>[] = [];
+      const spans: SpanData[] = [];
+      for (let round = 0; round < 4; round++) {
+        scopes.forEach((scope, s) => {
+          const kind = kinds[s % kinds.length]!;
+          // The same key at position 0 for every kind, with a value of its own; at position 1 one
+          // value under two keys, recurring from round to round; position 2 changes in the last round.
+          const values = [`v-${s}-${kind}`, 'GÉT', round < 3 ? `/r/${s}` : `/changed/${s}`];
+          spans.push(span({ name: `span-${s}`, kind, resource: resourceA, scope, attributeKeys: ['a', s % 2 === 0 ? 'm' : 'h', 'path'], attributeValues: values }));
+          expected.push({ a: values[0], [s % 2 === 0 ? 'm' : 'h']: values[1], path: values[2] });
+        });
+      }
+      for (const batch of [spans.slice(0, 140), spans.slice(140)]) {
+        const bytes = encodeTraceRequest(batch);
+        assert.deepEqual(Buffer.from(reencodeWithProtobufjs(bytes)), Buffer.from(bytes));
+      }
+      // Decoded per span (a request groups spans by scope): each carries its own values.
+      const decoded = spans.map((one) => decodeTraceRequest(encodeTraceRequest([one]))[0]!.attributes);
+      assert.deepEqual(decoded, expected);
+    });
+
     it('converts epoch-millisecond floats to exact nanoseconds', () => {
       const samples = [
         T0,

@@ -52,51 +52,72 @@ export function otlpSpanKind(kind: number): number {
 }
 
 
-/**
- * Span attribute keys by position: spans from one instrumentation set their attributes in the same
- * order, so comparing with the key last seen at that position skips most Map lookups.
- */
 const POSITIONS = 64;
-const positionKeys: (string | undefined)[] = new Array<string | undefined>(POSITIONS).fill(undefined);
-const positionBytes: Uint8Array[] = new Array<Uint8Array>(POSITIONS).fill(new Uint8Array(0));
-/**
- * The string value last seen at each position, and its whole KeyValue field once the same value
- * came twice in a row: an instrumentation's recurring values (`GET`, `http`, `1.1`, a route, a
- * host) are copied as bytes, about twice as fast as encoding them character by character.
- */
-const positionValues: (string | undefined)[] = new Array<string | undefined>(POSITIONS).fill(undefined);
-const positionFields: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(POSITIONS).fill(undefined);
+const NO_BYTES = new Uint8Array(0);
 /** Longer values are not kept: a position must not hold a large string alive. */
 const MAX_KEPT_VALUE = 256;
 
-function spanKeyBytes(key: string, i: number): Uint8Array {
+/**
+ * What the encoder remembers of the attributes at each position, for one kind of span: spans of
+ * one instrumentation and kind set their attributes in the same order, so comparing with the key
+ * last seen at a position skips most Map lookups. The string value last seen at each position is
+ * kept too, and its whole KeyValue field once the same value came twice in a row: an
+ * instrumentation's recurring values (`GET`, `http`, `1.1`, a route, a host) are copied as bytes,
+ * about twice as fast as encoding them character by character.
+ */
+class PositionMemo {
+  readonly keys: (string | undefined)[] = new Array<string | undefined>(POSITIONS).fill(undefined);
+  readonly keyBytes: Uint8Array[] = new Array<Uint8Array>(POSITIONS).fill(NO_BYTES);
+  readonly values: (string | undefined)[] = new Array<string | undefined>(POSITIONS).fill(undefined);
+  readonly fields: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(POSITIONS).fill(undefined);
+}
+
+/**
+ * One memo per instrumentation scope and span kind. Spans of different kinds end interleaved (a
+ * server span and its framework's spans, a database client's): sharing one memo, each would
+ * overwrite what the other kept, and nothing would be found again. Scopes past the limit share one.
+ */
+const memos = new Map<InstrumentationScope, PositionMemo[]>();
+const MAX_SCOPES = 64;
+const sharedMemos: PositionMemo[] = [];
+
+function memoOf(scope: InstrumentationScope, otlpKind: number): PositionMemo {
+  let byKind = memos.get(scope);
+  if (byKind === undefined) {
+    byKind = memos.size < MAX_SCOPES ? [] : sharedMemos;
+    if (byKind !== sharedMemos) memos.set(scope, byKind);
+  }
+  return (byKind[otlpKind] ??= new PositionMemo());
+}
+
+function spanKeyBytes(memo: PositionMemo, key: string, i: number): Uint8Array {
   if (i < POSITIONS) {
-    if (positionKeys[i] === key) return positionBytes[i]!;
+    if (memo.keys[i] === key) return memo.keyBytes[i]!;
     const kb = keyBytes(key);
-    positionKeys[i] = key;
-    positionBytes[i] = kb;
-    positionValues[i] = positionFields[i] = undefined;
+    memo.keys[i] = key;
+    memo.keyBytes[i] = kb;
+    memo.values[i] = memo.fields[i] = undefined;
     return kb;
   }
   return keyBytes(key);
 }
 
 /** The attribute at position `i` (below POSITIONS, key bytes from `spanKeyBytes`) with a string value. */
-function writeStringAttribute(w: ProtoWriter, i: number, kb: Uint8Array, value: string): void {
-  if (positionValues[i] !== value) {
-    positionValues[i] = value.length <= MAX_KEPT_VALUE ? value : undefined;
-    positionFields[i] = undefined;
+function writeStringAttribute(w: ProtoWriter, memo: PositionMemo, i: number, kb: Uint8Array, value: string): void {
+  if (memo.values[i] !== value) {
+    memo.values[i] = value.length <= MAX_KEPT_VALUE ? value : undefined;
+    memo.fields[i] = undefined;
     writeKeyValue(w, 0x4a, kb, value);
     return;
   }
-  const field = positionFields[i];
+  const field = memo.fields[i];
   if (field !== undefined) {
     w.raw(field);
     return;
   }
   const start = w.pos;
   writeKeyValue(w, 0x4a, kb, value);
-  positionFields[i] = Uint8Array.prototype.slice.call(w.buf, start, w.pos); // a copy (Buffer's own slice is a view)
+  memo.fields[i] = Uint8Array.prototype.slice.call(w.buf, start, w.pos); // a copy (Buffer's own slice is a view)
 }
 
 function writeEvent(w: ProtoWriter, e: SpanEventData): void {
@@ -165,12 +186,15 @@ export function writeSpan(w: ProtoWriter, s: SpanData): void {
   w.timeMs(s.endTime);
   const keys = s.attributeKeys;
   const values = s.attributeValues;
-  for (let i = 0; i < keys.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) continue;
-    const kb = spanKeyBytes(keys[i]!, i);
-    if (typeof v === 'string' && i < POSITIONS) writeStringAttribute(w, i, kb, v);
-    else writeKeyValue(w, 0x4a, kb, v);
+  if (keys.length > 0) {
+    const memo = memoOf(s.scope, kind);
+    for (let i = 0; i < keys.length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) continue;
+      const kb = spanKeyBytes(memo, keys[i]!, i);
+      if (typeof v === 'string' && i < POSITIONS) writeStringAttribute(w, memo, i, kb, v);
+      else writeKeyValue(w, 0x4a, kb, v);
+    }
   }
   writeUintField(w, 0x50, s.droppedAttributesCount);
   const events = s.events;
