@@ -374,8 +374,8 @@ describe('http instrumentation (integration)', function () {
       await rx?.close();
     });
 
-    async function front(traceparent?: string): Promise<{ seen: { traceId: string; recording: boolean } | null; back: string | null }> {
-      const reply = await send(port, '/front', { headers: traceparent === undefined ? {} : { traceparent } });
+    async function front(traceparent?: string, headerName = 'traceparent'): Promise<{ seen: { traceId: string; recording: boolean } | null; back: string | null }> {
+      const reply = await send(port, '/front', { headers: traceparent === undefined ? {} : { [headerName]: traceparent } });
       assert.equal(reply.status, 200, reply.body);
       return JSON.parse(reply.body) as { seen: { traceId: string; recording: boolean } | null; back: string | null };
     }
@@ -396,6 +396,15 @@ describe('http instrumentation (integration)', function () {
       assert.equal(server.parentSpanId, PARENT_ID);
       assert.equal(client.parentSpanId, server.spanId);
       assert.equal(back, `00-${TRACE_ID}-${client.spanId}-01`);
+    });
+
+    it('finds the trace context whatever the case of the header name', async function () {
+      const traceId = hex(16);
+      const { seen } = await front(`00-${traceId}-${PARENT_ID}-01`, 'TraceParent');
+      assert.deepEqual(seen, { traceId, recording: true });
+      const [server] = await spansWhere(rx, (s) => s.traceId === traceId && s.kind === SPAN_KIND_SERVER && s.attributes['url.path'] === '/front', 1);
+      assert.equal(server.parentSpanId, PARENT_ID);
+      await spansWhere(rx, (s) => s.traceId === traceId, 3); // all of this request's spans are in before the next test counts
     });
 
     it('a request with a not-sampled parent records nothing but passes the trace on', async function () {
