@@ -23,7 +23,6 @@ import {
   type ForwardedHop,
   type HttpSemantics,
 } from '../shared/http-semantics';
-import { joinedHeader } from './raw-headers';
 
 /**
  * The attributes of a SERVER span, read from the request line, headers and socket. Called only
@@ -81,7 +80,7 @@ export function setServerAttributes(span: Span, req: IncomingMessage, target: st
   const socket: Partial<Socket> & { encrypted?: boolean } = req.socket ?? {};
   const forwarded = headers.forwarded === undefined ? undefined : parseForwarded(headers.forwarded);
 
-  const scheme = schemeOf(forwarded, headers['x-forwarded-proto'], socket);
+  const scheme = schemeOf(headers, socket, forwarded);
   span.setAttribute(ATTR_URL_SCHEME, scheme);
 
   const host = parseHostHeader(authority ?? forwarded?.host ?? firstListValue(headers['x-forwarded-host']) ?? headers.host);
@@ -115,19 +114,16 @@ function defaultPort(scheme: string): number | undefined {
 }
 
 /** `url.scheme` of a request: what a proxy says it received (Forwarded, X-Forwarded-Proto), else the socket's. */
-function schemeOf(forwarded: ForwardedHop | undefined, forwardedProto: string | string[] | undefined, socket: { encrypted?: boolean }): string {
-  const scheme = forwarded?.proto ?? firstListValue(forwardedProto) ?? (socket.encrypted === true ? 'https' : 'http');
+function schemeOf(headers: IncomingHttpHeaders, socket: { encrypted?: boolean }, forwarded: ForwardedHop | undefined): string {
+  const scheme = forwarded?.proto ?? firstListValue(headers['x-forwarded-proto']) ?? (socket.encrypted === true ? 'https' : 'http');
   return scheme.toLowerCase();
 }
 
-/**
- * `url.scheme` for the duration metric, by the span's rule (the Forwarded header is parsed only
- * when present), read without making `req.headers`: a measured request may have no span.
- */
+/** `url.scheme` for the duration metric, by the span's rule (the Forwarded header is parsed only when present). */
 export function requestScheme(req: IncomingMessage): string {
-  const forwardedHeader = joinedHeader(req, 'forwarded');
-  const forwarded = forwardedHeader === undefined ? undefined : parseForwarded(forwardedHeader);
-  return schemeOf(forwarded, joinedHeader(req, 'x-forwarded-proto'), (req.socket ?? {}) as { encrypted?: boolean });
+  const headers: IncomingHttpHeaders = req.headers ?? {};
+  const forwarded = headers.forwarded === undefined ? undefined : parseForwarded(headers.forwarded);
+  return schemeOf(headers, (req.socket ?? {}) as { encrypted?: boolean }, forwarded);
 }
 
 /**

@@ -8,7 +8,6 @@ import { HttpMeasure } from '../shared/http-metrics';
 import { exchangeOf, openExchange, requestMethod, ServerExchange } from '../shared/server-exchange';
 import { protocolVersion, requestPath, requestScheme, setServerAttributes } from './server-attributes';
 import { SERVER_SPAN, type HttpDeps } from './deps';
-import { hasAnyHeader } from './raw-headers';
 
 /**
  * SERVER spans, from `Server.prototype.emit('request', req, res)` of node:http and node:https.
@@ -69,11 +68,12 @@ function startServerSpan(deps: HttpDeps, req: IncomingMessage, res: ServerRespon
 
   // Measured whether or not the request gets a span: metrics count every request.
   const measure = deps.serverDuration === undefined ? undefined : startMeasure(deps, req, method);
+  const headers = req.headers ?? EMPTY_HEADERS;
   // No trace context came in and the sampler would drop a new trace: no span, no context (the
   // async context store stays unused, which is most of what a sampled-out request would cost).
   let parent: Context | undefined;
-  if (!deps.config.newTracesDropped || carriesPropagationHeader(req)) {
-    parent = propagation.extract(EMPTY_CONTEXT, req.headers ?? EMPTY_HEADERS);
+  if (!deps.config.newTracesDropped || carriesPropagationHeader(headers)) {
+    parent = propagation.extract(EMPTY_CONTEXT, headers);
     if (parent === EMPTY_CONTEXT && deps.config.newTracesDropped) parent = undefined;
   }
   if (parent === undefined) return measure === undefined ? undefined : measuredOnly(req, res, method, measure);
@@ -108,10 +108,10 @@ function startMeasure(deps: HttpDeps, req: IncomingMessage, method: string): Htt
 /** The headers the registered propagators read (`traceparent`, `baggage`...), asked once. */
 let propagationFields: string[] | undefined;
 
-/** Whether the request brings a header a propagator reads, without making `req.headers`. */
-function carriesPropagationHeader(req: IncomingMessage): boolean {
+function carriesPropagationHeader(headers: IncomingMessage['headers']): boolean {
   propagationFields ??= propagation.fields().map((field) => field.toLowerCase());
-  return hasAnyHeader(req, propagationFields);
+  for (const field of propagationFields) if (headers[field] !== undefined) return true;
+  return false;
 }
 
 /**

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AttributeValue, Span } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
-import { hasAnyHeader, joinedHeader } from '../../instrumentations/http/raw-headers';
-import { protocolVersion, requestPath, requestScheme, setServerAttributes } from '../../instrumentations/http/server-attributes';
+import { protocolVersion, requestPath, setServerAttributes } from '../../instrumentations/http/server-attributes';
 import { createHttpSemantics, parseHostHeader } from '../../instrumentations/shared/http-semantics';
 import { readConfig } from '../../src/config';
 
@@ -128,53 +127,5 @@ describe('http server: span attributes', function () {
     assert.equal(parseHostHeader('[::1'), undefined, 'a malformed Host again: still none');
     assert.deepEqual(parseHostHeader('shop.example:8443'), first);
     assert.equal(parseHostHeader(''), undefined);
-  });
-});
-
-describe('http server: headers read from rawHeaders', function () {
-  /** A request as Node makes it: `rawHeaders` as sent, and `headers` made only when read (counted). */
-  function rawRequest(rawHeaders: string[], socket: Record<string, unknown> = {}): { req: IncomingMessage; headerReads: () => number } {
-    let reads = 0;
-    const req = {
-      rawHeaders,
-      socket,
-      get headers(): never {
-        reads++;
-        throw new Error('req.headers read');
-      },
-    } as unknown as IncomingMessage;
-    return { req, headerReads: () => reads };
-  }
-
-  it('finds a header in any case, and joins repeated ones as req.headers does', function () {
-    const { req, headerReads } = rawRequest(['Host', 'a', 'TraceParent', '00-x', 'X-Forwarded-Proto', 'HTTPS', 'x-forwarded-proto', 'http', 'B3', '1']);
-    assert.equal(hasAnyHeader(req, ['traceparent', 'tracestate']), true);
-    assert.equal(hasAnyHeader(req, ['b3']), true);
-    assert.equal(hasAnyHeader(req, ['baggage', 'tracestate']), false);
-    assert.equal(hasAnyHeader(req, ['traceparen']), false);
-    assert.equal(joinedHeader(req, 'x-forwarded-proto'), 'HTTPS, http');
-    assert.equal(joinedHeader(req, 'forwarded'), undefined);
-    assert.equal(headerReads(), 0);
-  });
-
-  it("gives the metric's url.scheme by the span's rule without making req.headers", function () {
-    const cases: Array<[string[], Record<string, unknown>, string]> = [
-      [[], {}, 'http'],
-      [[], { encrypted: true }, 'https'],
-      [['X-Forwarded-Proto', 'HTTPS, http'], {}, 'https'],
-      [['Forwarded', 'for=192.0.2.60;proto=https', 'X-Forwarded-Proto', 'http'], {}, 'https'],
-    ];
-    for (const [rawHeaders, socket, scheme] of cases) {
-      const { req, headerReads } = rawRequest(rawHeaders, socket);
-      assert.equal(requestScheme(req), scheme, rawHeaders.join(' '));
-      assert.equal(headerReads(), 0);
-    }
-  });
-
-  it('reads req.headers when the request object has no rawHeaders (an app-made request)', function () {
-    const req = { headers: { traceparent: '00-x', 'x-forwarded-proto': ['https', 'http'] }, socket: {} } as unknown as IncomingMessage;
-    assert.equal(hasAnyHeader(req, ['traceparent']), true);
-    assert.equal(joinedHeader(req, 'x-forwarded-proto'), 'https, http');
-    assert.equal(requestScheme(req), 'https');
   });
 });
