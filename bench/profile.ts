@@ -162,19 +162,24 @@ function report(o: Options, none: Measured, agent: Measured, cpuProfFiles: strin
     for (const [name, micros] of top) lines.push(`| ${cell(name)} | ${f(micros)} |`);
     lines.push('');
   }
-  // Node's and the app's own functions that take longer with the agent: where "node and app"'s
-  // added time goes (the agent's wrappers around them, hooks they now run, deoptimized call sites).
-  const grown = [...new Set([...none.profile.host.keys(), ...agent.profile.host.keys()])]
-    .map((name): [string, number, number] => [name, none.profile.host.get(name) ?? 0, agent.profile.host.get(name) ?? 0])
-    .sort((x, y) => y[2] - y[1] - (x[2] - x[1]))
-    .slice(0, 15)
-    .filter(([, a, b]) => b > a);
-  if (grown.length > 0) {
-    lines.push(`Node's and the app's functions that take more time with ${o.agent} (innermost frame), µs/req:`);
+  // Node's and the app's own functions whose time changed with the agent: where "node and app"'s
+  // added time goes (the agent's wrappers around them, hooks they now run, deoptimized call
+  // sites). Both ways: a frame is a compiled function with whatever V8 inlined into it, so time
+  // that moves from one function's code to another's (inlined there with the agent, not
+  // without) shows as one growing and another shrinking.
+  const changes = [...new Set([...none.profile.host.keys(), ...agent.profile.host.keys()])].map(
+    (name): [string, number, number] => [name, none.profile.host.get(name) ?? 0, agent.profile.host.get(name) ?? 0],
+  );
+  const byChange = (x: [string, number, number], y: [string, number, number]): number => y[2] - y[1] - (x[2] - x[1]);
+  const grown = [...changes].sort(byChange).slice(0, 15).filter(([, a, b]) => b > a);
+  const shrunk = [...changes].sort(byChange).reverse().slice(0, 8).filter(([, a, b]) => b < a);
+  for (const [rows, how] of [[grown, 'more'], [shrunk, 'less']] as const) {
+    if (rows.length === 0) continue;
+    lines.push(`Node's and the app's functions that take ${how} time with ${o.agent} (innermost frame), µs/req:`);
     lines.push('');
     lines.push(`| function (module) | no agent | ${o.agent} | added |`);
     lines.push('| --- | ---: | ---: | ---: |');
-    for (const [name, a, b] of grown) lines.push(`| ${cell(name)} | ${f(a)} | ${f(b)} | ${f(b - a)} |`);
+    for (const [name, a, b] of rows) lines.push(`| ${cell(name)} | ${f(a)} | ${f(b)} | ${f(b - a)} |`);
     lines.push('');
   }
   if (cpuProfFiles.length > 0) lines.push(`V8 CPU profile of the ${o.agent} run (open in Chrome DevTools): ${cpuProfFiles.join(', ')}`);
