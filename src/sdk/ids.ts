@@ -16,11 +16,11 @@ import { randomFillSync } from 'node:crypto';
  *
  * The bytes behind the ids stay where they were drawn, in one of two buffers filled in turn (one
  * generation each): an id's bytes can be read there until its buffer is filled again, two
- * generations on (about 5,000 root spans later). The OTLP encoder copies them from there
- * instead of parsing the id's hex back, which costs about 0.2 us per trace id in a loop and
- * 0.3-0.7 us under load (`charCodeAt` on a substring takes V8's slower path). Copying each
- * 512-byte block aside instead costs about 0.1 us per span (an ArrayBuffer each), and would keep
- * blocks alive for as long as a span holds one.
+ * generations on (at least a generation's worth later: some 2,700 root spans). The OTLP
+ * encoder copies them from there instead of parsing the id's hex back, which costs about 0.2 us
+ * per trace id in a loop and 0.3-0.7 us under load (`charCodeAt` on a substring takes V8's
+ * slower path). Copying each 512-byte block aside instead costs about 0.1 us per span (an
+ * ArrayBuffer each), and would keep blocks alive for as long as a span holds one.
  */
 const RANDOM_BYTES = 64 * 1024;
 const HEX_BYTES = 512;
