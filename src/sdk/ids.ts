@@ -29,9 +29,8 @@ const buffers = [Buffer.allocUnsafe(RANDOM_BYTES), Buffer.allocUnsafe(RANDOM_BYT
 let generation = -1;
 let random = buffers[1]!;
 let randomOffset = RANDOM_BYTES;
+/** The hex of the last HEX_BYTES bytes drawn from `random`, the ones before `randomOffset`. */
 let hexPool = '';
-/** Where in `random` the hex pool's bytes start. */
-let hexStart = 0;
 let offset = HEX_BYTES;
 
 /** Marks an id whose bytes are not in the buffers (it came as hex). */
@@ -53,15 +52,14 @@ function take(bytes: number): string {
       randomFillSync(random);
       randomOffset = 0;
     }
-    hexStart = randomOffset;
     randomOffset += HEX_BYTES;
-    hexPool = random.toString('hex', hexStart, randomOffset);
+    hexPool = random.toString('hex', randomOffset - HEX_BYTES, randomOffset);
     offset = 0;
   }
   const start = offset;
   offset += bytes;
   lastId.generation = generation;
-  lastId.at = hexStart + start;
+  lastId.at = randomOffset - HEX_BYTES + start;
   return hexPool.substring(start * 2, offset * 2);
 }
 

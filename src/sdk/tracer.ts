@@ -48,7 +48,6 @@ export class Tracer implements ApiTracer {
     let parentSpanIdGen = NO_ID_BYTES;
     let parentSpanIdAt = 0;
 
-    const parentContext = parent === undefined || parent instanceof Span ? undefined : parent.spanContext();
     if (parent instanceof Span) {
       traceId = parent.traceId;
       traceIdGen = parent.traceIdGen;
@@ -58,16 +57,19 @@ export class Tracer implements ApiTracer {
       parentSpanIdAt = parent.spanIdAt;
       traceFlags = parent.traceFlags;
       traceState = parent.traceStateObject;
-    } else if (parentContext !== undefined && trace.isSpanContextValid(parentContext)) {
-      traceId = parentContext.traceId;
-      parentSpanId = parentContext.spanId;
-      parentIsRemote = parentContext.isRemote === true;
-      traceFlags = parentContext.traceFlags;
-      traceState = parentContext.traceState;
     } else {
-      traceId = newTraceId();
-      traceIdGen = lastId.generation;
-      traceIdAt = lastId.at;
+      const parentContext = parent?.spanContext();
+      if (parentContext !== undefined && trace.isSpanContextValid(parentContext)) {
+        traceId = parentContext.traceId;
+        parentSpanId = parentContext.spanId;
+        parentIsRemote = parentContext.isRemote === true;
+        traceFlags = parentContext.traceFlags;
+        traceState = parentContext.traceState;
+      } else {
+        traceId = newTraceId();
+        traceIdGen = lastId.generation;
+        traceIdAt = lastId.at;
+      }
     }
 
     const spanId = newSpanId();

@@ -84,8 +84,8 @@ const sharedMemos: PositionMemo[] = [];
 function memoOf(scope: InstrumentationScope, otlpKind: number): PositionMemo {
   let byKind = memos.get(scope);
   if (byKind === undefined) {
-    byKind = memos.size < MAX_SCOPES ? [] : sharedMemos;
-    if (byKind !== sharedMemos) memos.set(scope, byKind);
+    if (memos.size >= MAX_SCOPES) byKind = sharedMemos;
+    else memos.set(scope, (byKind = []));
   }
   return (byKind[otlpKind] ??= new PositionMemo());
 }
