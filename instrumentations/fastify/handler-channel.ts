@@ -2,7 +2,7 @@ import * as dc from 'node:diagnostics_channel';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { context, trace, type Context, type Span } from '@opentelemetry/api';
 import { recordError } from '../shared/http-semantics';
-import { exchangeOf } from '../shared/server-exchange';
+import { exchangeOf, type ServerExchange } from '../shared/server-exchange';
 import { INTERNAL_SPAN, recordingParentOf } from '../shared/web-route';
 import { storeContractHolds } from '../../src/instrument';
 import type { FastifyDeps } from './hook-call';
@@ -23,6 +23,14 @@ import type { HandlerMessage } from './types';
  * tries the running Node at start-up, and where the contract fails nothing is bound (a store
  * Node cannot use would make fastify throw on every request) and the handlers are wrapped as on
  * fastify 4 (instance.ts).
+ *
+ * fastify publishes only while someone listens, and a listened request costs it a message, a
+ * `runStores` and the publishes around the handler. So the channel is listened to from the first
+ * request that has something recording to hang a handler's span on, which the router's naming
+ * handler (route-naming.ts) sees before fastify reaches the handler: a process whose requests
+ * never record (the sampler always_off, metrics only) never pays for it. Where the router is not
+ * patched (find-my-way was loaded before the agent) nothing would notice that request, and the
+ * channel is listened to as soon as an app relies on it.
  */
 const HANDLER_SPAN = Symbol('otelite.fastify.handlerSpan');
 
@@ -42,6 +50,11 @@ export type HandlerTracingChannel = Pick<dc.TracingChannel<unknown, object>, 'st
 
 export class HandlerChannel {
   private enabled: boolean | undefined;
+  private usableHere: boolean | undefined;
+  /** The router names routes (route-naming.ts): it can tell when a request first records. */
+  private routerWatches = false;
+  /** An app relies on the channel and it is not listened to yet: the router reports requests. */
+  awaitingRecording = false;
   private readonly channel: HandlerTracingChannel;
   private readonly onEnd = (message: unknown): void => {
     if (!(message as TracedMessage).async) this.end(message as TracedMessage);
@@ -60,11 +73,35 @@ export class HandlerChannel {
     this.channel = channel;
   }
 
-  /** Subscribes on first use (a process without fastify 5 never pays for it); false if unusable. */
+  /** Whether this Node runs a bound store the way `contextStore` needs (probed once). */
+  usable(): boolean {
+    return (this.usableHere ??= this.contractHolds());
+  }
+
+  /** The router's naming handler is in place: it reports requests while the channel awaits one. */
+  routerReportsRequests(): void {
+    this.routerWatches = true;
+  }
+
+  /** An app's handlers are to be traced from the channel: listened to now, or at the first recording request. */
+  relyOn(): void {
+    if (this.enabled !== undefined) return;
+    if (this.routerWatches) this.awaitingRecording = true;
+    else this.enable();
+  }
+
+  /** A matched request, while awaiting: the channel is listened to once something records. */
+  requestMatched(exchange: ServerExchange | undefined): void {
+    if (recordingParentOf(exchange) === undefined) return;
+    this.awaitingRecording = false;
+    this.enable();
+  }
+
+  /** Subscribes; false if this Node cannot use the channel. */
   enable(): boolean {
     if (this.enabled !== undefined) return this.enabled;
     this.enabled = false;
-    if (!this.contractHolds()) return false;
+    if (!this.usable()) return false;
     this.channel.start.bindStore(contextStore as unknown as Store, (message) => this.start(message as TracedMessage));
     this.channel.end.subscribe(this.onEnd);
     this.channel.asyncEnd.subscribe(this.onAsyncEnd);

@@ -1,7 +1,7 @@
 import { defineInstrumentation, subscribeGuarded, type HttpInstrumentationConfig, type Instrumentation } from '../../src/instrument';
 import { HandlerChannel } from './handler-channel';
 import { HookFailures, type FastifyDeps } from './hook-call';
-import { instrumentInstance } from './instance';
+import { instrumentInstance, type InstanceDeps } from './instance';
 import { patchRouter } from './route-naming';
 import { RouteRegistry } from './routes';
 import type { InitializationMessage } from './types';
@@ -19,7 +19,11 @@ export const FASTIFY_INSTRUMENTATION_NAME = 'fastify';
 export function createFastifyInstrumentation(config: HttpInstrumentationConfig): Instrumentation {
   return defineInstrumentation({
     name: FASTIFY_INSTRUMENTATION_NAME,
-    shared: ({ tracer, state }): FastifyDeps => ({ tracer, config, state, failures: new HookFailures() }),
+    shared: ({ tracer, state }): InstanceDeps => {
+      const deps: FastifyDeps = { tracer, config, state, failures: new HookFailures() };
+      const routes = new RouteRegistry();
+      return { ...deps, routes, handlerChannel: new HandlerChannel(deps, routes) };
+    },
     targets: (_ctx, deps) => [
       {
         // fastify 4 uses find-my-way 8, fastify 5 find-my-way 9.
@@ -29,9 +33,7 @@ export function createFastifyInstrumentation(config: HttpInstrumentationConfig):
       },
     ],
     enable({ state }, deps) {
-      const routes = new RouteRegistry();
-      const instanceDeps = { ...deps, routes, handlerChannel: new HandlerChannel(deps, routes) };
-      subscribeGuarded<InitializationMessage>(state, 'fastify.initialization', (message) => instrumentInstance(message?.fastify, instanceDeps));
+      subscribeGuarded<InitializationMessage>(state, 'fastify.initialization', (message) => instrumentInstance(message?.fastify, deps));
     },
   });
 }

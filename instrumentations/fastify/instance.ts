@@ -39,7 +39,8 @@ export function instrumentInstance(app: FastifyInstance | undefined, deps: Insta
     return;
   }
   Object.defineProperty(marked, INSTRUMENTED, { value: true });
-  const useChannel = major >= 5 && deps.handlerChannel.enable();
+  const useChannel = major >= 5 && deps.handlerChannel.usable();
+  if (useChannel) deps.handlerChannel.relyOn();
   const addHook = app.addHook;
 
   addHook.call(app, 'onRoute', function otelite(this: FastifyInstance, options: RouteOptions): void {

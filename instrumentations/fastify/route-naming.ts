@@ -4,6 +4,7 @@ import { exchangeOf, setMeasuredRoute } from '../shared/server-exchange';
 import { recordingServerSpanOf, setServerRoute } from '../shared/web-route';
 import { isCovered, withHttpRpcMetadata } from './coexist';
 import type { FastifyDeps } from './hook-call';
+import type { HandlerChannel } from './handler-channel';
 import type { RouteContext } from './types';
 
 /**
@@ -34,9 +35,14 @@ function routeUrlOf(store: unknown): string | undefined {
   return typeof url === 'string' ? url : undefined;
 }
 
-export function patchRouter(proto: RouterPrototype | undefined, deps: FastifyDeps): void {
+/** What the naming handler needs: the instrumentation's parts, and the channel it reports requests to. */
+export interface RouterDeps extends FastifyDeps {
+  readonly handlerChannel: HandlerChannel;
+}
+
+export function patchRouter(proto: RouterPrototype | undefined, deps: RouterDeps): void {
   if (proto === undefined || proto === null) return;
-  wrapMethod(proto, 'on', (original) =>
+  const patched = wrapMethod(proto, 'on', (original) =>
     function on(this: unknown, method: unknown, path: unknown, opts: unknown, handler: unknown, store: unknown): unknown {
       if (deps.state.active && typeof handler === 'function') {
         try {
@@ -48,9 +54,10 @@ export function patchRouter(proto: RouterPrototype | undefined, deps: FastifyDep
       return Reflect.apply(original, this, arguments);
     },
   );
+  if (patched) deps.handlerChannel.routerReportsRequests();
 }
 
-function namingHandler(original: AnyFunction, deps: FastifyDeps): AnyFunction {
+function namingHandler(original: AnyFunction, deps: RouterDeps): AnyFunction {
   return disguise(original, function routeHandler(this: unknown, req: object, _res: unknown, _params: unknown, store: RouteContext): unknown {
     if (!deps.state.active) return Reflect.apply(original, this, arguments);
     let next;
@@ -58,6 +65,7 @@ function namingHandler(original: AnyFunction, deps: FastifyDeps): AnyFunction {
       const route = store.config?.url as string;
       const exchange = exchangeOf(req);
       setMeasuredRoute(exchange, route);
+      if (deps.handlerChannel.awaitingRecording) deps.handlerChannel.requestMatched(exchange);
       const server = recordingServerSpanOf(exchange);
       if (server !== undefined) {
         setServerRoute(server, exchange!.method, route, deps.config);

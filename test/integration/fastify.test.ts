@@ -224,6 +224,27 @@ for (const set of ['previous', 'current'] as const) {
       assert.equal(run.sent.find((s) => s.path === '/users/42')!.body, '{"id":"42"}');
       assert.equal(run.sent.find((s) => s.path === '/error/hook-throw')!.status, 500);
     });
+
+    it('traces the handler of the first request that records, after requests that did not', async () => {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const sampled = { traceparent: `00-${traceId}-00f067aa0ba902b7-01` };
+      const run = await runWebApp({
+        framework: 'fastify',
+        set,
+        flavour: 'cjs',
+        env: { OTEL_TRACES_SAMPLER: 'parentbased_always_off' },
+        requests: [['GET', '/users/1'], ['GET', '/users/2'], ['GET', '/users/3', sampled], ['GET', '/users/4'], ['GET', '/users/5', sampled]],
+      });
+      assert.deepEqual(run.spans.filter((s) => s.traceId !== traceId).map((s) => s.name), [], 'only the sampled requests are traced');
+      for (const urlPath of ['/users/3', '/users/5']) {
+        const server = serverSpan(run, 'GET', urlPath);
+        assert.deepEqual(
+          childrenOf(run, server).map((s) => s.name),
+          ['onRequest - authenticate', 'preHandler - loadSession', 'handler - getUser'],
+          urlPath,
+        );
+      }
+    });
   });
 }
 

@@ -38,7 +38,8 @@ export interface WebAppOptions {
   framework: 'express' | 'fastify';
   set: VersionSet;
   flavour: Flavour;
-  requests: ReadonlyArray<readonly [string, string]>;
+  /** Method, path, and the request's own headers (a `traceparent`...) where given. */
+  requests: ReadonlyArray<readonly [string, string, Record<string, string>?]>;
   env?: Record<string, string>;
   /** The body of each POST, sent as JSON; none when absent. */
   postBody?: unknown;
@@ -70,11 +71,11 @@ export async function runWebApp(options: WebAppOptions): Promise<Run> {
   try {
     const [, port] = await app.waitForOutput(/LISTENING (\d+)/, 15_000);
     const sent: Sent[] = [];
-    for (const [method, urlPath] of options.requests) {
+    for (const [method, urlPath, headers] of options.requests) {
       const withBody = method === 'POST' && options.postBody !== undefined;
       const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, {
         method,
-        headers: withBody ? { 'content-type': 'application/json' } : {},
+        headers: withBody ? { 'content-type': 'application/json', ...headers } : { ...headers },
         body: withBody ? JSON.stringify(options.postBody) : undefined,
       });
       sent.push({ method, path: urlPath, status: response.status, body: await response.text() });
