@@ -6,7 +6,8 @@
  * Options (defaults: full / quick):
  *   --rounds N           interleaved rounds per server (3 / 1)
  *   --duration S         measured seconds per run (7 / 3)
- *   --warmup S           warm-up seconds per run, not counted (2 / 1)
+ *   --warmup S           warm-up seconds per wrk run, not counted (2 / 1)
+ *   --warmup-requests N  warm-up runs repeat until the server has answered N requests (10000 / 0)
  *   --connections N      wrk connections (20); wrk uses one thread
  *   --startup-runs N     start-up runs per agent (12 / 5)
  *   --servers a,b        among http, express, fastify, realistic (all)
@@ -28,7 +29,7 @@ import * as path from 'node:path';
 import { ArgReader } from './lib/argv';
 import { AGENT_IDS, agents, checkBaseline, commandLine, SERVER_IDS, type AgentId, type ServerId } from './lib/agents';
 import { collectVersions, ensureBenchDeps, ensureBuild, ensureDbServers, ensureWrk } from './lib/deps';
-import { runLoad, summarize, type Cell } from './lib/load';
+import { runLoad, summarize, WARMUP_MAX_S, type Cell } from './lib/load';
 import { MICRO_FILES, microCommand, runMicro } from './lib/micro';
 import { BENCH_OUT_DIR, rel } from './lib/paths';
 import { killAll, liveCount } from './lib/procs';
@@ -44,6 +45,7 @@ interface Options {
   rounds: number;
   duration: number;
   warmup: number;
+  warmupRequests: number;
   connections: number;
   startupRuns: number;
   servers: ServerId[];
@@ -67,6 +69,7 @@ function parseArgs(argv: string[]): Options {
     rounds: quick ? 1 : 3,
     duration: quick ? 3 : 7,
     warmup: quick ? 1 : 2,
+    warmupRequests: quick ? 0 : 10_000,
     connections: 20,
     startupRuns: quick ? 5 : 12,
     servers: [...SERVER_IDS],
@@ -95,6 +98,10 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--warmup':
         o.warmup = num();
+        o.custom = true;
+        break;
+      case '--warmup-requests':
+        o.warmupRequests = reader.count(arg);
         o.custom = true;
         break;
       case '--connections':
@@ -135,7 +142,7 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--help':
       case '-h':
-        console.log('usage: node build/bench/run.js [--quick] [--rounds N] [--duration S] [--warmup S] [--connections N] [--startup-runs N]');
+        console.log('usage: node build/bench/run.js [--quick] [--rounds N] [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--startup-runs N]');
         console.log(`       [--servers ${SERVER_IDS.join(',')}] [--agents ${AGENT_IDS.join(',')}]`);
         console.log('       [--no-load] [--no-startup] [--no-micro] [--out DIR] [--plan]');
         process.exit(0);
@@ -158,10 +165,28 @@ function cellCount(o: Options): number {
   return n * o.rounds;
 }
 
+/**
+ * Requests per second a server answers under its slower agents, roughly (this machine, Node 20):
+ * how long its warm-up takes to reach `warmupRequests`, for the time budget only.
+ */
+const TYPICAL_RATE: Record<ServerId, number> = { http: 8000, express: 2000, fastify: 6000, realistic: 650 };
+
+function loadSeconds(o: Options): number {
+  if (!o.load) return 0;
+  const defs = agents('http://127.0.0.1:0', 'x');
+  let seconds = 0;
+  for (const server of o.servers) {
+    const runs = defs.filter((a) => o.agents.includes(a.id) && a.servers.includes(server)).length * o.rounds;
+    const warmupRuns = Math.max(1, Math.ceil(o.warmupRequests / TYPICAL_RATE[server] / o.warmup));
+    const warmup = Math.min(WARMUP_MAX_S, warmupRuns * o.warmup);
+    seconds += runs * (warmup + o.duration + CELL_OVERHEAD_S);
+  }
+  return seconds;
+}
+
 function budget(o: Options): { seconds: number; text: string[] } {
   const cells = cellCount(o);
-  const perCell = o.warmup + o.duration + CELL_OVERHEAD_S;
-  const load = cells * perCell + (o.load && o.servers.includes('realistic') ? 5 : 0);
+  const load = loadSeconds(o) + (o.load && o.servers.includes('realistic') ? 5 : 0);
   // Per start-up round, roughly: none 0.3 s, otelite 0.5 s (twice), official 0.8 s (twice), dd-trace 0.7 s.
   const startup = o.startup ? (o.startupRuns + 1) * 3.6 : 0;
   // Per micro case: 2 warm-ups, calibration, rounds of both sides; plus building the encode input.
@@ -169,7 +194,7 @@ function budget(o: Options): { seconds: number; text: string[] } {
   const setup = 5;
   const seconds = load + startup + micro + setup;
   const text = [
-    `load: ${cells} runs (${o.servers.length} servers × their agents × ${o.rounds} round(s)) × (${o.warmup} s warm-up + ${o.duration} s measured + ~${CELL_OVERHEAD_S} s start/stop) ≈ ${(load / 60).toFixed(1)} min`,
+    `load: ${cells} runs (${o.servers.length} servers × their agents × ${o.rounds} round(s)) × (warm-up: ${o.warmup} s runs until ${o.warmupRequests} requests, + ${o.duration} s measured + ~${CELL_OVERHEAD_S} s start/stop) ≈ ${(load / 60).toFixed(1)} min`,
     `start-up: ${startupVariants(o).length} agent/flag pairs × ${o.startupRuns + 1} runs ≈ ${startup.toFixed(0)} s`,
     `micro-benchmarks: ${MICRO_FILES.length} files ≈ ${micro.toFixed(0)} s`,
     `total ≈ ${(seconds / 60).toFixed(1)} min`,
@@ -233,6 +258,7 @@ async function main(): Promise<number> {
     config: {
       rounds: o.rounds,
       warmupSeconds: o.warmup,
+      warmupRequests: o.warmupRequests,
       durationSeconds: o.duration,
       threads: 1,
       connections: o.connections,
@@ -280,6 +306,7 @@ async function main(): Promise<number> {
         agents: o.agents,
         rounds: o.rounds,
         warmupSeconds: o.warmup,
+        warmupRequests: o.warmupRequests,
         durationSeconds: o.duration,
         threads: 1,
         connections: o.connections,

@@ -13,6 +13,8 @@ export interface LoadOptions {
   agents: readonly AgentId[];
   rounds: number;
   warmupSeconds: number;
+  /** Warm-up goes on, `warmupSeconds` at a time, until the server has answered this many requests. */
+  warmupRequests: number;
   durationSeconds: number;
   threads: number;
   connections: number;
@@ -187,10 +189,31 @@ function diffCounts(a: SinkCounts, b: SinkCounts): Partial<SinkCounts> {
   return d;
 }
 
+/** The longest a warm-up may run, whatever `warmupRequests` asks. */
+export const WARMUP_MAX_S = 40;
+
+/**
+ * wrk runs of `warmupSeconds` until the server has answered `warmupRequests`: the same work, so
+ * about the same JIT warmth, for every agent however fast it serves. A fixed time gave a slow
+ * server (the realistic route, ~900 requests per second) under a slow agent far fewer requests to
+ * compile its hot code on than the same server without an agent.
+ */
+async function warmUp(options: LoadOptions, url: string): Promise<Pick<WrkResult, 'requests' | 'non2xx' | 'socketErrors'>> {
+  const total = { requests: 0, non2xx: 0, socketErrors: 0 };
+  const deadline = Date.now() + WARMUP_MAX_S * 1000;
+  do {
+    const run = await runWrk(options.wrk, url, options.warmupSeconds, options.threads, options.connections);
+    total.requests += run.requests;
+    total.non2xx += run.non2xx;
+    total.socketErrors += run.socketErrors;
+  } while (total.requests < options.warmupRequests && Date.now() + options.warmupSeconds * 1000 < deadline);
+  return total;
+}
+
 async function runCell(options: LoadOptions, server: ServerId, agent: Agent, round: number, infraEnv: Record<string, string>): Promise<Cell> {
   const cell = emptyCell(server, agent.id, round);
   const file = path.join(BENCH_DIR, 'servers', `${server}.cjs`);
-  const lifetimeMs = (options.warmupSeconds + options.durationSeconds + 120) * 1000;
+  const lifetimeMs = (WARMUP_MAX_S + options.durationSeconds + 120) * 1000;
   const before = await options.sinkCounts();
   const srv = await startServer(file, agent.preload, serverEnv(agent, { ...infraEnv, BENCH_MAX_LIFETIME_MS: String(lifetimeMs) })).catch(
     (error: Error) => {
@@ -205,7 +228,7 @@ async function runCell(options: LoadOptions, server: ServerId, agent: Agent, rou
     const check = await fetch(url);
     const text = await check.text();
     if (check.status !== 200) throw new Error(`GET ${options.path} answered ${check.status}: ${text.slice(0, 300)}`);
-    const warm = await runWrk(options.wrk, url, options.warmupSeconds, options.threads, options.connections);
+    const warm = await warmUp(options, url);
     const sink0 = options.sinkPid !== undefined ? cpuTicks(options.sinkPid) : undefined;
     const cpu0 = cpuTicks(srv.pid);
     measured = await runWrk(options.wrk, url, options.durationSeconds, options.threads, options.connections);
@@ -258,7 +281,7 @@ export async function runLoad(options: LoadOptions): Promise<Cell[]> {
     const list = agents(options.sinkUrl, `bench-${server}`).filter((a) => options.agents.includes(a.id) && a.servers.includes(server));
     let infra: Infra | undefined;
     if (server === 'realistic') {
-      const lifetime = options.rounds * list.length * (options.warmupSeconds + options.durationSeconds + 30) * 1000 + 300_000;
+      const lifetime = options.rounds * list.length * (WARMUP_MAX_S + options.durationSeconds + 30) * 1000 + 300_000;
       infra = await startRealisticInfra(lifetime, options.log);
     }
     try {

@@ -1,5 +1,5 @@
 import { SERVER_LABELS, type AgentId, type ServerId } from './agents';
-import type { Cell, Summary } from './load';
+import { WARMUP_MAX_S, type Cell, type Summary } from './load';
 import type { MicroResult } from './micro';
 import type { StartupResult } from './startup';
 
@@ -18,6 +18,8 @@ export interface Report {
   config: {
     rounds: number;
     warmupSeconds: number;
+    /** Absent in reports from before it existed: a warm-up of `warmupSeconds` alone. */
+    warmupRequests?: number;
     durationSeconds: number;
     threads: number;
     connections: number;
@@ -108,6 +110,12 @@ function targets(r: Report): Target[] {
   return out;
 }
 
+function warmupText(config: Report['config']): string {
+  const seconds = `${config.warmupSeconds} s`;
+  if (!config.warmupRequests) return `a ${seconds} warm-up`;
+  return `a warm-up of at least ${config.warmupRequests} requests (wrk runs of ${seconds} until then, at most ${WARMUP_MAX_S} s)`;
+}
+
 export function markdown(r: Report): string {
   const lines: string[] = [];
   lines.push(`# ${r.title}`, '');
@@ -118,7 +126,7 @@ export function markdown(r: Report): string {
     `- Date: ${r.date}`,
     `- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB.toFixed(1)} GiB; ${r.machine.os}`,
     `- Node ${r.versions.node}; load average at start ${r.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${r.machine.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')}`,
-    `- Load: \`${r.commands.load}\` after a ${r.config.warmupSeconds} s warm-up (not counted); ${r.config.rounds} interleaved round(s), medians reported; ratios and "added" figures are medians of per-round pairs with "none" of the same round`,
+    `- Load: \`${r.commands.load}\` after ${warmupText(r.config)} (not counted); ${r.config.rounds} interleaved round(s), medians reported; ratios and "added" figures are medians of per-round pairs with "none" of the same round`,
     `- Suite: \`${r.commands.suite}\`; computed budget ${f(r.budget.computedSeconds / 60, 1)} min, took ${f(r.budget.observedSeconds / 60, 1)} min`,
     '',
   );
