@@ -1,5 +1,5 @@
 /**
- * otelite's benchmark suite: `npm run bench` (full, ≤ 15 min) or `npm run bench:quick` (≈ 2-3 min).
+ * otelite's benchmark suite: `npm run bench` (full, ≈ 26-31 min on 2 cores) or `npm run bench:quick` (≈ 2-3 min).
  *
  *   node build/bench/run.js [--quick] [options]
  *
