@@ -96,6 +96,7 @@ describe('fastify: naming the SERVER span from the router (route-naming.ts)', ()
     assert.deepEqual(registered, [handler]);
     assert.equal(deps.state.active, false);
   });
+
   it("listens to fastify's handler channel from the first matched request that records, not before", () => {
     const { proto, registered } = fakeRouter();
     patchRouter(proto, deps);
