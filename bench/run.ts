@@ -157,12 +157,16 @@ function startupVariants(o: Options): typeof STARTUP_VARIANTS {
   return STARTUP_VARIANTS.filter((v) => o.agents.includes(v.agent));
 }
 
+/** The load runs of one server: its agents among the chosen ones, every round. */
+function runsOf(o: Options, server: ServerId): number {
+  return agents('http://127.0.0.1:0', 'x').filter((a) => o.agents.includes(a.id) && a.servers.includes(server)).length * o.rounds;
+}
+
 function cellCount(o: Options): number {
   if (!o.load) return 0;
-  const defs = agents('http://127.0.0.1:0', 'x');
   let n = 0;
-  for (const server of o.servers) n += defs.filter((a) => o.agents.includes(a.id) && a.servers.includes(server)).length;
-  return n * o.rounds;
+  for (const server of o.servers) n += runsOf(o, server);
+  return n;
 }
 
 /**
@@ -173,10 +177,9 @@ const TYPICAL_RATE: Record<ServerId, number> = { http: 8000, express: 2000, fast
 
 function loadSeconds(o: Options): number {
   if (!o.load) return 0;
-  const defs = agents('http://127.0.0.1:0', 'x');
   let seconds = 0;
   for (const server of o.servers) {
-    const runs = defs.filter((a) => o.agents.includes(a.id) && a.servers.includes(server)).length * o.rounds;
+    const runs = runsOf(o, server);
     const warmupRuns = Math.max(1, Math.ceil(o.warmupRequests / TYPICAL_RATE[server] / o.warmup));
     const warmup = Math.min(WARMUP_MAX_S, warmupRuns * o.warmup);
     seconds += runs * (warmup + o.duration + CELL_OVERHEAD_S);
