@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { freePort, startPostgres, type RunningPostgres } from '../kit/servers';
+import { closedPort as refusingPort, startPostgres, type RunningPostgres } from '../kit/servers';
 import { caseSpan, childrenOf, pgSpans, runPgFixture } from './pg-kit';
 
 /**
@@ -15,7 +15,7 @@ describe('pg instrumentation settings (real PostgreSQL, real processes)', functi
 
   before(async () => {
     server = await startPostgres();
-    closedPort = await freePort();
+    closedPort = await refusingPort();
   });
   after(async () => {
     await server?.stop();

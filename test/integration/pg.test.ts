@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { DecodedSpan } from '../kit/otlp-decoder';
-import { freePort, startPostgres, type RunningPostgres } from '../kit/servers';
+import { closedPort as refusingPort, startPostgres, type RunningPostgres } from '../kit/servers';
 import type { VersionSet } from '../kit/versions';
 import {
   caseSpan,
@@ -160,7 +160,7 @@ describe('pg instrumentation (real PostgreSQL, real processes)', function () {
 
   before(async () => {
     server = await startPostgres();
-    closedPort = await freePort();
+    closedPort = await refusingPort();
   });
   after(async () => {
     await server?.stop();

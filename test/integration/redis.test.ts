@@ -1,4 +1,4 @@
-import { freePort, startRedis } from '../kit/servers';
+import { closedPort, startRedis } from '../kit/servers';
 import type { VersionSet } from '../kit/versions';
 import type { Flavour } from './redis-kit';
 import {
@@ -34,7 +34,7 @@ describe('redis (node-redis) instrumentation', function () {
   const servers: Servers = { redis: undefined, closedPort: 0 };
   before(async () => {
     servers.redis = await startRedis();
-    servers.closedPort = await freePort();
+    servers.closedPort = await closedPort();
   });
   after(async () => {
     await servers.redis?.stop();

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -67,9 +67,38 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A port on 127.0.0.1 with no listener (free a moment ago), for connection-refused cases. */
-export function closedPort(): Promise<number> {
-  return freePort();
+/**
+ * A port on 127.0.0.1 with no listener, for connection-refused cases. It lies below the kernel's
+ * ephemeral range, so no `listen(0)` (an app under test, `freePort`) can be handed it later: a
+ * port that was merely free a moment ago could become the app's own server, and the "refused"
+ * calls would reach it.
+ */
+export async function closedPort(): Promise<number> {
+  const ephemeralLow = ephemeralPortRangeStart();
+  const low = 20_000;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (ephemeralLow - low));
+    if (await refuses(port)) return port;
+  }
+  throw new Error(`no closed port found between ${low} and ${ephemeralLow} on 127.0.0.1 in 100 tries`);
+}
+
+function ephemeralPortRangeStart(): number {
+  try {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(start) && start > 20_100) return start;
+  } catch {
+    // not Linux, or /proc unreadable: Linux's default start
+  }
+  return 32_768;
+}
+
+function refuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number, log: () => string): Promise<void> {
