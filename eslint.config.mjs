@@ -20,7 +20,7 @@ export default tseslint.config(
   {
     // Lazy requires: code loaded only when it is needed (a signal that is off, the ES module
     // hooks, the CLI's subcommands), which keeps the agent's start-up short.
-    files: ['src/register.ts', 'src/api-choice.ts', 'src/agent.ts', 'src/cli/main.ts', 'src/instrument/hooks.ts', 'src/instrument/esm.ts', 'src/export/otlp/create-transport.ts', 'src/metrics/setup.ts', 'src/logs/setup.ts'],
+    files: ['src/register.ts', 'src/api-choice.ts', 'src/agent.ts', 'src/cli/main.ts', 'src/instrument/hooks.ts', 'src/instrument/esm.ts', 'src/export/otlp/create-transport.ts', 'src/export/otlp/http-transport.ts', 'src/metrics/setup.ts', 'src/logs/setup.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -29,6 +29,9 @@ export interface CodeCachedModule<T> {
   save(): void;
 }
 
+/** The package's own cache directory: `.cache/code/` beside `build/`. */
+export const PACKAGE_CODE_CACHE_DIR = join(__dirname, '..', '..', '.cache', 'code');
+
 /** A cache file's name: `<bundle>@<build>@<runtime>.bin`. */
 interface CacheName {
   bundle: string;

@@ -20,8 +20,8 @@ function isSupportedNode(): boolean {
  */
 function loadAgent(): { agent: typeof import('./agent'); loaded(): void } {
   const { join } = require('node:path') as typeof import('node:path');
-  const { requireWithCodeCache } = require('./code-cache') as typeof import('./code-cache');
-  const bundle = requireWithCodeCache<typeof import('./agent')>(join(__dirname, 'agent-bundle.js'), join(__dirname, '..', '..', '.cache', 'code'));
+  const { PACKAGE_CODE_CACHE_DIR, requireWithCodeCache } = require('./code-cache') as typeof import('./code-cache');
+  const bundle = requireWithCodeCache<typeof import('./agent')>(join(__dirname, 'agent-bundle.js'), PACKAGE_CODE_CACHE_DIR);
   if (bundle !== undefined) return { agent: bundle.exports, loaded: () => bundle.save() };
   return { agent: require('./agent') as typeof import('./agent'), loaded: () => undefined };
 }

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { cacheNameOf, requireWithCodeCache } from '../../src/code-cache';
+import { cacheNameOf, PACKAGE_CODE_CACHE_DIR, requireWithCodeCache } from '../../src/code-cache';
 import { REGISTER, REPO_ROOT } from '../kit/paths';
 
 interface Probe {
@@ -136,6 +136,7 @@ describe('requireWithCodeCache: a module compiled with a V8 code cache kept besi
 
 describe('the agent bundle and its code cache', () => {
   const bundle = path.join(REPO_ROOT, 'build', 'src', 'agent-bundle.js');
+  const apiBundle = path.join(REPO_ROOT, 'build', 'src', 'api-bundle.js');
 
   it('is ASCII only: V8 reads a one-byte source faster (a comment with "…" made it a two-byte string)', () => {
     const content = readFileSync(bundle);
@@ -143,10 +144,10 @@ describe('the agent bundle and its code cache', () => {
     assert.equal(at, -1, `non-ASCII byte at offset ${at}: ${content.subarray(Math.max(0, at - 40), at + 10).toString()}`);
   });
 
-  it('is cached in the package\'s .cache/code by an app that starts with the agent', () => {
-    const expected = cacheNameOf(bundle, readFileSync(bundle), path.join(REPO_ROOT, '.cache', 'code'))!.file;
-    rmSync(expected, { force: true });
+  it('is cached in the package\'s .cache/code by an app that starts with the agent, and so is the API bundle', () => {
+    const expected = [bundle, apiBundle].map((file) => cacheNameOf(file, readFileSync(file), PACKAGE_CODE_CACHE_DIR)!.file);
+    for (const file of expected) rmSync(file, { force: true });
     execFileSync(process.execPath, ['--require', REGISTER, '-e', ''], { env: { ...process.env, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
-    assert.ok(existsSync(expected), `${expected} written`);
+    for (const file of expected) assert.ok(existsSync(file), `${file} written`);
   });
 });
