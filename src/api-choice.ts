@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { appApi, appApiIsNewer, appDirectory } from './bundle-choice';
+import { appApiEntry, appApiIsNewer, appApiVersion, appDirectory } from './bundle-choice';
 import { PACKAGE_CODE_CACHE_DIR, requireWithCodeCache } from './code-cache';
 
 type Api = typeof import('@opentelemetry/api');
@@ -17,8 +17,9 @@ type Api = typeof import('@opentelemetry/api');
  * - When the API bundle was not built (a plain `tsc`), the API npm resolves for otelite.
  */
 function chooseApi(): Api {
-  const app = appApi(appDirectory());
-  if (app !== undefined && appApiIsNewer(app.version)) return require(app.entry) as Api;
+  const appDir = appDirectory();
+  const appEntry = appApiIsNewer(appApiVersion(appDir)) ? appApiEntry(appDir) : undefined;
+  if (appEntry !== undefined) return require(appEntry) as Api;
   return bundledApi() ?? (require('@opentelemetry/api') as Api);
 }
 

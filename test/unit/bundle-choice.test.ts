@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { appApi, appApiIsNewer, BUNDLED_API_VERSION } from '../../src/bundle-choice';
+import { appApiEntry, appApiIsNewer, appApiVersion, BUNDLED_API_VERSION } from '../../src/bundle-choice';
 import { REPO_ROOT } from '../kit/paths';
 
 /** A directory with node_modules/@opentelemetry/api of `version` in it (a package.json and an entry file). */
@@ -32,18 +32,39 @@ describe('bundle choice: the bundled @opentelemetry/api against the app\'s', () 
     assert.equal(appApiIsNewer('garbage', '1.9.1'), false);
   });
 
-  it("reads the version of the API an app's directory resolves, or none", () => {
+  it("reads the version of the API an app's directory resolves, or none, as Node's resolver finds it", () => {
     const dir = appWithApi('1.42.0');
+    const nested = path.join(dir, 'src', 'server');
+    mkdirSync(nested, { recursive: true });
     const empty = mkdtempSync(path.join(tmpdir(), 'otelite-noapi-'));
     try {
-      assert.equal(appApi(dir)?.version, '1.42.0');
-      assert.equal(appApi(dir)?.entry, path.join(dir, 'node_modules', '@opentelemetry', 'api', 'build', 'src', 'index.js'));
-      assert.equal(appApi(path.join(dir, 'node_modules'))?.version, '1.42.0');
-      // No API anywhere up from a fresh temp directory (the system's tmpdir has no node_modules).
-      assert.equal(appApi(empty), undefined);
+      for (const plugAndPlay of [false, true]) {
+        const how = plugAndPlay ? 'through the resolver' : 'walking node_modules up';
+        assert.equal(appApiVersion(dir, plugAndPlay), '1.42.0', how);
+        assert.equal(appApiVersion(nested, plugAndPlay), '1.42.0', how);
+        assert.equal(appApiVersion(path.join(dir, 'node_modules'), plugAndPlay), '1.42.0', how);
+        // No API anywhere up from a fresh temp directory (the system's tmpdir has no node_modules).
+        assert.equal(appApiVersion(empty, plugAndPlay), undefined, how);
+      }
+      assert.equal(appApiEntry(nested), path.join(dir, 'node_modules', '@opentelemetry', 'api', 'build', 'src', 'index.js'));
+      assert.equal(appApiEntry(empty), undefined);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('finds the nearest copy first, as require does', () => {
+    const outer = appWithApi('1.42.0');
+    const inner = path.join(outer, 'packages', 'service');
+    const innerApi = path.join(inner, 'node_modules', '@opentelemetry', 'api');
+    mkdirSync(innerApi, { recursive: true });
+    writeFileSync(path.join(innerApi, 'package.json'), JSON.stringify({ name: '@opentelemetry/api', version: '1.43.0' }));
+    try {
+      assert.equal(appApiVersion(inner, false), '1.43.0');
+      assert.equal(appApiVersion(path.join(outer, 'packages'), false), '1.42.0');
+    } finally {
+      rmSync(outer, { recursive: true, force: true });
     }
   });
 });
