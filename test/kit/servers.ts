@@ -78,7 +78,7 @@ export async function closedPort(): Promise<number> {
   const low = 20_000;
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = low + Math.floor(Math.random() * (ephemeralLow - low));
-    if (await refuses(port)) return port;
+    if ((await connectError(port))?.code === 'ECONNREFUSED') return port;
   }
   throw new Error(`no closed port found between ${low} and ${ephemeralLow} on 127.0.0.1 in 100 tries`);
 }
@@ -93,11 +93,12 @@ function ephemeralPortRangeStart(): number {
   return 32_768;
 }
 
-function refuses(port: number): Promise<boolean> {
+/** Connects to 127.0.0.1:`port` and hangs up: undefined when something listens, else the error. */
+function connectError(port: number): Promise<NodeJS.ErrnoException | undefined> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+    socket.once('connect', () => (socket.destroy(), resolve(undefined)));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error));
   });
 }
 
@@ -105,12 +106,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number,
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before listening:\n${log()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
+    if ((await connectError(port)) === undefined) return;
     if (Date.now() > deadline) throw new Error(`server did not listen on ${port} within ${timeoutMs} ms:\n${log()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
