@@ -48,8 +48,9 @@ interface Frame {
 }
 
 /**
- * esbuild writes `// build/src/sdk/span.js` above each module it bundles: the bundle's line
- * ranges name the module a JIT frame of the bundle comes from.
+ * esbuild writes the module's path (`// src/sdk/span.ts`, `// node_modules/semver/index.js`)
+ * above each module it bundles: the bundle's line ranges name the module a JIT frame of the
+ * bundle comes from.
  */
 export class BundleMap {
   private readonly starts: number[] = [];
@@ -59,7 +60,7 @@ export class BundleMap {
     if (bundleFile === undefined || !existsSync(bundleFile)) return;
     const lines = readFileSync(bundleFile, 'utf8').split('\n');
     for (let i = 0; i < lines.length; i++) {
-      const m = /^\/\/ ((?:build|node_modules)\/\S+\.[cm]?js)$/.exec(lines[i]!.trim());
+      const m = /^\/\/ ((?:build|node_modules|src|instrumentations)\/\S+\.(?:[cm]?js|ts))$/.exec(lines[i]!.trim());
       if (m !== null) {
         this.starts.push(i + 1);
         this.modules.push(m[1]!);
@@ -104,11 +105,15 @@ function describeJs(text: string, bundle: BundleMap): { name: string; where: str
 const EXPORT = /export\/otlp\/|batch-processor|_http_client|_http_agent/;
 const GC = /Scavenge|MarkCompact|Heap::|Sweeper|ConcurrentMarking|GCTracer|MemoryAllocator|MinorMarkSweep/;
 
-function ownerOf(where: string): Bucket {
+/** The agent's own code: its sources as named in the bundle, or tsc's output under build/. */
+const OWN_INSTRUMENTATIONS = /^(build\/)?instrumentations\//;
+const OWN_SOURCES = /^(build\/)?src\//;
+
+export function ownerOf(where: string): Bucket {
   if (/^node:(internal\/)?async_hooks/.test(where)) return 'async context hooks (AsyncLocalStorage)';
-  if (/build\/instrumentations\//.test(where)) return 'otelite: instrumentations';
-  if (EXPORT.test(where) && where.includes('build/src/')) return 'otelite: export (encode, send)';
-  if (/build\/src\/|@opentelemetry\/api/.test(where)) return 'otelite: SDK and context';
+  if (OWN_INSTRUMENTATIONS.test(where)) return 'otelite: instrumentations';
+  if (EXPORT.test(where) && OWN_SOURCES.test(where)) return 'otelite: export (encode, send)';
+  if (OWN_SOURCES.test(where) || /@opentelemetry\/api/.test(where)) return 'otelite: SDK and context';
   return 'node and app';
 }
 
