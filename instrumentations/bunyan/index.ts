@@ -7,9 +7,8 @@ import { correlate, sendBunyanRecord } from './record';
 /**
  * bunyan 1 and 2: trace ids in every record written inside a span, and each record emitted
  * through the Logs API, from `Logger.prototype._emit`, the one method every record passes
- * through. bunyan is one file, its entry, which the require hook sees only when the app
- * requires it: an ES module app's `import bunyan from 'bunyan'` is not reached (an ESM loader
- * hook would reach it, at a start-up cost every app would pay; see README.md).
+ * through. bunyan is one file, its package's main file: required by the app, or imported from
+ * an ES module (the framework's entry-imports.ts offers it then).
  */
 export const BUNYAN_INSTRUMENTATION_NAME = 'bunyan';
 
@@ -30,7 +29,7 @@ export function bunyanTarget(state: InstrumentationState, config: LoggerInstrume
     module: 'bunyan',
     versions: '>=1.0.0 <3',
     patch(exports) {
-      // CommonJS: the Logger class itself; from an ES module: the namespace, whose default it is.
+      // The Logger class itself; a namespace whose default it is, should one be given.
       const Logger = (typeof exports === 'function' ? exports : (exports as { default?: unknown }).default) as BunyanExports | undefined;
       const proto = Logger?.prototype;
       if (proto === undefined) return exports;

@@ -3,6 +3,7 @@ import Module, { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { Hook } from 'require-in-the-middle';
+import { watchImportedFiles } from './entry-imports';
 import { registerEsmLoader } from './esm';
 import { HookedPackages, narrowRequireHook } from './require-filter';
 import { simpleSatisfies } from './version-range';
@@ -79,8 +80,10 @@ function applyPatch(registration: Registration, exports: unknown, version: strin
  * Installs what the given instrumentations need: builtins are patched right away (so ES module
  * imports of `node:http` see the patched functions), everything else through ONE
  * require-in-the-middle hook for all module names (measured: one hook for seven names
- * costs half of seven hooks, and every later require pays per hook). Targets marked `esm` also
- * get import-in-the-middle, registered only for their module names and only if there are any.
+ * costs half of seven hooks, and every later require pays per hook); the CommonJS files an ES
+ * module imports, which bypass `require`, are offered to the same targets (entry-imports.ts).
+ * Targets marked `esm` also get import-in-the-middle, registered only for their module names and
+ * only if there are any.
  */
 export function installHooks(instrumentations: readonly Instrumentation[]): void {
   const byName = new Map<string, Registration[]>();
@@ -111,18 +114,21 @@ export function installHooks(instrumentations: readonly Instrumentation[]): void
 
   if (byName.size > 0) {
     const modules = [...new Set([...byName.values()].flat().map((r) => r.target.module))];
-    const before = Module.prototype.require;
-    new Hook(modules, { internals: needsInternals }, (exports, name, basedir) => {
+    /** A target file was loaded (`name` is the hook name: `bunyan`, `pg/lib/client.js`). */
+    const patchLoaded = <T>(exports: T, name: string, basedir: string | undefined): T => {
       const registrations = byName.get(name.replace(/\\/g, '/'));
       if (registrations === undefined) return exports;
       const version = basedir === undefined ? undefined : packageVersion(basedir);
       let result: unknown = exports;
       for (const registration of registrations) result = applyPatch(registration, result, version);
-      return result as typeof exports;
-    });
+      return result as T;
+    };
+    const before = Module.prototype.require;
+    new Hook(modules, { internals: needsInternals }, patchLoaded);
     const hooked = new HookedPackages();
     for (const registrations of byName.values()) for (const { target } of registrations) hooked.add(target.module, target.file);
     narrowRequireHook(before, hooked);
+    watchImportedFiles((name) => byName.has(name), patchLoaded);
   }
 
   if (esm.size > 0 && registerEsmLoader([...esm.keys()]) !== undefined) {

@@ -6,9 +6,9 @@ export interface PatchTarget {
   /** Package name (`express`) or builtin (`http`). */
   module: string;
   /**
-   * A file inside the package, relative to its root (`lib/router/layer.js`). Internal files are
-   * the reliable hook point: when an ES module imports a CommonJS package, the package's entry
-   * file bypasses the require hook but every file it requires passes through it.
+   * A file inside the package, relative to its root (`lib/router/layer.js`); without it, the
+   * package's main file. Either is reached whether the app requires the package or imports it
+   * from an ES module.
    */
   file?: string;
   /**
@@ -20,7 +20,10 @@ export interface PatchTarget {
   esm?: boolean;
   /** Semver range of the package versions this patch supports; builtins match Node's version. */
   versions: string;
-  /** Patches `exports` in place or returns a replacement. May throw: the framework contains it. */
+  /**
+   * Patches `exports` in place, or returns a replacement, which only `require` callers get: an ES
+   * module importing the file gets the exports Node made. May throw: the framework contains it.
+   */
   patch(exports: unknown, version: string): unknown;
 }
 
