@@ -92,7 +92,7 @@ function parseFrame(line: string): Frame {
 
 /** `name file:line`: the function name and where it lives (a bundle frame named by its module). */
 function describeJs(text: string, bundle: BundleMap): { name: string; where: string } {
-  const body = text.replace(/^JS:[*~^]?/, '').replace(/ \(.*\)$/, '');
+  const body = text.replace(/^JS:[*~^+']?/, '').replace(/ \(.*\)$/, '');
   const m = /^(.*?)\s*(\S+):(\d+):(\d+)$/.exec(body);
   if (m === null) return { name: body, where: '' };
   let where = m[2]!;

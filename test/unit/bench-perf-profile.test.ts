@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BundleMap, ownerOf } from '../../bench/lib/perf-profile';
+import { analyze, BundleMap, ownerOf } from '../../bench/lib/perf-profile';
 
 // The shape of esbuild's output: each bundled module's path on a comment line above its code.
 const BUNDLE = [
@@ -47,5 +47,18 @@ describe('bench perf-profile: whose code a sampled frame is', () => {
     assert.equal(ownerOf('node_modules/semver/functions/satisfies.js'), 'node and app');
     assert.equal(ownerOf('node_modules/express/lib/router/index.js'), 'node and app');
     assert.equal(ownerOf('node:internal/async_hooks'), 'async context hooks (AsyncLocalStorage)');
+  });
+
+  it('counts one function once, whatever tier V8 compiled it in (the marker before its name)', () => {
+    // `perf script` samples: a header line, then frames innermost first. V8 marks a JIT frame's
+    // tier before its name: `~` interpreted, `^` baseline, `+` Maglev, `*` or `'` optimized.
+    const sample = (marker: string): string =>
+      [`node 1 1.0: 1 cpu-clock:`, `\t7f00 JS:${marker}emit /work/main/build/instrumentations/http/server.js:10:20 (/tmp/perf-1.map)`, `\t7f01 uv_run (/usr/bin/node)`].join('\n');
+    const script = ['~', '^', '+', '*', "'", ''].map(sample).join('\n\n');
+    // Six requests, one microsecond per sample: 1/6 µs per request from each sample.
+    const profile = analyze(script, 6, 1, new BundleMap(undefined));
+    assert.deepEqual([...profile.otelite.keys()], ['emit (build/instrumentations/http/server.js)']);
+    assert.ok(Math.abs(profile.otelite.get('emit (build/instrumentations/http/server.js)')! - 1) < 1e-9);
+    assert.equal(profile.samples, 6);
   });
 });
