@@ -193,6 +193,7 @@ const listenerCount = EventEmitter.prototype.listenerCount;
 /**
  * Runs an event of a traced request or response in the server span's context when someone
  * listens and that context is not already the active one (one `context.with` per event at most).
+ * An event whose one listener is Node's own server code needs no context and runs as it comes.
  */
 export function emitInContext(
   ctx: Context,
@@ -201,8 +202,37 @@ export function emitInContext(
   event: string | symbol,
   args: IArguments,
 ): unknown {
-  if (listenerCount.call(emitter, event) === 0) return Reflect.apply(original, emitter, args);
+  const listeners = listenerCount.call(emitter, event);
+  if (listeners === 0 || (listeners === 1 && isNodeServerListener((emitter as Listened)._events?.[event]))) {
+    return Reflect.apply(original, emitter, args);
+  }
   return callInContext(ctx, original, emitter, args);
+}
+
+/** EventEmitter keeps one listener of an event as the function itself (several: an array). */
+interface Listened {
+  _events?: Record<string | symbol, unknown>;
+}
+
+/** Node's `clearIncoming`, once seen: one function for every request of every server. */
+let clearIncoming: unknown;
+
+/**
+ * The listeners Node's http server puts on every exchange, and nothing else: `resOnFinish` on the
+ * response's 'finish' (bound anew for each response, so known by its name) and `clearIncoming` on
+ * the request's 'end' (known by its name and source once, then by identity). Neither reads the
+ * context, and they are all that listens to those events in most apps: entering the span's context
+ * for them cost a `context.with` each per request (express and fastify requests had four in all).
+ */
+function isNodeServerListener(listener: unknown): boolean {
+  if (typeof listener !== 'function') return false;
+  if (listener === clearIncoming) return true;
+  const name = listener.name;
+  if (name === 'bound resOnFinish') return true;
+  if (name !== 'clearIncoming' || clearIncoming !== undefined) return false;
+  if (!Function.prototype.toString.call(listener).startsWith('function clearIncoming(req)')) return false;
+  clearIncoming = listener;
+  return true;
 }
 
 /** `ServerResponse.prototype.emit`: ends the span, and runs the response's events in its context. */

@@ -346,6 +346,50 @@ describe('http instrumentation (integration)', function () {
     });
   });
 
+  describe("the request's and response's events: the span's context only where the app listens", function () {
+    let app: RunningApp | undefined;
+    let port: number;
+
+    before(async function () {
+      app = startApp({
+        file: path.join(DIR, 'node-listeners.cjs'),
+        preload: '--require',
+        env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+      });
+      port = Number((await app.waitForOutput(/listening on (\d+)/))[1]);
+    });
+
+    after(async function () {
+      app?.kill('SIGKILL');
+      await app?.exited;
+    });
+
+    async function report(): Promise<{ runsBefore: number; seen: { end?: boolean; finish?: boolean } }> {
+      const reply = await send(port, '/report');
+      return JSON.parse(reply.body) as { runsBefore: number; seen: { end?: boolean; finish?: boolean } };
+    }
+
+    it("enters the context once per request when only Node's own server listeners hear 'end' and 'finish'", async function () {
+      const before = (await report()).runsBefore;
+      for (let i = 0; i < 5; i++) assert.equal((await send(port, '/plain')).body, 'plain');
+      // Each /plain request: its 'request' event; then the /report request's own.
+      assert.equal((await report()).runsBefore - before, 5 + 1);
+    });
+
+    it("does not enter the request's context for Node's listener when the response ends in another span's", async function () {
+      const before = (await report()).runsBefore;
+      for (let i = 0; i < 5; i++) assert.equal((await send(port, '/in-span')).body, 'in span');
+      // Each /in-span request: its 'request' event and the handler's span; then /report's own.
+      assert.equal((await report()).runsBefore - before, 5 * 2 + 1);
+    });
+
+    it("runs the app's own 'end' and 'finish' listeners in the request's span context", async function () {
+      assert.equal((await send(port, '/listening')).body, 'listened');
+      const { seen } = await report();
+      assert.deepEqual(seen, { end: true, finish: true });
+    });
+  });
+
   describe('a sampler that drops every new trace (OTEL_TRACES_SAMPLER=parentbased_always_off)', function () {
     let rx: Receiver;
     let app: RunningApp | undefined;
