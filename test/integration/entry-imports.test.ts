@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { FIXTURES } from '../kit/paths';
+import { runPreloadFixture } from '../kit/process';
 
-const run = promisify(execFile);
 const DIR = path.join(FIXTURES, 'entry-imports');
 
 /**
@@ -12,11 +10,7 @@ const DIR = path.join(FIXTURES, 'entry-imports');
  * without `require`, so the require hook alone never sees a package's main file imported from
  * an ES module. The fixture's preload installs targets through otelite's own framework.
  */
-async function runApp(withPreload: boolean): Promise<Record<string, unknown>> {
-  const args = withPreload ? ['--require', path.join(DIR, 'preload.cjs'), 'app.mjs'] : ['app.mjs'];
-  const { stdout } = await run(process.execPath, args, { cwd: DIR, env: { PATH: process.env.PATH } });
-  return JSON.parse(stdout) as Record<string, unknown>;
-}
+const runApp = (withPreload: boolean): Promise<Record<string, unknown>> => runPreloadFixture(DIR, withPreload);
 
 describe('CommonJS files imported from ES modules: offered to the same targets as required ones', function () {
   this.timeout(20_000);

@@ -3,17 +3,14 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { FIXTURES, REPO_ROOT } from '../kit/paths';
+import { runPreloadFixture } from '../kit/process';
 
 const run = promisify(execFile);
 const DIR = path.join(FIXTURES, 'esm-hooks');
 
 const ESM_JS = path.join(REPO_ROOT, 'build', 'src', 'instrument', 'esm.js');
 
-async function runApp(withPreload: boolean): Promise<Record<string, unknown>> {
-  const args = withPreload ? ['--require', path.join(DIR, 'preload.cjs'), 'app.mjs'] : ['app.mjs'];
-  const { stdout } = await run(process.execPath, args, { cwd: DIR, env: { PATH: process.env.PATH } });
-  return JSON.parse(stdout) as Record<string, unknown>;
-}
+const runApp = (withPreload: boolean): Promise<Record<string, unknown>> => runPreloadFixture(DIR, withPreload);
 
 describe('ESM hooks: import-in-the-middle for targets that need it, and nothing else touched', function () {
   this.timeout(20_000);

@@ -1,5 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { REGISTER } from './paths';
 
 /**
@@ -118,4 +120,14 @@ export async function runApp(options: AppOptions, timeoutMs = 15_000): Promise<E
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Runs a fixture directory's `app.mjs`, after its `preload.cjs` (which installs hooks through
+ * otelite's framework) or without it, and returns what the app printed as JSON.
+ */
+export async function runPreloadFixture(dir: string, withPreload: boolean): Promise<Record<string, unknown>> {
+  const args = withPreload ? ['--require', join(dir, 'preload.cjs'), 'app.mjs'] : ['app.mjs'];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: dir, env: { PATH: process.env.PATH } });
+  return JSON.parse(stdout) as Record<string, unknown>;
 }
