@@ -2,7 +2,7 @@ import type { AnyFunction } from '../../src/instrument';
 import type { IncomingMessage } from 'node:http';
 import { onResponseEvent } from './client';
 import { exchangeOf } from '../shared/server-exchange';
-import { emitInContext } from './server';
+import { emitInContext, nodeEndListener } from './server';
 import type { HttpDeps } from './deps';
 
 /**
@@ -17,7 +17,8 @@ export function wrapIncomingMessageEmit(original: AnyFunction, deps: HttpDeps): 
     if (exchange !== undefined) {
       // A followed server request: its events run in its span's context, when it has one.
       const ctx = exchange.context;
-      return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);
+      if (ctx === undefined) return Reflect.apply(original, this, arguments);
+      return emitInContext(ctx, original, this, event, arguments, event === 'end' ? nodeEndListener(this) : undefined);
     }
     try {
       onResponseEvent(deps, this, event);

@@ -62,6 +62,7 @@ function startServerSpan(deps: HttpDeps, req: IncomingMessage, res: ServerRespon
   if (deps.hasExclusions && deps.http.isExcluded(requestPath(target), undefined)) {
     // No span, and nothing traced below it either: a health check's own calls are noise too.
     const excluded = new ServerExchange(suppressTracing(EMPTY_CONTEXT), method);
+    excluded.nodeFinishListener = nodeFinishListener(res);
     openExchange(req, res, excluded);
     return excluded;
   }
@@ -83,6 +84,7 @@ function startServerSpan(deps: HttpDeps, req: IncomingMessage, res: ServerRespon
   const ctx = trace.setSpan(parent, span);
   const exchange = new ServerExchange(ctx, method);
   exchange.span = span;
+  exchange.nodeFinishListener = nodeFinishListener(res);
   if (measure !== undefined) {
     measure.context = ctx;
     exchange.measure = measure;
@@ -193,7 +195,10 @@ const listenerCount = EventEmitter.prototype.listenerCount;
 /**
  * Runs an event of a traced request or response in the server span's context when someone
  * listens and that context is not already the active one (one `context.with` per event at most).
- * An event whose one listener is Node's own server code needs no context and runs as it comes.
+ * An event whose one listener is `nodeListener`, Node's own server code, needs no context and
+ * runs as it comes: Node's listeners never read it, and they are all that listens to a
+ * response's 'finish' and a request's 'end' in most apps (express and fastify requests entered
+ * the context four times each, two of them for these).
  */
 export function emitInContext(
   ctx: Context,
@@ -201,9 +206,10 @@ export function emitInContext(
   emitter: NodeJS.EventEmitter,
   event: string | symbol,
   args: IArguments,
+  nodeListener: unknown,
 ): unknown {
   const listeners = listenerCount.call(emitter, event);
-  if (listeners === 0 || (listeners === 1 && isNodeServerListener((emitter as Listened)._events?.[event]))) {
+  if (listeners === 0 || (listeners === 1 && nodeListener !== undefined && (emitter as Listened)._events?.[event] === nodeListener)) {
     return Reflect.apply(original, emitter, args);
   }
   return callInContext(ctx, original, emitter, args);
@@ -214,25 +220,29 @@ interface Listened {
   _events?: Record<string | symbol, unknown>;
 }
 
-/** Node's `clearIncoming`, once seen: one function for every request of every server. */
+/**
+ * Node's `resOnFinish`, bound anew for each response, is the one 'finish' listener a response
+ * has when the server emits 'request' (nothing else has seen the response yet): kept on the
+ * exchange then, and compared by identity when 'finish' comes.
+ */
+function nodeFinishListener(res: ServerResponse): unknown {
+  const listener = (res as Listened)._events?.finish;
+  return typeof listener === 'function' ? listener : undefined;
+}
+
+/** Node's `clearIncoming`, one function for every request of every server, once seen. */
 let clearIncoming: unknown;
 
 /**
- * The listeners Node's http server puts on every exchange, and nothing else: `resOnFinish` on the
- * response's 'finish' (bound anew for each response, so known by its name) and `clearIncoming` on
- * the request's 'end' (known by its name and source once, then by identity). Neither reads the
- * context, and they are all that listens to those events in most apps: entering the span's context
- * for them cost a `context.with` each per request (express and fastify requests had four in all).
+ * Node's listener of a request's 'end' (`clearIncoming`, added when the response ends while
+ * nobody read the body): recognised once by its name and source, then by identity.
  */
-function isNodeServerListener(listener: unknown): boolean {
-  if (typeof listener !== 'function') return false;
-  if (listener === clearIncoming) return true;
-  const name = listener.name;
-  if (name === 'bound resOnFinish') return true;
-  if (name !== 'clearIncoming' || clearIncoming !== undefined) return false;
-  if (!Function.prototype.toString.call(listener).startsWith('function clearIncoming(req)')) return false;
-  clearIncoming = listener;
-  return true;
+export function nodeEndListener(req: IncomingMessage): unknown {
+  if (clearIncoming !== undefined) return clearIncoming;
+  const listener = (req as Listened)._events?.end;
+  if (typeof listener !== 'function' || listener.name !== 'clearIncoming') return undefined;
+  if (Function.prototype.toString.call(listener).startsWith('function clearIncoming(req)')) clearIncoming = listener;
+  return clearIncoming;
 }
 
 /** `ServerResponse.prototype.emit`: ends the span, and runs the response's events in its context. */
@@ -245,7 +255,7 @@ export function wrapServerResponseEmit(original: AnyFunction, deps: HttpDeps): A
     // The first 'finish' or 'close' claims what ends with the response: a nested 'close' cannot
     // end or count it a second time. The usual 'close' after 'finish' reads nothing more.
     if (exchange.over || (event !== 'finish' && event !== 'close')) {
-      return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);
+      return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments, undefined);
     }
     const { span, measure } = exchange;
     // A framework's spans still open (the handler that answered, the routers around it) end
@@ -260,7 +270,8 @@ export function wrapServerResponseEmit(original: AnyFunction, deps: HttpDeps): A
     }
     // The SERVER span ends after the listeners, so a 'finish' listener can still annotate it.
     try {
-      return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments);
+      if (ctx === undefined) return Reflect.apply(original, this, arguments);
+      return emitInContext(ctx, original, this, event, arguments, event === 'finish' ? exchange.nodeFinishListener : undefined);
     } finally {
       requestOver(deps, span, measure);
     }

@@ -24,6 +24,8 @@ export class ServerExchange {
   framework: FrameworkRequest | undefined = undefined;
   /** 'finish' or 'close' came: the span, measure and framework's end above have been claimed. */
   over = false;
+  /** Node's own 'finish' listener on the response, seen by the http instrumentation when the request came. */
+  nodeFinishListener: unknown = undefined;
 
   constructor(
     /**
