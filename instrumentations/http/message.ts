@@ -1,8 +1,9 @@
-import type { AnyFunction } from '../../src/instrument';
+import { context } from '@opentelemetry/api';
+import { invoke, type AnyFunction } from '../../src/instrument';
 import type { IncomingMessage } from 'node:http';
 import { onResponseEvent } from './client';
 import { exchangeOf } from '../shared/server-exchange';
-import { emitInContext, nodeEndListener } from './server';
+import { eventNeedsContext, nodeEndListener } from './server';
 import type { HttpDeps } from './deps';
 
 /**
@@ -17,8 +18,10 @@ export function wrapIncomingMessageEmit(original: AnyFunction, deps: HttpDeps): 
     if (exchange !== undefined) {
       // A followed server request: its events run in its span's context, when it has one.
       const ctx = exchange.context;
-      if (ctx === undefined) return Reflect.apply(original, this, arguments);
-      return emitInContext(ctx, original, this, event, arguments, event === 'end' ? nodeEndListener(this) : undefined);
+      if (ctx === undefined || !eventNeedsContext(ctx, this, event, event === 'end' ? nodeEndListener(this) : undefined)) {
+        return Reflect.apply(original, this, arguments);
+      }
+      return context.with(ctx, invoke, undefined, original, this, arguments);
     }
     try {
       onResponseEvent(deps, this, event);

@@ -1,7 +1,7 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { callInContext, EMPTY_CONTEXT, invoke, isTracingSuppressed, suppressTracing, type AnyFunction, type InstrumentationState } from '../../src/instrument';
+import { EMPTY_CONTEXT, invoke, isTracingSuppressed, suppressTracing, type AnyFunction, type InstrumentationState } from '../../src/instrument';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_HEADER_PREFIX, ATTR_HTTP_RESPONSE_STATUS_CODE, ERROR_TYPE_OTHER } from '../../src/semconv';
 import { captureHeaders, recordError, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
 import { HttpMeasure } from '../shared/http-metrics';
@@ -193,26 +193,19 @@ function responseDone(deps: HttpDeps, span: Span, res: ServerResponse, finished:
 const listenerCount = EventEmitter.prototype.listenerCount;
 
 /**
- * Runs an event of a traced request or response in the server span's context when someone
- * listens and that context is not already the active one (one `context.with` per event at most).
- * An event whose one listener is `nodeListener`, Node's own server code, needs no context and
- * runs as it comes: Node's listeners never read it, and they are all that listens to a
- * response's 'finish' and a request's 'end' in most apps (express and fastify requests entered
- * the context four times each, two of them for these).
+ * Whether an event of a traced request or response has to run in the server span's context:
+ * someone listens, and that context is not already the active one (one `context.with` per event
+ * at most). An event whose one listener is `nodeListener`, Node's own server code, needs no
+ * context: Node's listeners never read it, and they are all that listens to a response's
+ * 'finish' and a request's 'end' in most apps (express and fastify requests entered the context
+ * four times each, two of them for these). The callers apply `arguments` themselves, so that V8
+ * never has to make an arguments object for the usual case.
  */
-export function emitInContext(
-  ctx: Context,
-  original: AnyFunction,
-  emitter: NodeJS.EventEmitter,
-  event: string | symbol,
-  args: IArguments,
-  nodeListener: unknown,
-): unknown {
+export function eventNeedsContext(ctx: Context, emitter: NodeJS.EventEmitter, event: string | symbol, nodeListener: unknown): boolean {
   const listeners = listenerCount.call(emitter, event);
-  if (listeners === 0 || (listeners === 1 && nodeListener !== undefined && (emitter as Listened)._events?.[event] === nodeListener)) {
-    return Reflect.apply(original, emitter, args);
-  }
-  return callInContext(ctx, original, emitter, args);
+  if (listeners === 0) return false;
+  if (listeners === 1 && nodeListener !== undefined && (emitter as Listened)._events?.[event] === nodeListener) return false;
+  return context.active() !== ctx;
 }
 
 /** EventEmitter keeps one listener of an event as the function itself (several: an array). */
@@ -255,7 +248,8 @@ export function wrapServerResponseEmit(original: AnyFunction, deps: HttpDeps): A
     // The first 'finish' or 'close' claims what ends with the response: a nested 'close' cannot
     // end or count it a second time. The usual 'close' after 'finish' reads nothing more.
     if (exchange.over || (event !== 'finish' && event !== 'close')) {
-      return ctx === undefined ? Reflect.apply(original, this, arguments) : emitInContext(ctx, original, this, event, arguments, undefined);
+      if (ctx === undefined || !eventNeedsContext(ctx, this, event, undefined)) return Reflect.apply(original, this, arguments);
+      return context.with(ctx, invoke, undefined, original, this, arguments);
     }
     const { span, measure } = exchange;
     // A framework's spans still open (the handler that answered, the routers around it) end
@@ -270,8 +264,10 @@ export function wrapServerResponseEmit(original: AnyFunction, deps: HttpDeps): A
     }
     // The SERVER span ends after the listeners, so a 'finish' listener can still annotate it.
     try {
-      if (ctx === undefined) return Reflect.apply(original, this, arguments);
-      return emitInContext(ctx, original, this, event, arguments, event === 'finish' ? exchange.nodeFinishListener : undefined);
+      if (ctx === undefined || !eventNeedsContext(ctx, this, event, event === 'finish' ? exchange.nodeFinishListener : undefined)) {
+        return Reflect.apply(original, this, arguments);
+      }
+      return context.with(ctx, invoke, undefined, original, this, arguments);
     } finally {
       requestOver(deps, span, measure);
     }
