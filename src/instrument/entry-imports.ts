@@ -29,28 +29,26 @@ export function watchImportedFiles(isTarget: (name: string) => boolean, onImport
       // A require() has a parent; the main script is not in a package anyone patches.
       if (parent != null || typeof request !== 'string' || !request.includes('node_modules')) return exports;
       try {
-        return offer(request, exports, isTarget, onImported);
+        offer(request, exports, isTarget, onImported);
       } catch (error) {
         diag.debug(`otelite: an ES module import of ${request} was not offered to the instrumentations: ${(error as Error)?.message}`);
-        return exports;
       }
+      // The ES module gets the exports Node made, whatever a patch returns: patches change them in place.
+      return exports;
     },
   );
 }
 
-function offer(filename: string, exports: unknown, isTarget: (name: string) => boolean, onImported: OnImported): unknown {
+function offer(filename: string, exports: unknown, isTarget: (name: string) => boolean, onImported: OnImported): void {
   const path = filename.replace(/\\/g, '/');
   const pkg = packageOfPath(path);
-  if (pkg === undefined) return exports;
+  if (pkg === undefined) return;
   const basedir = path.slice(0, path.lastIndexOf(NODE_MODULES) + NODE_MODULES.length + pkg.length);
   const inside = path.slice(basedir.length + 1);
   let name: string | undefined;
   if (isTarget(`${pkg}/${inside}`)) name = `${pkg}/${inside}`;
   else if (isTarget(pkg) && isMainFile(pkg, basedir, filename)) name = pkg;
-  if (name === undefined) return exports;
-  // The ES module gets the exports Node made, whatever a patch returns: patches change them in place.
-  onImported(exports, name, basedir);
-  return exports;
+  if (name !== undefined) onImported(exports, name, basedir);
 }
 
 /** Whether `filename` is what `require(pkg)` loads from next to the package (its main file). */
