@@ -1,7 +1,7 @@
 import Module from 'node:module';
 import { dirname } from 'node:path';
 import { diag } from '@opentelemetry/api';
-import { packageOfPath } from './require-filter';
+import { NODE_MODULES, packageOfRequest } from './require-filter';
 import { wrapMethod, type AnyFunction } from './wrap';
 
 /**
@@ -19,8 +19,6 @@ export type OnImported = (exports: unknown, name: string, basedir: string) => un
 interface Loader {
   _load: AnyFunction;
 }
-
-const NODE_MODULES = '/node_modules/';
 
 export function watchImportedFiles(isTarget: (name: string) => boolean, onImported: OnImported): void {
   wrapMethod(Module as unknown as Loader, '_load', (original) =>
@@ -41,9 +39,12 @@ export function watchImportedFiles(isTarget: (name: string) => boolean, onImport
 
 function offer(filename: string, exports: unknown, isTarget: (name: string) => boolean, onImported: OnImported): void {
   const path = filename.replace(/\\/g, '/');
-  const pkg = packageOfPath(path);
+  const at = path.lastIndexOf(NODE_MODULES);
+  if (at < 0) return;
+  const start = at + NODE_MODULES.length;
+  const pkg = packageOfRequest(path.slice(start));
   if (pkg === undefined) return;
-  const basedir = path.slice(0, path.lastIndexOf(NODE_MODULES) + NODE_MODULES.length + pkg.length);
+  const basedir = path.slice(0, start + pkg.length);
   const inside = path.slice(basedir.length + 1);
   let name: string | undefined;
   if (isTarget(`${pkg}/${inside}`)) name = `${pkg}/${inside}`;

@@ -2,7 +2,7 @@ import Module, { isBuiltin } from 'node:module';
 
 type Require = (this: Module, id: string) => unknown;
 
-const NODE_MODULES = '/node_modules/';
+export const NODE_MODULES = '/node_modules/';
 
 /** The package a path lies in: the name after its last `node_modules/` (`@scope/name` for scoped ones). */
 export function packageOfPath(filename: string): string | undefined {
