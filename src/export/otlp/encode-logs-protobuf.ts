@@ -4,10 +4,9 @@ import {
   encodeCopy,
   encodePooled,
   groupByScope,
-  resourceBytes,
-  scopeBytes,
   writeAnyValueBody,
   writeAttributesRecord,
+  writeScopedRequest,
   writeStringField,
   writeUintField,
   type PooledRequest,
@@ -63,24 +62,7 @@ function writeLogRecord(w: ProtoWriter, r: LogRecordData): void {
 }
 
 function encodeInto(w: ProtoWriter, records: readonly LogRecordData[]): void {
-  w.reset();
-  for (const [resource, byScope] of groupByScope(records)) {
-    w.ensure(4);
-    w.byte(0x0a); // ExportLogsServiceRequest.resource_logs
-    const rl = w.fork(3);
-    w.raw(resourceBytes(resource));
-    for (const [scope, list] of byScope) {
-      w.ensure(4);
-      w.byte(0x12); // ResourceLogs.scope_logs
-      const sl = w.fork(3);
-      w.raw(scopeBytes(scope));
-      for (let i = 0; i < list.length; i++) writeLogRecord(w, list[i]!);
-      writeStringField(w, 0x1a, scope.schemaUrl);
-      w.ldelim(sl, 3);
-    }
-    writeStringField(w, 0x1a, resource.schemaUrl);
-    w.ldelim(rl, 3);
-  }
+  writeScopedRequest(w, groupByScope(records), writeLogRecord);
 }
 
 /** OTLP/protobuf `ExportLogsServiceRequest` in a pooled buffer (see `encodePooled`): `release()` it once sent. */

@@ -383,3 +383,36 @@ export function encodeCopy<T>(encodeInto: (w: ProtoWriter, data: T) => void, dat
     giveBack(w);
   }
 }
+
+/**
+ * Writes an export request into `w` from its start, for the signals whose requests share one wire
+ * shape: traces and logs (`resource_spans` / `resource_logs` = 1; in each, `resource` = 1,
+ * `scope_spans` / `scope_logs` = 2, `schema_url` = 3; in each scope's message, `scope` = 1, the
+ * items = 2, `schema_url` = 3). One resource message per resource, one scope message per scope,
+ * each item written by `writeOne` (its field 2 included: from the item, or from bytes encoded
+ * earlier).
+ */
+export function writeScopedRequest<T>(
+  w: ProtoWriter,
+  grouped: Map<ResourceData, Map<InstrumentationScope, T[]>>,
+  writeOne: (w: ProtoWriter, item: T) => void,
+): void {
+  w.reset();
+  for (const [resource, byScope] of grouped) {
+    w.ensure(4);
+    w.byte(0x0a); // resource_spans / resource_logs
+    const rs = w.fork(3); // up to 2 MiB without moving
+    w.raw(resourceBytes(resource));
+    for (const [scope, list] of byScope) {
+      w.ensure(4);
+      w.byte(0x12); // scope_spans / scope_logs
+      const ss = w.fork(3);
+      w.raw(scopeBytes(scope));
+      for (let i = 0; i < list.length; i++) writeOne(w, list[i]!);
+      writeStringField(w, 0x1a, scope.schemaUrl);
+      w.ldelim(ss, 3);
+    }
+    writeStringField(w, 0x1a, resource.schemaUrl);
+    w.ldelim(rs, 3);
+  }
+}

@@ -1,4 +1,4 @@
-import type { InstrumentationScope, ResourceData, SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
+import type { InstrumentationScope, SpanData, SpanEventData, SpanLinkData } from '../../sdk/span-data';
 import { idBytesOf } from '../../sdk/ids';
 import type { ProtoWriter } from './protobuf-writer';
 import {
@@ -6,10 +6,9 @@ import {
   encodePooled,
   groupByScope,
   keyBytes,
-  resourceBytes,
-  scopeBytes,
   writeAttributesRecord,
   writeKeyValue,
+  writeScopedRequest,
   writeStringField,
   writeUintField,
   type PooledRequest,
@@ -224,37 +223,8 @@ export function writeSpan(w: ProtoWriter, s: SpanData): void {
   w.ldelim(start, 2);
 }
 
-/**
- * Writes a request into `w` from its start: one ResourceSpans per resource, one ScopeSpans per
- * scope, each span written by `writeOne` (from a SpanData, or from bytes encoded earlier).
- */
-export function writeRequest<T>(
-  w: ProtoWriter,
-  grouped: Map<ResourceData, Map<InstrumentationScope, T[]>>,
-  writeOne: (w: ProtoWriter, item: T) => void,
-): void {
-  w.reset();
-  for (const [resource, byScope] of grouped) {
-    w.ensure(4);
-    w.byte(0x0a); // ExportTraceServiceRequest.resource_spans
-    const rs = w.fork(3); // up to 2 MiB without moving
-    w.raw(resourceBytes(resource));
-    for (const [scope, list] of byScope) {
-      w.ensure(4);
-      w.byte(0x12); // ResourceSpans.scope_spans
-      const ss = w.fork(3);
-      w.raw(scopeBytes(scope));
-      for (let i = 0; i < list.length; i++) writeOne(w, list[i]!);
-      writeStringField(w, 0x1a, scope.schemaUrl);
-      w.ldelim(ss, 3);
-    }
-    writeStringField(w, 0x1a, resource.schemaUrl);
-    w.ldelim(rs, 3);
-  }
-}
-
 function encodeInto(w: ProtoWriter, spans: readonly SpanData[]): void {
-  writeRequest(w, groupByScope(spans), writeSpan);
+  writeScopedRequest(w, groupByScope(spans), writeSpan);
 }
 
 

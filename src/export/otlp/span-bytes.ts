@@ -1,7 +1,7 @@
 import type { InstrumentationScope, ResourceData, SpanData } from '../../sdk/span-data';
 import type { ItemQueue } from '../batch-processor';
-import { encodePooled, groupBy, MAX_KEPT_BUFFER, type PooledRequest } from './encode-protobuf-common';
-import { writeRequest, writeSpan } from './encode-protobuf';
+import { encodePooled, groupBy, MAX_KEPT_BUFFER, writeScopedRequest, type PooledRequest } from './encode-protobuf-common';
+import { writeSpan } from './encode-protobuf';
 import { ProtoWriter } from './protobuf-writer';
 
 /**
@@ -157,7 +157,7 @@ function encodeBytesInto(w: ProtoWriter, part: SpanBytes): void {
     (i) => block.resourceAt(i),
     (i) => block.scopeAt(i),
   );
-  writeRequest(w, grouped, (writer, i: number) => block.copySpan(writer, i));
+  writeScopedRequest(w, grouped, (writer, i: number) => block.copySpan(writer, i));
 }
 
 /** The `ExportTraceServiceRequest` of a part, in a pooled buffer: `release()` it once sent. */
