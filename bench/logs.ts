@@ -16,18 +16,31 @@ import { median } from './lib/stats';
  * instrumentations, logs over OTLP http/protobuf). One child process per measurement, variants
  * interleaved round by round; medians.
  *
- *   node build/bench/logs.js [--rounds 5] [--seconds 2]
+ *   node build/bench/logs.js [--rounds 5] [--seconds 2] [--paced] [--loggers pino,winston] [--variants none,...]
+ *
+ * Variant `otelite-baseline-sending` is `otelite-sending` with another build of otelite
+ * (OTELITE_BASELINE=<build>/src/register.js): a change's before and after in one interleaved run.
  *
  * The loggers are the test version set's (pino 10, winston 3: test/versions/current). Lines are
  * written in batches of 500 with a setImmediate between batches, so that the exporters' timers
- * run as in an app; metrics are not exported, the one span is.
+ * run as in an app; metrics are not exported, the one span is. At that rate the sending variants'
+ * queue overflows and most records are dropped before they are encoded; `--paced` writes batches
+ * of 50 lines a timer tick (about a millisecond) apart instead, a rate the export keeps up with, so
+ * that every record is encoded and sent.
  */
 type LoggerId = 'pino' | 'winston';
-type VariantId = 'none' | 'otelite-loggers-off' | 'otelite-correlation' | 'otelite-sending' | 'official';
+type VariantId = 'none' | 'otelite-loggers-off' | 'otelite-correlation' | 'otelite-sending' | 'otelite-baseline-sending' | 'official';
 
 const LOGGERS: readonly LoggerId[] = ['pino', 'winston'];
-const VARIANTS: readonly VariantId[] = ['none', 'otelite-loggers-off', 'otelite-correlation', 'otelite-sending', 'official'];
-const BATCH = 500;
+const VARIANTS: readonly VariantId[] = ['none', 'otelite-loggers-off', 'otelite-correlation', 'otelite-sending', 'otelite-baseline-sending', 'official'];
+const DEFAULT_VARIANTS = VARIANTS.filter((v) => v !== 'otelite-baseline-sending');
+/** Lines per batch, and what comes between batches: the next turn of the loop, or a timer tick. */
+interface Pace {
+  batch: number;
+  pause: () => Promise<void>;
+}
+const FLAT_OUT: Pace = { batch: 500, pause: () => new Promise((resolve) => setImmediate(resolve)) };
+const PACED: Pace = { batch: 50, pause: () => new Promise((resolve) => setTimeout(resolve, 0)) };
 
 function variantArgs(variant: VariantId, sink: string): { preload: string | undefined; env: Record<string, string> } {
   // Spans are exported too: the official agent makes none without a traces exporter (then it
@@ -43,6 +56,8 @@ function variantArgs(variant: VariantId, sink: string): { preload: string | unde
       return { preload: OTELITE_REGISTER, env: { ...common, OTEL_LOGS_EXPORTER: 'none' } };
     case 'otelite-sending':
       return { preload: OTELITE_REGISTER, env: { ...common, ...sending } };
+    case 'otelite-baseline-sending':
+      return { preload: process.env['OTELITE_BASELINE'], env: { ...common, ...sending } };
     case 'official':
       return {
         preload: benchRequire.resolve('@opentelemetry/auto-instrumentations-node/register'),
@@ -69,9 +84,9 @@ interface Measurement {
 }
 
 /** One child process: `logger` under `variant`, measured for `seconds`. */
-async function measure(logger: LoggerId, variant: VariantId, sink: string, seconds: number): Promise<Measurement> {
+async function measure(logger: LoggerId, variant: VariantId, sink: string, seconds: number, paced: boolean): Promise<Measurement> {
   const { preload, env } = variantArgs(variant, sink);
-  const args = [...(preload === undefined ? [] : ['--require', preload]), __filename, '--child', logger, '--seconds', String(seconds)];
+  const args = [...(preload === undefined ? [] : ['--require', preload]), __filename, '--child', logger, '--seconds', String(seconds), ...(paced ? ['--paced'] : [])];
   const clean: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL') && k !== 'NODE_OPTIONS') clean[k] = v;
   const child = spawn(process.execPath, args, { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -104,7 +119,7 @@ function makeLogger(logger: LoggerId, sink: Writable): (i: number) => void {
   return (i) => log.info('request handled', { user: 42, path: '/users/42', i });
 }
 
-async function child(logger: LoggerId, seconds: number): Promise<void> {
+async function child(logger: LoggerId, seconds: number, pace: Pace): Promise<void> {
   let first: string | undefined;
   // A null stream: nothing is copied (no string turned into a Buffer), so a longer line costs the
   // logger's own work only.
@@ -123,9 +138,9 @@ async function child(logger: LoggerId, seconds: number): Promise<void> {
       let lines = 0;
       const end = performance.now() + ms;
       while (performance.now() < end) {
-        for (let i = 0; i < BATCH; i++) log(lines + i);
-        lines += BATCH;
-        await new Promise((resolve) => setImmediate(resolve));
+        for (let i = 0; i < pace.batch; i++) log(lines + i);
+        lines += pace.batch;
+        await pace.pause();
       }
       span.end();
       return lines;
@@ -151,20 +166,35 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
+function listOption<T extends string>(name: string, allowed: readonly T[], fallback: readonly T[]): readonly T[] {
+  const i = process.argv.indexOf(name);
+  if (i === -1) return fallback;
+  const values = String(process.argv[i + 1]).split(',');
+  const unknown = values.filter((v) => !allowed.includes(v as T));
+  if (unknown.length > 0) throw new Error(`${name}: unknown ${unknown.join(', ')} (known: ${allowed.join(', ')})`);
+  return values as T[];
+}
+
 async function main(): Promise<void> {
   const seconds = option('--seconds', 2);
   const childIndex = process.argv.indexOf('--child');
-  if (childIndex !== -1) return child(process.argv[childIndex + 1] as LoggerId, seconds);
+  const paced = process.argv.includes('--paced');
+  if (childIndex !== -1) return child(process.argv[childIndex + 1] as LoggerId, seconds, paced ? PACED : FLAT_OUT);
   const rounds = option('--rounds', 5);
+  const loggers = listOption('--loggers', LOGGERS, LOGGERS);
+  const variants = listOption('--variants', VARIANTS, DEFAULT_VARIANTS);
+  if (variants.includes('otelite-baseline-sending') && !process.env['OTELITE_BASELINE']) {
+    throw new Error('variant otelite-baseline-sending needs OTELITE_BASELINE=<the other build>/src/register.js');
+  }
   const sink = await startSink();
   const results = new Map<string, number[]>();
   const samples = new Map<string, Record<string, unknown>>();
-  console.log(`logs benchmark: ${rounds} interleaved rounds of ${seconds} s per logger and variant, Node ${process.version}`);
+  console.log(`logs benchmark: ${rounds} interleaved rounds of ${seconds} s per logger and variant, ${paced ? 'paced (50 lines a timer tick)' : 'flat out (500 lines a turn)'}, Node ${process.version}`);
   try {
     for (let round = 1; round <= rounds; round++) {
-      for (const logger of LOGGERS) {
-        for (const variant of VARIANTS) {
-          const m = await measure(logger, variant, sink.url, seconds);
+      for (const logger of loggers) {
+        for (const variant of variants) {
+          const m = await measure(logger, variant, sink.url, seconds, paced);
           const key = `${logger} ${variant}`;
           results.set(key, [...(results.get(key) ?? []), m.linesPerSecond]);
           samples.set(key, m.sample);
@@ -178,9 +208,9 @@ async function main(): Promise<void> {
   console.log(`\nmedians (lines per CPU second; relative to no agent), ${sink.requests()} export requests received\n`);
   console.log('| logger | variant | lines per CPU second | vs no agent | ids in the line |');
   console.log('|---|---|---|---|---|');
-  for (const logger of LOGGERS) {
+  for (const logger of loggers) {
     const base = median(results.get(`${logger} none`) ?? []);
-    for (const variant of VARIANTS) {
+    for (const variant of variants) {
       const value = median(results.get(`${logger} ${variant}`) ?? []);
       const ids = samples.get(`${logger} ${variant}`)?.trace_id !== undefined ? 'yes' : 'no';
       console.log(`| ${logger} | ${variant} | ${Math.round(value)} | ${variant === 'none' ? '' : `${(((value - base) / base) * 100).toFixed(1)}%`} | ${ids} |`);
