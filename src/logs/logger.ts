@@ -4,7 +4,7 @@ import type { LogRecordLimits } from '../config/types';
 import { now, toEpochMillis } from '../sdk/clock';
 import type { InstrumentationScope, ResourceData } from '../sdk/span-data';
 import type { LogRecordData, LogRecordProcessor } from './data';
-import { toAnyValue } from './values';
+import { fieldRecord, toAnyValue } from './values';
 
 /** What every logger of one provider shares. */
 export interface LoggerShared {
@@ -50,7 +50,7 @@ function limitedAttributes(attributes: unknown, limits: LogRecordLimits, out: Re
 
 /** `exception.*` attributes of the API's `exception` field (semantic conventions' exception attributes). */
 function exceptionAttributes(exception: unknown): Record<string, unknown> {
-  const out = Object.create(null) as Record<string, unknown>;
+  const out = fieldRecord();
   if (exception === undefined || exception === null) return out;
   try {
     if (typeof exception === 'object') {
@@ -99,7 +99,7 @@ export class SdkLogger implements Logger {
   private build(record: LogRecord): LogRecordData {
     const observed = now();
     const { limits } = this.shared;
-    const attributes = record.exception === undefined ? (Object.create(null) as Record<string, unknown>) : exceptionAttributes(record.exception);
+    const attributes = record.exception === undefined ? fieldRecord() : exceptionAttributes(record.exception);
     // The record's own attributes win over those made from `exception` (limitedAttributes overwrites).
     const dropped = limitedAttributes(record.attributes, limits, attributes);
     const spanContext = trace.getSpanContext((record.context as Context | undefined) ?? api.active());

@@ -23,6 +23,21 @@ const MAX_DEPTH = 16;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/**
+ * An empty object for keys the app chose (a record's attributes, a map made from an object): it
+ * inherits nothing, so `__proto__`, `constructor` or `toString` is an own field like any other.
+ * Its prototype is an empty object without one, rather than none at all: V8 keeps an
+ * `Object.create(null)` object as a hash table from the start, and this one as an ordinary object
+ * with a hidden class, quicker to fill and to read back when the record is encoded (pino lines
+ * sent over OTLP: 7.7% more per CPU second, bench/RESULTS.md).
+ */
+const NoInheritance = function NoInheritance() {} as unknown as new () => Record<string, unknown>;
+NoInheritance.prototype = Object.freeze(Object.create(null)) as object;
+
+export function fieldRecord(): Record<string, unknown> {
+  return new NoInheritance();
+}
+
 /** An AnyValue copy of `value`; undefined for nothing (undefined, a function). */
 export function toAnyValue(value: unknown, lengthLimit = Infinity): unknown {
   return convert(value, lengthLimit, [], 0);
@@ -62,8 +77,7 @@ function convertObject(value: object, limit: number, ancestors: object[], depth:
     try {
       if (Array.isArray(value)) return value.map((v) => convert(v, limit, ancestors, depth + 1) ?? null);
       if (value instanceof Set) return [...value].map((v) => convert(v, limit, ancestors, depth + 1) ?? null);
-      // No prototype: a `__proto__` key is a field like any other.
-      const out = Object.create(null) as Record<string, unknown>;
+      const out = fieldRecord();
       if (value instanceof Map) {
         for (const [k, v] of value) put(out, String(k), () => v, limit, ancestors, depth);
         return out;

@@ -206,9 +206,10 @@ function flatValue(v: Obj | undefined): unknown {
   }
 }
 
+/** Keys as the wire has them: `__proto__` too is an own field (an assignment would set the prototype). */
 function flatAttributes(kvs: Obj[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const kv of kvs ?? []) out[kv['key']] = flatValue(kv['value']);
+  for (const kv of kvs ?? []) Object.defineProperty(out, kv['key'], { value: flatValue(kv['value']), enumerable: true, writable: true, configurable: true });
   return out;
 }
 

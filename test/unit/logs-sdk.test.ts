@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { context, diag, DiagLogLevel, trace, TraceFlags, type SpanContext } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { SeverityNumber, type AnyValueMap } from '@opentelemetry/api-logs';
 import type { BatchConfig, LogRecordLimits } from '../../src/config/types';
 import { AsyncLocalStorageContextManager } from '../../src/context/als-context-manager';
 import type { ExportResult } from '../../src/export/exporter';
@@ -87,6 +87,25 @@ describe('Logs SDK: log records', () => {
         [undefined, undefined, 0],
       ],
     );
+  });
+
+  it("keeps the app's keys as own fields: nothing inherited, __proto__ and constructor included, and all encoded", () => {
+    const { provider: p, records } = provider();
+    const attributes = JSON.parse('{"__proto__":"p","constructor":"c","toString":"t","plain":1}') as AnyValueMap;
+    p.getLogger('keys').emit({ body: 'b', attributes });
+    p.getLogger('keys').emit({ body: 'none', attributes: { plain: 2 }, exception: new Error('x') });
+    const [withKeys, withException] = records;
+    for (const record of [withKeys!, withException!]) {
+      const a = record.attributes;
+      assert.equal(typeof a['hasOwnProperty'], 'undefined', 'no method inherited');
+      assert.ok(!('valueOf' in a));
+      if (record === withException) assert.ok(!('toString' in a) && !('constructor' in a));
+    }
+    const a = withKeys!.attributes;
+    assert.deepEqual(Object.keys(a), ['__proto__', 'constructor', 'toString', 'plain']);
+    assert.equal(Object.getOwnPropertyDescriptor(a, '__proto__')?.value, 'p');
+    assert.equal(a['constructor'], 'c');
+    assert.deepEqual(decodeLogsRequest(encodeLogsRequest([withKeys!]))[0]!.attributes, { ['__proto__']: 'p', constructor: 'c', toString: 't', plain: 1 });
   });
 
   it('turns the API exception field into exception.* attributes; the record\'s own attributes win', () => {
