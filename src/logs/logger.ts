@@ -1,4 +1,4 @@
-import { context as api, diag, trace, type Context } from '@opentelemetry/api';
+import { context as api, diag, trace, type Context, type SpanContext } from '@opentelemetry/api';
 import type { Logger, LogRecord } from '@opentelemetry/api-logs';
 import type { LogRecordLimits } from '../config/types';
 import { now, toEpochMillis } from '../sdk/clock';
@@ -72,6 +72,10 @@ function exceptionAttributes(exception: unknown): Record<string, unknown> {
  * throws into the app: a record that cannot be built is dropped with one diagnostic line.
  */
 export class SdkLogger implements Logger {
+  private lastTraceId: string | undefined;
+  private lastSpanId: string | undefined;
+  private lastValid = false;
+
   constructor(
     private readonly scope: InstrumentationScope,
     private readonly shared: LoggerShared,
@@ -96,6 +100,20 @@ export class SdkLogger implements Logger {
     return true;
   }
 
+  /**
+   * `trace.isSpanContextValid`, remembered for the last ids seen: a request's lines share their
+   * span's, and the check runs two regular expressions.
+   */
+  private validIds(spanContext: SpanContext): boolean {
+    const { traceId, spanId } = spanContext;
+    if (traceId !== this.lastTraceId || spanId !== this.lastSpanId) {
+      this.lastValid = trace.isSpanContextValid(spanContext);
+      this.lastTraceId = traceId;
+      this.lastSpanId = spanId;
+    }
+    return this.lastValid;
+  }
+
   private build(record: LogRecord): LogRecordData {
     const observed = now();
     const { limits } = this.shared;
@@ -103,7 +121,7 @@ export class SdkLogger implements Logger {
     // The record's own attributes win over those made from `exception` (limitedAttributes overwrites).
     const dropped = limitedAttributes(record.attributes, limits, attributes);
     const spanContext = trace.getSpanContext((record.context as Context | undefined) ?? api.active());
-    const valid = spanContext !== undefined && trace.isSpanContextValid(spanContext);
+    const valid = spanContext !== undefined && this.validIds(spanContext);
     const severity = record.severityNumber;
     return {
       timestamp: record.timestamp === undefined ? observed : toEpochMillis(record.timestamp),

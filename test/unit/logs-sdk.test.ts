@@ -79,12 +79,25 @@ describe('Logs SDK: log records', () => {
       logger.emit({ body: 'own', context: trace.setSpanContext(context.active(), other) }),
     );
     logger.emit({ body: 'invalid', context: trace.setSpanContext(context.active(), { ...SPAN, traceId: '0'.repeat(32) }) });
+    // Each id alone changes the verdict (the check is remembered for the last ids seen).
+    const withIds = (traceId: string, spanId: string): void =>
+      logger.emit({ body: 'ids', context: trace.setSpanContext(context.active(), { ...other, traceId, spanId }) });
+    withIds(SPAN.traceId, SPAN.spanId);
+    withIds('0'.repeat(32), SPAN.spanId);
+    withIds(SPAN.traceId, SPAN.spanId);
+    withIds(SPAN.traceId, '0'.repeat(16));
+    withIds(SPAN.traceId, SPAN.spanId);
     assert.deepEqual(
       records.map((r) => [r.traceId, r.spanId, r.traceFlags]),
       [
         [SPAN.traceId, SPAN.spanId, 1],
         [SPAN.traceId, '00f067aa0ba902b7', 0],
         [undefined, undefined, 0],
+        [SPAN.traceId, SPAN.spanId, 0],
+        [undefined, undefined, 0],
+        [SPAN.traceId, SPAN.spanId, 0],
+        [undefined, undefined, 0],
+        [SPAN.traceId, SPAN.spanId, 0],
       ],
     );
   });
@@ -269,6 +282,26 @@ describe('Logs SDK: OTLP encoders, read back by the independent decoder', () => 
       assert.equal(c.body, undefined);
     });
   }
+
+  it('protobuf: ids in runs and alternating, and an id that is not 32 / 16 hex digits, each read back as written', () => {
+    const otherTrace = '0af7651916cd43dd8448eb211c80319d';
+    const otherSpan = '00f067aa0ba902b8';
+    const ids: Array<[string, string]> = [
+      [SPAN.traceId, SPAN.spanId],
+      [SPAN.traceId, SPAN.spanId],
+      [otherTrace, otherSpan],
+      [SPAN.traceId, otherSpan],
+      [SPAN.traceId, SPAN.spanId],
+      ['abcd', 'ef'],
+      ['abcd', 'ef'],
+      [otherTrace, otherSpan],
+    ];
+    const decoded = decodeLogsRequest(encodeLogsRequest(ids.map(([traceId, spanId]) => ({ ...base, traceId, spanId }))));
+    assert.deepEqual(
+      decoded.map((r) => [r.traceId, r.spanId]),
+      ids,
+    );
+  });
 
   it('protobuf: event_name is written as field 12 (a string), for receivers on proto v1.5+', () => {
     const bytes = Buffer.from(encodeLogsRequest([base]));
