@@ -4,6 +4,7 @@ import { ownKeys, readField } from '../shared/logs/fields';
 import type { LogSender } from '../shared/logs/sender';
 import { activeTraceFields, addMissingTraceFields, type TraceFields } from '../shared/logs/trace-fields';
 import { bunyanSeverity } from './levels';
+import { fieldRecord } from '../../src/field-record';
 
 /** A bunyan record: the fresh object bunyan builds for each call (the logger's fields, the call's fields, msg, time, v). */
 type BunyanRecord = Record<string, unknown>;
@@ -29,7 +30,7 @@ export function sendBunyanRecord(sender: LogSender, logger: { streams?: unknown 
   if (typeof level !== 'number') return;
   const severityNumber = bunyanSeverity(level);
   if (!sender.enabled(severityNumber) || sendsItself(logger)) return;
-  const attributes: AnyValueMap = {};
+  const attributes = fieldRecord() as AnyValueMap;
   for (const key of ownKeys(rec)) {
     if (CORE_FIELDS.has(key)) continue;
     const value = readField(rec, key);

@@ -5,6 +5,7 @@ import type { LogSender } from '../shared/logs/sender';
 import { pinoSeverity } from './levels';
 import type { PinoLoggerSettings } from './settings';
 import type { PinoSymbols } from './symbols';
+import { fieldRecord } from '../../src/field-record';
 
 type PinoLogger = Record<symbol, unknown> & { levels?: { labels?: Record<number, string> } };
 
@@ -46,7 +47,7 @@ export function sendPinoRecord(sender: LogSender, symbols: PinoSymbols, settings
   const messageKey = keyOf(logger, symbols.messageKey, 'msg');
   const errorKey = keyOf(logger, symbols.errorKey, 'err');
   const serializers = symbols.serializers === undefined ? undefined : (logger[symbols.serializers] as Record<string, unknown> | undefined);
-  const attributes: AnyValueMap = {};
+  const attributes = fieldRecord() as AnyValueMap;
   addBindings(attributes, logger, serializers, settings);
 
   let body: unknown = msg;

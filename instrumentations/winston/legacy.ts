@@ -6,6 +6,7 @@ import { ownKeys, readField } from '../shared/logs/fields';
 import type { LogSender } from '../shared/logs/sender';
 import { activeTraceFields, SPAN_ID, TRACE_FLAGS, TRACE_ID, type TraceFields } from '../shared/logs/trace-fields';
 import { winstonSeverity } from './levels';
+import { fieldRecord } from '../../src/field-record';
 
 type Rewriter = (level: unknown, msg: unknown, meta: unknown, logger?: unknown) => unknown;
 
@@ -77,7 +78,7 @@ function sendLegacy(sender: LogSender, logger: LegacyLogger, level: unknown, msg
   if (typeof level !== 'string') return;
   const severityNumber = winstonSeverity(level, logger.levels);
   if (!sender.enabled(severityNumber)) return;
-  const attributes: AnyValueMap = {};
+  const attributes = fieldRecord() as AnyValueMap;
   if (meta instanceof Error) addExceptionAttributes(attributes, meta);
   else if (isPlainMeta(meta)) {
     for (const key of ownKeys(meta)) {

@@ -4,6 +4,7 @@ import { ownKeys, readField } from '../shared/logs/fields';
 import type { LogSender } from '../shared/logs/sender';
 import { isAddedField } from './correlate';
 import { winstonSeverity } from './levels';
+import { fieldRecord } from '../../src/field-record';
 
 /** The level name winston keeps unformatted (a colorizing format rewrites `info.level`). */
 const LEVEL = Symbol.for('level');
@@ -31,7 +32,7 @@ export function sendWinstonInfo(sender: LogSender, logger: WinstonLogger, info: 
   if (!sender.enabled(severityNumber) || sendsItself(logger)) return;
   // logger.log() does not check levels (each transport does): a record none of them writes is not sent either.
   if (typeof logger.isLevelEnabled === 'function' && !logger.isLevelEnabled(level)) return;
-  const attributes: AnyValueMap = {};
+  const attributes = fieldRecord() as AnyValueMap;
   if (info instanceof Error) addExceptionAttributes(attributes, info);
   for (const key of ownKeys(info)) {
     if (key === 'level' || key === 'message') continue;

@@ -4,7 +4,8 @@ import type { LogRecordLimits } from '../config/types';
 import { now, toEpochMillis } from '../sdk/clock';
 import type { InstrumentationScope, ResourceData } from '../sdk/span-data';
 import type { LogRecordData, LogRecordProcessor } from './data';
-import { fieldRecord, toAnyValue } from './values';
+import { fieldRecord } from '../field-record';
+import { toAnyValue } from './values';
 
 /** What every logger of one provider shares. */
 export interface LoggerShared {

@@ -206,4 +206,28 @@ describe('loggers sending through the Logs API (in-process)', () => {
     assert.deepEqual(plain(record.attributes), { circular: { a: 1, self: '[Circular]' }, sym: 'Symbol(s)' });
     assert.equal(out.lines[0].span_id, SPAN_A.spanId);
   });
+
+  it('every logger sends fields the app named __proto__, constructor or toString, as its own line writes them', () => {
+    // Parsed from JSON: `__proto__` is then an own field of the app's object, as a logger sees it.
+    const fields = (): Record<string, unknown> => JSON.parse('{"__proto__":"p","constructor":"c","toString":"t","kind":"odd keys"}') as Record<string, unknown>;
+    const names = ['__proto__', 'constructor', 'toString', 'kind'];
+    const fromPino = lines();
+    pino({}, fromPino.stream).info(fields(), 'pino');
+    const fromWinston = lines();
+    winston.createLogger({ format: winston.format.json(), transports: [new winston.transports.Stream({ stream: fromWinston.stream })] }).info('winston', fields());
+    const fromBunyan = lines();
+    bunyan.createLogger({ name: 'unit', streams: [{ stream: fromBunyan.stream }] }).info(fields(), 'bunyan');
+    assert.deepEqual(
+      records.map((r) => r.body),
+      ['pino', 'winston', 'bunyan'],
+    );
+    const only = (o: Record<string, unknown>): unknown => plain(Object.fromEntries(Object.keys(o).filter((k) => names.includes(k)).map((k) => [k, o[k]])));
+    const written = [fromPino.lines[0]!, fromWinston.lines[0]!, fromBunyan.lines[0]!];
+    records.forEach((record, i) => assert.deepEqual(only(record.attributes), only(written[i]!), String(record.body)));
+    // pino writes all four; winston's and bunyan's own record objects, filled by assignment, lose `__proto__`.
+    const keysOf = (line: Record<string, unknown>): string[] => Object.keys(only(line) as object).sort();
+    assert.deepEqual(keysOf(written[0]!), [...names].sort());
+    assert.deepEqual(keysOf(written[1]!), names.slice(1).sort());
+    assert.deepEqual(keysOf(written[2]!), names.slice(1).sort());
+  });
 });
