@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
+import { checkBaseline } from './lib/agents';
+import { ArgReader } from './lib/argv';
 import { benchRequire, OTELITE_REGISTER, REPO_ROOT } from './lib/paths';
 import { median } from './lib/stats';
 
@@ -159,33 +161,35 @@ async function child(logger: LoggerId, seconds: number, pace: Pace): Promise<voi
 
 // ---- the parent ---------------------------------------------------------------------------
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const value = i === -1 ? fallback : Number(process.argv[i + 1]);
-  if (!(value > 0)) throw new Error(`${name} needs a positive number`);
-  return value;
+interface Options {
+  rounds: number;
+  seconds: number;
+  paced: boolean;
+  loggers: readonly LoggerId[];
+  variants: readonly VariantId[];
+  /** Set in a measurement's own process: the logger it measures. */
+  child: LoggerId | undefined;
 }
 
-function listOption<T extends string>(name: string, allowed: readonly T[], fallback: readonly T[]): readonly T[] {
-  const i = process.argv.indexOf(name);
-  if (i === -1) return fallback;
-  const values = String(process.argv[i + 1]).split(',');
-  const unknown = values.filter((v) => !allowed.includes(v as T));
-  if (unknown.length > 0) throw new Error(`${name}: unknown ${unknown.join(', ')} (known: ${allowed.join(', ')})`);
-  return values as T[];
+function parseArgs(argv: string[]): Options {
+  const o: Options = { rounds: 5, seconds: 2, paced: false, loggers: LOGGERS, variants: DEFAULT_VARIANTS, child: undefined };
+  const reader = new ArgReader(argv);
+  for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
+    if (arg === '--rounds') o.rounds = reader.count(arg);
+    else if (arg === '--seconds') o.seconds = reader.positive(arg);
+    else if (arg === '--paced') o.paced = true;
+    else if (arg === '--loggers') o.loggers = reader.list(arg, LOGGERS, 'logger');
+    else if (arg === '--variants') o.variants = reader.list(arg, VARIANTS, 'variant');
+    else if (arg === '--child') o.child = reader.choice(arg, LOGGERS, 'logger');
+    else throw new Error(`unknown option ${arg}`);
+  }
+  checkBaseline(o.variants);
+  return o;
 }
 
 async function main(): Promise<void> {
-  const seconds = option('--seconds', 2);
-  const childIndex = process.argv.indexOf('--child');
-  const paced = process.argv.includes('--paced');
-  if (childIndex !== -1) return child(process.argv[childIndex + 1] as LoggerId, seconds, paced ? PACED : FLAT_OUT);
-  const rounds = option('--rounds', 5);
-  const loggers = listOption('--loggers', LOGGERS, LOGGERS);
-  const variants = listOption('--variants', VARIANTS, DEFAULT_VARIANTS);
-  if (variants.includes('otelite-baseline-sending') && !process.env['OTELITE_BASELINE']) {
-    throw new Error('variant otelite-baseline-sending needs OTELITE_BASELINE=<the other build>/src/register.js');
-  }
+  const { rounds, seconds, paced, loggers, variants, child: childLogger } = parseArgs(process.argv.slice(2));
+  if (childLogger !== undefined) return child(childLogger, seconds, paced ? PACED : FLAT_OUT);
   const sink = await startSink();
   const results = new Map<string, number[]>();
   const samples = new Map<string, Record<string, unknown>>();

@@ -60,9 +60,10 @@ export const AGENT_IDS: readonly AgentId[] = [
  * Refuses the baseline agents when OTELITE_BASELINE does not name the other build: without it the
  * "baseline" would run no agent at all, under the baseline's label.
  */
-export function checkBaseline(ids: readonly AgentId[]): void {
-  if (ids.some((id) => id.startsWith('otelite-baseline')) && !process.env['OTELITE_BASELINE']) {
-    throw new Error('agents otelite-baseline and otelite-baseline-off need OTELITE_BASELINE=<the other build>/src/register.js');
+export function checkBaseline(ids: readonly string[]): void {
+  const baseline = ids.filter((id) => id.startsWith('otelite-baseline'));
+  if (baseline.length > 0 && !process.env['OTELITE_BASELINE']) {
+    throw new Error(`${baseline.join(', ')} need${baseline.length === 1 ? 's' : ''} OTELITE_BASELINE=<the other build>/src/register.js`);
   }
 }
 
