@@ -207,16 +207,18 @@ function flatValue(v: Obj | undefined): unknown {
 }
 
 /** Keys as the wire has them: `__proto__` too is an own field (an assignment would set the prototype). */
-function flatAttributes(kvs: Obj[] | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const kv of kvs ?? []) Object.defineProperty(out, kv['key'], { value: flatValue(kv['value']), enumerable: true, writable: true, configurable: true });
+function byKey<T>(kvs: Obj[] | undefined, valueOf: (value: Obj | undefined) => T): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const kv of kvs ?? []) Object.defineProperty(out, kv['key'], { value: valueOf(kv['value']), enumerable: true, writable: true, configurable: true });
   return out;
 }
 
+function flatAttributes(kvs: Obj[] | undefined): Record<string, unknown> {
+  return byKey(kvs, flatValue);
+}
+
 function attributeTypes(kvs: Obj[] | undefined): Record<string, AnyValueType> {
-  const out: Record<string, AnyValueType> = {};
-  for (const kv of kvs ?? []) out[kv['key']] = anyValueType(kv['value']);
-  return out;
+  return byKey(kvs, anyValueType);
 }
 
 /** The resource of a ResourceSpans / ResourceMetrics. */
