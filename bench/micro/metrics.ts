@@ -9,6 +9,7 @@
  *   npx tsc -p tsconfig.json && node build/bench/micro/metrics.js [--quick] [--json]
  */
 import { metrics, ROOT_CONTEXT, trace, TraceFlags, type Attributes, type Context } from '@opentelemetry/api';
+import { DbOperationMetrics } from '../../instrumentations/shared/db/metrics';
 import { HttpDuration, HttpMeasure } from '../../instrumentations/shared/http-metrics';
 import { InstrumentationMeter } from '../../src/instrument/meter';
 import type { AggregationTemporality, ExemplarFilter, ResourceMetrics } from '../../src/metrics/data';
@@ -103,6 +104,54 @@ function serverDuration(exemplarFilter: ExemplarFilter, spanContext: Context = R
   return measureOne;
 }
 
+/** The official http, undici, pg and redis instrumentations' attribute objects: fresh ones each time. */
+const freshRealistic = (): Attributes[] => [
+  freshHttp(),
+  { 'http.request.method': 'GET', 'url.scheme': 'http', 'server.address': '127.0.0.1', 'server.port': 4000, 'http.response.status_code': 200, 'network.protocol.version': '1.1' },
+  { 'db.system.name': 'postgresql', 'db.namespace': 'bench', 'db.query.summary': 'SELECT users', 'server.address': '127.0.0.1', 'server.port': 5432 },
+  { 'db.system.name': 'redis', 'db.namespace': '0', 'db.operation.name': 'GET', 'server.address': '127.0.0.1', 'server.port': 6379 },
+];
+
+/**
+ * What bench/servers/realistic.cjs measures per request, with exemplars on as by default and
+ * its span sampled: the SERVER and fetch CLIENT durations and two database operations,
+ * interleaved on one provider as they are in the app.
+ */
+function realisticRequest(): () => void {
+  const provider = new MeterProvider({
+    resource: { attributes: RESOURCE_ATTRIBUTES, schemaUrl: undefined },
+    readers: [idleReader],
+    histogramAggregation: 'explicit_bucket_histogram',
+    exemplarFilter: 'trace_based',
+  });
+  metrics.disable();
+  metrics.setGlobalMeterProvider(provider);
+  const server = new HttpDuration(new InstrumentationMeter('otelite/http', '0'), 'server');
+  const client = new HttpDuration(new InstrumentationMeter('otelite/undici', '0'), 'client');
+  const pg = new DbOperationMetrics(new InstrumentationMeter('otelite/pg', '0'));
+  const redis = new DbOperationMetrics(new InstrumentationMeter('otelite/redis', '0'));
+  const measureOne = (): void => {
+    const start = performance.now();
+    const request = new HttpMeasure(start, 'GET', 'http', undefined, undefined);
+    request.protocolVersion = '1.1';
+    request.route = '/users/:id';
+    request.context = SAMPLED;
+    const query = pg.start({ system: 'postgresql', namespace: 'bench', querySummary: 'SELECT users', serverAddress: '127.0.0.1', serverPort: 5432 });
+    pg.record(query, performance.now(), undefined);
+    const get = redis.start({ system: 'redis', namespace: '0', operationName: 'GET', serverAddress: '127.0.0.1', serverPort: 6379 });
+    redis.record(get, performance.now(), undefined);
+    const fetched = new HttpMeasure(performance.now(), 'GET', 'http', '127.0.0.1', 4000);
+    fetched.protocolVersion = '1.1';
+    fetched.context = SAMPLED;
+    fetched.responded(200, 'client');
+    client.record(fetched, performance.now());
+    request.responded(200, 'server');
+    server.record(request, performance.now());
+  };
+  measureOne();
+  return measureOne;
+}
+
 function cases(): Case[] {
   const o = otelite('always_off');
   const withFilter = otelite('trace_based');
@@ -135,6 +184,15 @@ function cases(): Case[] {
       otelite: serverDuration('trace_based', SAMPLED),
       official: () => f.histogram.record(value(), freshHttp()),
       note: "otelite's defaults for a traced request: the measurement offers an exemplar of its span",
+    },
+    {
+      name: 'metrics: the realistic route\'s four measurements of a request',
+      unit: 'request',
+      otelite: realisticRequest(),
+      official: () => {
+        for (const attributes of freshRealistic()) f.histogram.record(value(), attributes);
+      },
+      note: 'otelite: the http, undici, pg and redis instrumentations\' measures and records (exemplars on, sampled span); official: four records of fresh attribute objects',
     },
   ];
 }

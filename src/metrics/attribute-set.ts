@@ -13,7 +13,8 @@ import { sanitizeValue } from '../sdk/attributes';
  * last RECENT objects computed): putting every fresh object in a WeakMap would cost more than
  * computing its key. The cache remembers the values it saw, so an app that mutates its object
  * between calls gets a new key, never a wrong series; objects holding arrays are never cached
- * (an array can change inside).
+ * (an array can change inside). A frozen object (the instrumentations freeze the sets they
+ * reuse) cannot change at all, so its values are not compared again.
  */
 
 export interface AttributeLimits {
@@ -25,6 +26,11 @@ interface Cached {
   readonly key: string;
   readonly keys: readonly string[];
   readonly values: readonly unknown[];
+  /**
+   * Frozen, with data properties only, when cached: then for good, and its keys and values are
+   * still those of `keys` and `values` (a getter could answer differently at each read).
+   */
+  readonly frozen: boolean;
 }
 
 /** The key of the empty attribute set (no attributes, or none valid). */
@@ -55,7 +61,7 @@ export class AttributeIdentity {
   keyOf(input: Attributes | undefined): string {
     if (input === undefined || input === null || typeof input !== 'object') return EMPTY_KEY;
     let cached = input === this.lastInput ? this.lastCached : this.cache.get(input);
-    if (cached !== undefined && unchanged(input, cached)) {
+    if (cached !== undefined && (cached.frozen || unchanged(input, cached))) {
       this.lastInput = input;
       this.lastCached = cached;
       return cached.key;
@@ -218,7 +224,17 @@ function snapshot(input: Attributes, key: string): Cached | undefined {
     keys.push(name);
     values.push(value);
   }
-  return { key, keys, values };
+  return { key, keys, values, frozen: frozenData(input) };
+}
+
+/** Frozen, and every own enumerable property a plain value (no getter). */
+function frozenData(input: Attributes): boolean {
+  if (!Object.isFrozen(input)) return false;
+  for (const name of Object.keys(input)) {
+    const descriptor = Object.getOwnPropertyDescriptor(input, name);
+    if (descriptor === undefined || !('value' in descriptor)) return false;
+  }
+  return true;
 }
 
 /** Whether `input` still has exactly the enumerable keys and values it had when cached. */

@@ -107,6 +107,62 @@ describe('database metric rules', () => {
     });
   });
 
+  describe('db.client.operation.duration attribute sets', () => {
+    const BASE = { system: 'postgresql', namespace: 'shop', querySummary: 'SELECT users', serverAddress: 'db1', serverPort: 5432 };
+    /** Each target differs from BASE in one field, or is BASE again. */
+    const targets = [
+      BASE,
+      { ...BASE, querySummary: 'SELECT orders' },
+      { ...BASE, querySummary: undefined, operationName: 'SELECT users' },
+      { ...BASE, namespace: 'shop2' },
+      { ...BASE, serverAddress: 'db2' },
+      { ...BASE, serverPort: 5433 },
+      { ...BASE, system: 'mysql' },
+      { ...BASE },
+    ];
+
+    it('gives each distinct target its own series, and a target equal to an earlier one the same', async () => {
+      const operations = dbOperationMetrics(meter('db-sets'))!;
+      for (let round = 0; round < 3; round++) {
+        for (const target of targets) operations.record(operations.start(target), performance.now(), undefined);
+      }
+      const points = (await durationOf('db-sets')).points;
+      const counts = new Map(points.map((p) => [sorted(p.attributes), p.count]));
+      const expected = (target: (typeof targets)[number]): string =>
+        sorted(
+          Object.fromEntries(
+            Object.entries({
+              'db.system.name': target.system,
+              'db.namespace': target.namespace,
+              'db.operation.name': (target as { operationName?: string }).operationName,
+              'db.query.summary': target.querySummary,
+              'server.address': target.serverAddress,
+              'server.port': target.serverPort,
+            }).filter(([, value]) => value !== undefined),
+          ),
+        );
+      assert.equal(points.length, targets.length - 1, 'the last target is the first one again');
+      assert.equal(counts.get(expected(BASE)), 6);
+      for (const target of targets.slice(1, -1)) assert.equal(counts.get(expected(target)), 3, expected(target));
+    });
+
+    it('keeps counting right once more distinct sets came than it keeps', async () => {
+      const operations = dbOperationMetrics(meter('db-many'))!;
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < 1100; i++) operations.record(operations.start({ ...BASE, querySummary: `SELECT t${i}` }), performance.now(), undefined);
+      }
+      const points = (await durationOf('db-many')).points;
+      // 1100 sets: more than the 1024 the instrumentation keeps, fewer than the SDK's 2000 series.
+      assert.equal(points.length, 1100);
+      const total = points.reduce((sum, p) => sum + p.count, 0);
+      assert.equal(total, 2200);
+      const first = points.find((p) => p.attributes['db.query.summary'] === 'SELECT t0');
+      const last = points.find((p) => p.attributes['db.query.summary'] === 'SELECT t1099');
+      assert.equal(first?.count, 2);
+      assert.equal(last?.count, 2);
+    });
+  });
+
   describe('pg-pool connection metrics', () => {
     // pg's own class, as the instrumentation reads it from pg/lib/connection-parameters.js.
     const fromSet = createRequire(path.join(versionSetDir('current'), 'package.json'));

@@ -161,6 +161,32 @@ describe('metrics SDK: instruments through the API', () => {
     assert.equal(byStatus.get('{"extra":"y","status":500}')!.value, 1);
   });
 
+  it('a frozen attribute object keeps its series; one whose getter answers differently moves', async () => {
+    const { meter, collect } = setup();
+    const counter = meter.createCounter('frozen');
+    const fixed = Object.freeze({ status: 200, route: '/a' });
+    let status = 200;
+    const viaGetter = Object.freeze({
+      route: '/b',
+      get status(): number {
+        return status;
+      },
+    });
+    // Alternated, and each three times: the second use of an object caches it, the third reads the cache.
+    for (let i = 0; i < 3; i++) {
+      counter.add(1, fixed);
+      counter.add(1, viaGetter);
+    }
+    status = 500;
+    counter.add(1, viaGetter);
+    counter.add(1, fixed);
+    counter.add(1, viaGetter);
+    const points = pointsByAttributes((metricNamed(await collect(), 'frozen') as SumMetric).points);
+    assert.equal(points.get('{"route":"/a","status":200}')!.value, 4);
+    assert.equal(points.get('{"route":"/b","status":200}')!.value, 3);
+    assert.equal(points.get('{"route":"/b","status":500}')!.value, 2);
+  });
+
   it('applies the span attribute rules: invalid values dropped, strings cut, at most the count limit', async () => {
     const { provider, readers } = manualProvider(['cumulative'], { attributeLimits: { attributeCountLimit: 2, attributeValueLengthLimit: 3 } });
     const counter = provider.getMeter('limits').createCounter('limited');
