@@ -13,7 +13,9 @@ import {
 import { captureHeaders, recordError, setResponseStatus, type HttpSemantics } from '../shared/http-semantics';
 import { addRequestHeader, hasRequestHeader, requestHeader, responseHeader } from './headers';
 import { protocolVersion, redactedUrl, type RequestTarget } from './target';
-import type { RequestErrorMessage, RequestMessage, ResponseHeadersMessage, SendHeadersMessage, UndiciRequest } from './types';
+import type { ResponseHeadersMessage, SendHeadersMessage, UndiciRequest } from './types';
+
+const CLIENT_SPAN = { kind: SpanKind.CLIENT };
 
 /** Adds each propagation header to the request unless the caller already set it. */
 const REQUEST_SETTER: TextMapSetter<UndiciRequest> = {
@@ -34,11 +36,9 @@ const REQUEST_SETTER: TextMapSetter<UndiciRequest> = {
  * failure while the body streams (after the span ended) is not recorded. `trailers` still ends a
  * span whose `headers` event never came. An upgrade (WebSocket handshake, `upgrade()`) in undici
  * 5 and early 6.x publishes neither: its span never ends and is not exported; being keyed by the
- * request object, it leaves nothing behind.
+ * request object (requests.ts), it leaves nothing behind.
  */
 export class UndiciSpans {
-  /** Keyed by undici's request object: an abandoned request takes its entry with it. */
-  private readonly spans = new WeakMap<UndiciRequest, Span>();
   private open = 0;
 
   constructor(
@@ -51,9 +51,14 @@ export class UndiciSpans {
     return this.open;
   }
 
-  /** `undici:request:create` of a request that is traced (requests.ts decided): in the caller's context `active`. */
-  start(request: UndiciRequest, target: RequestTarget, active: Context): void {
-    const span = this.tracer.startSpan(request.method, { kind: SpanKind.CLIENT }, active);
+  /**
+   * `undici:request:create` of a request that is traced (requests.ts decided): in the caller's
+   * context `active`, from `startTime` (a `performance.now()` reading) when it is also measured.
+   * Returns the span when it records; a sampled-out span still propagates its context.
+   */
+  start(request: UndiciRequest, target: RequestTarget, active: Context, startTime: number | undefined): Span | undefined {
+    const span = this.tracer.startSpan(request.method, startTime === undefined ? CLIENT_SPAN : { kind: SpanKind.CLIENT, startTime }, active);
+    let recording: Span | undefined;
     if (span.isRecording()) {
       if (this.http.setMethod(span, request.method) === '_OTHER') span.updateName('HTTP');
       span.setAttribute(ATTR_URL_FULL, redactedUrl(target, this.http));
@@ -65,55 +70,38 @@ export class UndiciSpans {
       if (names.length > 0) {
         captureHeaders(span, ATTR_HTTP_REQUEST_HEADER_PREFIX, names, (name) => requestHeader(request.headers, name));
       }
-      this.spans.set(request, span);
+      recording = span;
       this.open++;
     }
     // A sampled-out span still propagates its (unsampled) context downstream.
     propagation.inject(trace.setSpan(active, span), request, REQUEST_SETTER);
+    return recording;
   }
 
   /** `undici:client:sendHeaders`: the request is being written on `socket`. */
-  onSendHeaders({ request, socket }: SendHeadersMessage): void {
-    const span = this.spans.get(request);
-    if (span === undefined || socket === undefined) return;
+  onSendHeaders(span: Span, socket: NonNullable<SendHeadersMessage['socket']>): void {
     if (typeof socket.remoteAddress === 'string') span.setAttribute(ATTR_NETWORK_PEER_ADDRESS, socket.remoteAddress);
     if (typeof socket.remotePort === 'number') span.setAttribute(ATTR_NETWORK_PEER_PORT, socket.remotePort);
     span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, protocolVersion(socket.alpnProtocol));
   }
 
-  /** `undici:request:headers`: the response status line and headers were read. */
-  onResponseHeaders({ request, response }: ResponseHeadersMessage): void {
-    const span = this.spans.get(request);
-    if (span === undefined) return;
-    const status = response.statusCode;
-    // An interim response (100 Continue, 103 Early Hints) is followed by the real one; 101
-    // Switching Protocols is final.
-    if (status >= 100 && status < 200 && status !== 101) return;
-    setResponseStatus(span, status, 'client');
+  /** `undici:request:headers` with the final (not interim) response: status and captured headers. */
+  onResponseHeaders(span: Span, response: ResponseHeadersMessage['response']): void {
+    setResponseStatus(span, response.statusCode, 'client');
     const names = this.http.config.clientResponseHeaders;
     if (names.length > 0) {
       captureHeaders(span, ATTR_HTTP_RESPONSE_HEADER_PREFIX, names, (name) => responseHeader(response.headers, name));
     }
-    this.finish(request, span);
-  }
-
-  /** `undici:request:trailers`: the response completed. */
-  onTrailers({ request }: RequestMessage): void {
-    const span = this.spans.get(request);
-    if (span !== undefined) this.finish(request, span);
   }
 
   /** `undici:request:error`: connect failure, abort, timeout, socket error. */
-  onError({ request, error }: RequestErrorMessage): void {
-    const span = this.spans.get(request);
-    if (span === undefined) return;
+  onError(span: Span, error: unknown): void {
     recordError(span, error);
-    this.finish(request, span);
   }
 
-  private finish(request: UndiciRequest, span: Span): void {
-    this.spans.delete(request);
+  /** The request is over; at `endTime` (a `performance.now()` reading) when it was measured. */
+  end(span: Span, endTime: number | undefined): void {
     this.open--;
-    span.end();
+    span.end(endTime);
   }
 }

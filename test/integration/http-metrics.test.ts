@@ -176,6 +176,21 @@ describe('HTTP duration metrics: every request counted once, whatever the sample
     const exemplar = slow.exemplars.find((e) => Number(e.value) > 0.1);
     assert.equal(exemplar?.spanId, span.spanId);
     assert.equal(exemplar?.traceId, span.traceId);
+
+    // fetch's CLIENT spans last exactly their measurements too: started and ended at the same instants.
+    const fetched = pointWith(metric(r.receiver, 'otelite/undici', 'http.client.request.duration'), {
+      'http.request.method': 'GET',
+      'server.address': '127.0.0.1',
+      'url.scheme': 'http',
+      'server.port': r.ports.plain,
+      'http.response.status_code': 202,
+      'network.protocol.version': '1.1',
+    });
+    const fetchSpans = spans.filter((s) => s.scope.name === 'otelite/undici' && s.attributes['http.response.status_code'] === 202);
+    assert.equal(fetchSpans.length, 2, 'the two fetch calls of /call-out');
+    const fetchSeconds = fetchSpans.map((s) => Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1e9);
+    assert.ok(Math.abs(Math.max(...fetchSeconds) - (fetched.max ?? 0)) < 2e-6, `fetch spans ${fetchSeconds.join(', ')} s, measurement max ${fetched.max} s`);
+    assert.ok(Math.abs(fetchSeconds[0]! + fetchSeconds[1]! - (fetched.sum ?? 0)) < 4e-6, `fetch spans ${fetchSeconds.join(', ')} s, measurement sum ${fetched.sum} s`);
   });
 
   it('traceidratio 0.5 (--import): the same counts, sampled or not', async () => {
