@@ -1,15 +1,21 @@
 /**
  * Micro-benchmark: W3C trace-context headers on an incoming request (extract traceparent +
  * tracestate from Node's headers object) and on an outgoing one (inject them into a plain
- * headers object). otelite's W3CTraceContextPropagator vs @opentelemetry/core's, each with its
- * own API copy's default getter/setter.
+ * headers object): a remote span context, and the SDK's own span of an outgoing call. otelite's
+ * W3CTraceContextPropagator vs @opentelemetry/core's, each with its own API copy's default
+ * getter/setter (and its own SDK's span).
  *
  *   npx tsc -p tsconfig.json && node build/bench/micro/propagation.js [--quick] [--json]
  */
 import { ROOT_CONTEXT, defaultTextMapGetter, defaultTextMapSetter, trace } from '@opentelemetry/api';
+import { DEFAULTS } from '../../src/config/defaults';
+import type { SpanLimits } from '../../src/config/types';
 import { W3CTraceContextPropagator } from '../../src/propagation/tracecontext';
+import { NOOP_PROCESSOR } from '../../src/sdk/processor';
+import { TracerProvider } from '../../src/sdk/provider';
+import { createSampler } from '../../src/sdk/sampler';
 import { runMain, type Case } from './harness';
-import { officialApi, officialW3CPropagator } from './official';
+import { NOOP_OFFICIAL_PROCESSOR, officialApi, officialResource, officialSdk, officialW3CPropagator } from './official';
 
 const HEADERS = {
   host: 'checkout.internal:8080',
@@ -29,6 +35,16 @@ function cases(): Case[] {
   const oCtx = o.extract(ROOT_CONTEXT, HEADERS, defaultTextMapGetter);
   const fCtx = f.extract(api.ROOT_CONTEXT, HEADERS, api.defaultTextMapGetter);
   if (trace.getSpanContext(oCtx) === undefined) throw new Error('otelite extract found nothing');
+  // An outgoing call's own CLIENT span, child of the extracted context, made by each SDK's tracer.
+  const oTracer = new TracerProvider({
+    resource: { attributes: {}, schemaUrl: undefined },
+    sampler: createSampler({ name: 'parentbased_always_on', ratio: 1 }),
+    limits: DEFAULTS.limits as SpanLimits,
+    processor: NOOP_PROCESSOR,
+  }).getTracer('bench', '1.0.0');
+  const fTracer = new (officialSdk().BasicTracerProvider)({ resource: officialResource({}), spanProcessors: [NOOP_OFFICIAL_PROCESSOR] }).getTracer('bench', '1.0.0');
+  const oClient = trace.setSpan(oCtx, oTracer.startSpan('GET', {}, oCtx));
+  const fClient = api.trace.setSpan(fCtx, fTracer.startSpan('GET', {}, fCtx));
   return [
     {
       name: 'propagation: extract traceparent + tracestate',
@@ -47,6 +63,20 @@ function cases(): Case[] {
       official: () => {
         const out: Record<string, string> = {};
         f.inject(fCtx, out, api.defaultTextMapSetter);
+        return out;
+      },
+    },
+    {
+      name: 'propagation: inject an SDK span (an outgoing call)',
+      unit: 'op',
+      otelite: () => {
+        const out: Record<string, string> = {};
+        o.inject(oClient, out, defaultTextMapSetter);
+        return out;
+      },
+      official: () => {
+        const out: Record<string, string> = {};
+        f.inject(fClient, out, api.defaultTextMapSetter);
         return out;
       },
     },

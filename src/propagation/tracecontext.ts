@@ -7,7 +7,9 @@ import {
   type TextMapGetter,
   type TextMapPropagator,
   type TextMapSetter,
+  type TraceState as ApiTraceState,
 } from '@opentelemetry/api';
+import { Span } from '../sdk/span';
 import { TraceState } from './tracestate';
 
 export const TRACE_PARENT_HEADER = 'traceparent';
@@ -149,12 +151,22 @@ function combinedValue(value: string | string[] | undefined): string | undefined
 
 export class W3CTraceContextPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    const spanContext = trace.getSpanContext(context);
-    if (spanContext === undefined) return;
-    const traceParent = formatTraceParent(spanContext);
+    const span = trace.getSpan(context);
+    if (span === undefined) return;
+    let traceParent: string | undefined;
+    let traceState: TraceState | ApiTraceState | undefined;
+    if (span instanceof Span) {
+      // The SDK's own span: its ids are lower-case hex drawn or checked when it started (the
+      // tracer makes sure), so neither a check nor a SpanContext object is needed.
+      traceParent = `00-${span.traceId}-${span.spanId}-${FLAG_HEX[span.traceFlags & KNOWN_FLAGS]}`;
+      traceState = span.traceStateObject;
+    } else {
+      const spanContext = span.spanContext();
+      traceParent = formatTraceParent(spanContext);
+      traceState = spanContext.traceState;
+    }
     if (traceParent === undefined) return;
     setter.set(carrier, TRACE_PARENT_HEADER, traceParent);
-    const traceState = spanContext.traceState;
     if (traceState !== undefined) {
       const serialized = traceState.serialize();
       // "Vendors MUST accept empty tracestate headers but SHOULD avoid sending them."

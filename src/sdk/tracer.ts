@@ -60,8 +60,10 @@ export class Tracer implements ApiTracer {
     } else {
       const parentContext = parent?.spanContext();
       if (parentContext !== undefined && trace.isSpanContextValid(parentContext)) {
-        traceId = parentContext.traceId;
-        parentSpanId = parentContext.spanId;
+        // The API's check accepts upper-case hex, which the W3C header grammar forbids: the SDK's
+        // spans carry lower-case ids only, so that injecting one needs no check (tracecontext.ts).
+        traceId = parentContext.traceId.toLowerCase();
+        parentSpanId = parentContext.spanId.toLowerCase();
         parentIsRemote = parentContext.isRemote === true;
         traceFlags = parentContext.traceFlags;
         traceState = parentContext.traceState;

@@ -16,6 +16,7 @@ import {
   W3CTraceContextPropagator,
   parseTraceParent,
 } from '../../src/propagation';
+import { recordingProvider } from '../kit/recording';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN_ID = '00f067aa0ba902b7';
@@ -217,6 +218,20 @@ describe('W3CTraceContextPropagator', () => {
       assert.equal(inject(api).tracestate, 'a=1');
       const empty = withSpanContext({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1, traceState: new TraceState() });
       assert.deepEqual(Object.keys(inject(empty)), ['traceparent']);
+    });
+
+    it("writes an SDK span's own ids, flags and tracestate, lower-case whatever its parent's case", () => {
+      const { provider } = recordingProvider();
+      const tracer = provider.getTracer('t');
+      // A parent the app made, upper-case ids and flags with undefined bits, as the API accepts them.
+      const parent = withSpanContext({ traceId: TRACE_ID.toUpperCase(), spanId: SPAN_ID.toUpperCase(), traceFlags: 0xff, traceState: createTraceState('a=1') });
+      const child = tracer.startSpan('child', {}, parent);
+      const { spanId } = child.spanContext();
+      assert.deepEqual(inject(trace.setSpan(ROOT_CONTEXT, child)), { traceparent: `00-${TRACE_ID}-${spanId}-03`, tracestate: 'a=1' });
+      assert.equal(child.spanContext().traceId, TRACE_ID, 'its span context says the same');
+      const root = tracer.startSpan('root');
+      const ids = root.spanContext();
+      assert.deepEqual(inject(trace.setSpan(ROOT_CONTEXT, root)), { traceparent: `00-${ids.traceId}-${ids.spanId}-03` });
     });
 
     it('declares its fields', () => {
