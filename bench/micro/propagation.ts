@@ -27,6 +27,13 @@ const HEADERS = {
   tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7',
 };
 
+/** The headers one inject writes into a fresh carrier. */
+function injected<C>(propagator: { inject(ctx: C, carrier: unknown, setter: unknown): void }, ctx: C, setter: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  propagator.inject(ctx, out, setter);
+  return out;
+}
+
 function cases(): Case[] {
   const api = officialApi();
   const o = new W3CTraceContextPropagator();
@@ -55,44 +62,20 @@ function cases(): Case[] {
     {
       name: 'propagation: inject traceparent + tracestate',
       unit: 'op',
-      otelite: () => {
-        const out: Record<string, string> = {};
-        o.inject(oCtx, out, defaultTextMapSetter);
-        return out;
-      },
-      official: () => {
-        const out: Record<string, string> = {};
-        f.inject(fCtx, out, api.defaultTextMapSetter);
-        return out;
-      },
+      otelite: () => injected(o, oCtx, defaultTextMapSetter),
+      official: () => injected(f, fCtx, api.defaultTextMapSetter),
     },
     {
       name: 'propagation: inject an SDK span (an outgoing call)',
       unit: 'op',
-      otelite: () => {
-        const out: Record<string, string> = {};
-        o.inject(oClient, out, defaultTextMapSetter);
-        return out;
-      },
-      official: () => {
-        const out: Record<string, string> = {};
-        f.inject(fClient, out, api.defaultTextMapSetter);
-        return out;
-      },
+      otelite: () => injected(o, oClient, defaultTextMapSetter),
+      official: () => injected(f, fClient, api.defaultTextMapSetter),
     },
     {
       name: 'propagation: extract, then inject (a proxying hop)',
       unit: 'op',
-      otelite: () => {
-        const out: Record<string, string> = {};
-        o.inject(o.extract(ROOT_CONTEXT, HEADERS, defaultTextMapGetter), out, defaultTextMapSetter);
-        return out;
-      },
-      official: () => {
-        const out: Record<string, string> = {};
-        f.inject(f.extract(api.ROOT_CONTEXT, HEADERS, api.defaultTextMapGetter), out, api.defaultTextMapSetter);
-        return out;
-      },
+      otelite: () => injected(o, o.extract(ROOT_CONTEXT, HEADERS, defaultTextMapGetter), defaultTextMapSetter),
+      official: () => injected(f, f.extract(api.ROOT_CONTEXT, HEADERS, api.defaultTextMapGetter), api.defaultTextMapSetter),
     },
   ];
 }
