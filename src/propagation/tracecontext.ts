@@ -125,7 +125,12 @@ export function formatTraceParent(spanContext: SpanContext): string | undefined 
     traceId = traceId.toLowerCase();
     spanId = spanId.toLowerCase();
   }
-  return `00-${traceId}-${spanId}-${FLAG_HEX[spanContext.traceFlags & KNOWN_FLAGS]}`;
+  return versionZero(traceId, spanId, spanContext.traceFlags);
+}
+
+/** A version-00 value of ids known to be valid lower-case hex; undefined flag bits cleared. */
+function versionZero(traceId: string, spanId: string, traceFlags: number): string {
+  return `00-${traceId}-${spanId}-${FLAG_HEX[traceFlags & KNOWN_FLAGS]}`;
 }
 
 /**
@@ -154,11 +159,11 @@ export class W3CTraceContextPropagator implements TextMapPropagator {
     const span = trace.getSpan(context);
     if (span === undefined) return;
     let traceParent: string | undefined;
-    let traceState: TraceState | ApiTraceState | undefined;
+    let traceState: ApiTraceState | undefined;
     if (span instanceof Span) {
       // The SDK's own span: its ids are lower-case hex drawn or checked when it started (the
       // tracer makes sure), so neither a check nor a SpanContext object is needed.
-      traceParent = `00-${span.traceId}-${span.spanId}-${FLAG_HEX[span.traceFlags & KNOWN_FLAGS]}`;
+      traceParent = versionZero(span.traceId, span.spanId, span.traceFlags);
       traceState = span.traceStateObject;
     } else {
       const spanContext = span.spanContext();
