@@ -53,14 +53,24 @@ function official(): OfficialInstruments {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-function otelite(exemplarFilter: ExemplarFilter): OfficialInstruments {
-  const provider = new MeterProvider({
+/** otelite's MeterProvider with one reader that never collects. */
+function oteliteProvider(exemplarFilter: ExemplarFilter): MeterProvider {
+  return new MeterProvider({
     resource: { attributes: RESOURCE_ATTRIBUTES, schemaUrl: undefined },
     readers: [idleReader],
     histogramAggregation: 'explicit_bucket_histogram',
     exemplarFilter,
   });
-  const meter = provider.getMeter('bench', '1.0.0');
+}
+
+/** The same, registered with the API, where the instrumentations' meters find it. */
+function registerProvider(exemplarFilter: ExemplarFilter): void {
+  metrics.disable();
+  metrics.setGlobalMeterProvider(oteliteProvider(exemplarFilter));
+}
+
+function otelite(exemplarFilter: ExemplarFilter): OfficialInstruments {
+  const meter = oteliteProvider(exemplarFilter).getMeter('bench', '1.0.0');
   return { counter: meter.createCounter('http.server.requests'), histogram: meter.createHistogram('http.server.request.duration', { unit: 'ms' }) };
 }
 
@@ -82,14 +92,7 @@ const SAMPLED: Context = trace.setSpan(
 
 /** What the http instrumentation does per request with metrics on: a measure, then its recording. */
 function serverDuration(exemplarFilter: ExemplarFilter, spanContext: Context = ROOT_CONTEXT): () => void {
-  const provider = new MeterProvider({
-    resource: { attributes: RESOURCE_ATTRIBUTES, schemaUrl: undefined },
-    readers: [idleReader],
-    histogramAggregation: 'explicit_bucket_histogram',
-    exemplarFilter,
-  });
-  metrics.disable();
-  metrics.setGlobalMeterProvider(provider);
+  registerProvider(exemplarFilter);
   const duration = new HttpDuration(new InstrumentationMeter('otelite/http', '0'), 'server');
   const measureOne = (): void => {
     const measure = new HttpMeasure(performance.now(), 'GET', 'http', undefined, undefined);
@@ -118,14 +121,7 @@ const freshRealistic = (): Attributes[] => [
  * interleaved on one provider as they are in the app.
  */
 function realisticRequest(): () => void {
-  const provider = new MeterProvider({
-    resource: { attributes: RESOURCE_ATTRIBUTES, schemaUrl: undefined },
-    readers: [idleReader],
-    histogramAggregation: 'explicit_bucket_histogram',
-    exemplarFilter: 'trace_based',
-  });
-  metrics.disable();
-  metrics.setGlobalMeterProvider(provider);
+  registerProvider('trace_based');
   const server = new HttpDuration(new InstrumentationMeter('otelite/http', '0'), 'server');
   const client = new HttpDuration(new InstrumentationMeter('otelite/undici', '0'), 'client');
   const pg = new DbOperationMetrics(new InstrumentationMeter('otelite/pg', '0'));
