@@ -73,7 +73,7 @@ async function measure(wrk: string, sinkUrl: string, server: HelloServer, agentI
   };
   const lifetimeMs = (WARMUP_S + seconds + 60) * 1000;
   const file = path.join(BENCH_DIR, 'servers', `${server}.cjs`);
-  const srv = await startServer(file, agent.preload, serverEnv(agent, { BENCH_MAX_LIFETIME_MS: String(lifetimeMs) }), ['--trace-gc-nvp'], onLine);
+  const srv = await startServer(file, agent.preload, serverEnv(agent, { BENCH_MAX_LIFETIME_MS: String(lifetimeMs) }), ['--trace-gc-nvp'], { onStdoutLine: onLine });
   try {
     const url = `http://127.0.0.1:${srv.port}${PATH}`;
     await runWrk(wrk, url, WARMUP_S, 1, 20);

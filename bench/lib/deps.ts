@@ -84,6 +84,13 @@ export function ensurePerf(): string {
   return perf;
 }
 
+/** valgrind (its callgrind tool and `callgrind_control`), for `npm run bench:instructions`. */
+export function ensureCallgrind(): { valgrind: string; control: string } {
+  const valgrind = ensureCommand('valgrind', 'valgrind', 'the instruction counter of bench:instructions');
+  const control = ensureCommand('callgrind_control', 'valgrind', 'the instruction counter of bench:instructions');
+  return { valgrind, control };
+}
+
 export function ensureDbServers(): void {
   const missing: string[] = [];
   if (findPostgresBin() === undefined) missing.push('postgresql');

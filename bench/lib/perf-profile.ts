@@ -8,12 +8,16 @@ import { existsSync, readFileSync } from 'node:fs';
  * collection and kernel time below the first JavaScript frame are their own kinds.
  */
 
-export type Bucket =
+/** Whose code a JavaScript frame is. */
+export type JsOwner =
   | 'node and app'
   | 'otelite: instrumentations'
   | 'otelite: SDK and context'
   | 'otelite: export (encode, send)'
-  | 'async context hooks (AsyncLocalStorage)'
+  | 'async context hooks (AsyncLocalStorage)';
+
+export type Bucket =
+  | JsOwner
   | 'garbage collection'
   | 'kernel (syscalls, TCP, wake-ups)'
   | 'event loop wait'
@@ -91,7 +95,7 @@ function parseFrame(line: string): Frame {
 }
 
 /** `name file:line`: the function name and where it lives (a bundle frame named by its module). */
-function describeJs(text: string, bundle: BundleMap): { name: string; where: string } {
+export function describeJs(text: string, bundle: BundleMap): { name: string; where: string } {
   const body = text.replace(/^JS:[*~^+']?/, '').replace(/ \(.*\)$/, '');
   const m = /^(.*?)\s*(\S+):(\d+):(\d+)$/.exec(body);
   if (m === null) return { name: body, where: '' };
@@ -103,13 +107,13 @@ function describeJs(text: string, bundle: BundleMap): { name: string; where: str
 }
 
 const EXPORT = /export\/otlp\/|batch-processor|_http_client|_http_agent/;
-const GC = /Scavenge|MarkCompact|Heap::|Sweeper|ConcurrentMarking|GCTracer|MemoryAllocator|MinorMarkSweep/;
+export const GC = /Scavenge|MarkCompact|Heap::|Sweeper|ConcurrentMarking|GCTracer|MemoryAllocator|MinorMarkSweep/;
 
 /** The agent's own code: its sources as named in the bundle, or tsc's output under build/. */
 const OWN_INSTRUMENTATIONS = /^(build\/)?instrumentations\//;
 const OWN_SOURCES = /^(build\/)?src\//;
 
-export function ownerOf(where: string): Bucket {
+export function ownerOf(where: string): JsOwner {
   if (/^node:(internal\/)?async_hooks/.test(where)) return 'async context hooks (AsyncLocalStorage)';
   if (OWN_INSTRUMENTATIONS.test(where)) return 'otelite: instrumentations';
   if (EXPORT.test(where) && OWN_SOURCES.test(where)) return 'otelite: export (encode, send)';

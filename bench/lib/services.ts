@@ -71,20 +71,31 @@ export interface ServerUnderTest {
   stop(graceMs: number): Promise<{ forced: boolean; code: number | null; signal: string | null }>;
 }
 
-/** Starts a benchmark server; `onStdoutLine` sees each line it prints (V8's GC trace goes there). */
+export interface StartOptions {
+  /** Sees each line the server prints (V8's GC trace goes there). */
+  onStdoutLine?: (line: string) => void;
+  /** A command that runs node (`valgrind --tool=callgrind …`): node's path and arguments follow it. */
+  launcher?: readonly string[];
+  /** How long the server may take to print its port (30 s). */
+  startTimeoutMs?: number;
+}
+
+/** Starts a benchmark server. */
 export async function startServer(
   file: string,
   preload: string | undefined,
   env: NodeJS.ProcessEnv,
   nodeArgs: readonly string[] = [],
-  onStdoutLine?: (line: string) => void,
+  options: StartOptions = {},
 ): Promise<ServerUnderTest> {
   const args = [...nodeArgs, ...(preload !== undefined ? ['--require', preload, file] : [file])];
+  const [command, ...commandArgs] = [...(options.launcher ?? []), process.execPath, ...args];
   const log = tail(8000);
-  const child = spawnTracked(process.execPath, args, { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTracked(command!, commandArgs, { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (d: Buffer) => log.push(d));
+  const { onStdoutLine } = options;
   if (onStdoutLine !== undefined) createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', onStdoutLine);
-  const port = Number(await waitForLine(child, /PORT=(\d+)/, 30_000, log.text));
+  const port = Number(await waitForLine(child, /PORT=(\d+)/, options.startTimeoutMs ?? 30_000, log.text));
   // Keep draining stdout so that a chatty agent can never block on a full pipe.
   child.stdout!.on('data', () => {});
   return {

@@ -1,0 +1,229 @@
+/**
+ * Instructions per request: what each agent adds to a benchmark server, counted by valgrind's
+ * callgrind rather than timed. A count does not move with the machine's speed, its other load or
+ * its caches: two runs of the same build agree within a few per cent, where CPU time per request
+ * under load moves by tens on a shared machine. It answers "did this change remove work, and how
+ * much", not "how long does a request take" (an instruction's price varies), and it counts user
+ * space only (the kernel's share of a request is not in it).
+ *
+ *   npm run bench:instructions -- [--servers http,express,fastify,realistic] [--agents none,otelite,official,dd-trace]
+ *                                 [--warmup N] [--requests N] [--runs N] [--top N]
+ *
+ * Each measurement: the server under `valgrind --tool=callgrind` with counting off, N warm-up
+ * requests (20,000) so that the JIT has compiled the hot paths, then counting on for the
+ * measured requests (4,000), sent over 4 keep-alive connections. The V8 compilers' own
+ * instructions (optimizing code that was still warming up) are shown apart and left out of the
+ * per-request figure. JIT-compiled JavaScript is named through `node --perf-basic-prof`, so the
+ * agent's functions get their own counts. Spans are exported to the suite's sink as in `npm run
+ * bench`. Prints a Markdown report and writes it to .cache/bench/instructions.md. Load only
+ * targets 127.0.0.1 and every run stops by itself.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AGENT_IDS, agents, checkBaseline, HELLO_SERVERS, SERVER_IDS, SERVER_LABELS, serverEnv, type AgentId, type ServerId } from './lib/agents';
+import { ArgReader } from './lib/argv';
+import { attribute, KINDS, parseCallgrind, PerfMap, type Kind } from './lib/callgrind';
+import { ensureBenchDeps, ensureBuild, ensureCallgrind, ensureDbServers } from './lib/deps';
+import { startRealisticInfra, type Infra } from './lib/load';
+import { BENCH_DIR, BENCH_OUT_DIR, REPO_ROOT } from './lib/paths';
+import { BundleMap } from './lib/perf-profile';
+import { runMain } from './lib/procs';
+import { sendRequests } from './lib/requests';
+import { spansOf, startServer, startSink, type SinkCounts } from './lib/services';
+import { sleep } from './lib/stats';
+
+const PATH = '/users/42';
+const CONNECTIONS = 4;
+/** The batch span processors' default schedule delay, and a margin: the spans of the measured requests reach the sink. */
+const EXPORT_WAIT_MS = 7_000;
+
+interface Options {
+  servers: ServerId[];
+  agents: AgentId[];
+  warmup: number;
+  requests: number;
+  runs: number;
+  top: number;
+}
+
+interface Measured {
+  /** Instructions per request, the compilers' left out. */
+  perRequest: number;
+  /** The V8 compilers' instructions per request (left out of `perRequest`). */
+  compilers: number;
+  kinds: Map<Kind, number>;
+  otelite: Map<string, number>;
+  spansPerRequest: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { servers: [...HELLO_SERVERS], agents: ['none', 'otelite', 'official', 'dd-trace'], warmup: 20_000, requests: 4_000, runs: 1, top: 15 };
+  const reader = new ArgReader(argv);
+  for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
+    if (arg === '--servers') o.servers = reader.list(arg, SERVER_IDS, 'server');
+    else if (arg === '--agents') o.agents = reader.list(arg, AGENT_IDS, 'agent');
+    else if (arg === '--warmup') o.warmup = reader.count(arg);
+    else if (arg === '--requests') o.requests = reader.count(arg);
+    else if (arg === '--runs') o.runs = reader.count(arg);
+    else if (arg === '--top') o.top = reader.count(arg);
+    else throw new Error(`unknown option ${arg}`);
+  }
+  checkBaseline(o.agents);
+  if (!o.agents.includes('none')) o.agents.unshift('none');
+  return o;
+}
+
+/** The dump `callgrind_control -d` asked for, once valgrind has finished writing it. */
+async function readDump(file: string): Promise<string> {
+  let size = -1;
+  for (let i = 0; i < 600; i++) {
+    if (existsSync(file)) {
+      const now = statSync(file).size;
+      if (now > 0 && now === size) return readFileSync(file, 'utf8');
+      size = now;
+    }
+    await sleep(100);
+  }
+  throw new Error(`callgrind wrote no dump at ${file}`);
+}
+
+async function measure(
+  o: Options,
+  tools: { valgrind: string; control: string },
+  sink: { url: string; counts(): Promise<SinkCounts> },
+  server: ServerId,
+  agentId: AgentId,
+  infraEnv: Record<string, string>,
+): Promise<Measured> {
+  const agent = agents(sink.url, `bench-${server}`).find((a) => a.id === agentId)!;
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'otelite-instructions-'));
+  const out = path.join(scratch, 'callgrind.out');
+  const launcher = [tools.valgrind, '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`];
+  // --perf-basic-prof names the JIT's code; V8's isolate log goes to the scratch directory.
+  const nodeArgs = ['--perf-basic-prof', `--logfile=${path.join(scratch, 'v8.log')}`];
+  const env = serverEnv(agent, { ...infraEnv, BENCH_MAX_LIFETIME_MS: String(60 * 60_000) });
+  const srv = await startServer(path.join(BENCH_DIR, 'servers', `${server}.cjs`), agent.preload, env, nodeArgs, { launcher, startTimeoutMs: 300_000 });
+  try {
+    const url = `http://127.0.0.1:${srv.port}${PATH}`;
+    await sendRequests(url, o.warmup, CONNECTIONS);
+    await sleep(EXPORT_WAIT_MS); // the warm-up's spans reach the sink before the count starts
+    const before = spansOf(await sink.counts());
+    execFileSync(tools.control, ['-i', 'on', String(srv.pid)], { stdio: 'ignore' });
+    await sendRequests(url, o.requests, CONNECTIONS);
+    execFileSync(tools.control, ['-d', String(srv.pid)], { stdio: 'ignore' });
+    const dump = await readDump(`${out}.1`);
+    await sleep(EXPORT_WAIT_MS);
+    const spans = spansOf(await sink.counts()) - before;
+    const costs = parseCallgrind(dump);
+    const map = PerfMap.read(`/tmp/perf-${srv.pid}.map`);
+    const { kinds, otelite } = attribute(costs, map, new BundleMap(path.join(REPO_ROOT, 'build', 'src', 'agent-bundle.js')));
+    const per = (n: number): number => n / o.requests;
+    const compilers = kinds.get('V8 optimizing compilers')!;
+    return {
+      perRequest: per(costs.total - compilers),
+      compilers: per(compilers),
+      kinds: new Map([...kinds].map(([k, v]) => [k, per(v)])),
+      otelite: new Map([...otelite].map(([k, v]) => [k, per(v)])),
+      spansPerRequest: spans / o.requests,
+    };
+  } finally {
+    await srv.stop(30_000);
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(`/tmp/perf-${srv.pid}.map`, { force: true });
+  }
+}
+
+/** The median measurement of several runs (by instructions per request). */
+function medianRun(runs: readonly Measured[]): Measured {
+  const sorted = [...runs].sort((a, b) => a.perRequest - b.perRequest);
+  return sorted[(sorted.length - 1) >> 1]!;
+}
+
+function report(o: Options, results: Map<string, Measured[]>): string {
+  const k = (n: number): string => (n / 1000).toFixed(1);
+  const lines = [
+    '# Instructions per request',
+    '',
+    `- ${new Date().toISOString()}, Node ${process.version}; \`npm run bench:instructions -- --servers ${o.servers.join(',')} --agents ${o.agents.join(',')} --warmup ${o.warmup} --requests ${o.requests} --runs ${o.runs}\``,
+    `- valgrind's callgrind, user space only; ${o.warmup} warm-up requests uncounted, then ${o.requests} counted, over ${CONNECTIONS} keep-alive connections; thousands of instructions per request (k), the V8 compilers' left out and shown apart${o.runs > 1 ? `; the median of ${o.runs} runs` : ''}`,
+    '',
+  ];
+  for (const server of o.servers) {
+    const none = results.get(`${server}/none`);
+    const official = results.get(`${server}/official`);
+    const base = none === undefined ? undefined : medianRun(none).perRequest;
+    const officialAdded = official === undefined || base === undefined ? undefined : medianRun(official).perRequest - base;
+    lines.push(
+      `## ${SERVER_LABELS[server]}`,
+      '',
+      '| agent | k instructions per request | added | share of official\'s added | compilers (left out) | spans exported per request | runs |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    );
+    for (const agent of o.agents) {
+      const runs = results.get(`${server}/${agent}`);
+      if (runs === undefined) continue;
+      const m = medianRun(runs);
+      const added = base === undefined ? undefined : m.perRequest - base;
+      const share = added === undefined || officialAdded === undefined || agent === 'none' ? '' : (added / officialAdded).toFixed(2);
+      lines.push(
+        `| ${agent} | ${k(m.perRequest)} | ${added === undefined || agent === 'none' ? '' : `+${k(added)}`} | ${share} | ${k(m.compilers)} | ${m.spansPerRequest.toFixed(2)} | ${runs.map((r) => k(r.perRequest)).join(' / ')} |`,
+      );
+    }
+    lines.push('', 'By kind of code (each function\'s own instructions; a builtin or a runtime call counts as its own kind, not its caller\'s):', '');
+    lines.push(`| kind | ${o.agents.join(' | ')} |`, `| --- |${o.agents.map(() => ' ---: |').join('')}`);
+    for (const kind of KINDS) {
+      const cells = o.agents.map((agent) => {
+        const runs = results.get(`${server}/${agent}`);
+        return runs === undefined ? '' : k(medianRun(runs).kinds.get(kind)!);
+      });
+      lines.push(`| ${kind} | ${cells.join(' | ')} |`);
+    }
+    for (const agent of o.agents) {
+      const runs = results.get(`${server}/${agent}`);
+      if (runs === undefined || medianRun(runs).otelite.size === 0) continue;
+      lines.push('', `${agent}'s own JavaScript functions with the most instructions (k per request):`, '', '| function (module) | k |', '| --- | ---: |');
+      const top = [...medianRun(runs).otelite].sort((a, b) => b[1] - a[1]).slice(0, o.top);
+      for (const [fn, n] of top) lines.push(`| ${fn.replace(/\|/g, '\\|')} | ${(n / 1000).toFixed(2)} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  ensureBuild();
+  ensureBenchDeps();
+  const tools = ensureCallgrind();
+  if (o.servers.includes('realistic')) ensureDbServers();
+  const lifetimeMs = 6 * 60 * 60_000;
+  const sink = await startSink(lifetimeMs);
+  let infra: Infra | undefined;
+  const results = new Map<string, Measured[]>();
+  try {
+    if (o.servers.includes('realistic')) infra = await startRealisticInfra(lifetimeMs, (line) => console.log(line));
+    for (let run = 0; run < o.runs; run++) {
+      for (const server of o.servers) {
+        for (const agent of o.agents) {
+          const m = await measure(o, tools, sink, server, agent, server === 'realistic' ? infra!.env : {});
+          const key = `${server}/${agent}`;
+          results.set(key, [...(results.get(key) ?? []), m]);
+          console.log(`run ${run + 1} ${key}: ${(m.perRequest / 1000).toFixed(1)} k instructions per request (compilers ${(m.compilers / 1000).toFixed(1)} k left out), ${m.spansPerRequest.toFixed(2)} spans exported per request`);
+        }
+      }
+    }
+  } finally {
+    await infra?.stop();
+    await sink.stop();
+  }
+  const text = report(o, results);
+  mkdirSync(BENCH_OUT_DIR, { recursive: true });
+  const file = path.join(BENCH_OUT_DIR, 'instructions.md');
+  writeFileSync(file, text);
+  console.log(text);
+  console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
+}
+
+runMain('bench:instructions', main);
