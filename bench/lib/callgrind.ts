@@ -132,6 +132,16 @@ export interface Attributed {
   otelite: Map<string, number>;
 }
 
+/**
+ * V8 marks a JIT function's tier before its name (`JS:*name`): a function of the agent's still
+ * running below TurboFan (`~` interpreted, `^` baseline, `+` Maglev) once warmed up is worth
+ * knowing, its count is not what it costs optimized.
+ */
+function tierNote(perfName: string): string {
+  const marker = perfName.charAt(3);
+  return marker === '~' ? ' [interpreted]' : marker === '^' ? ' [baseline]' : marker === '+' ? ' [Maglev]' : '';
+}
+
 /** Each function's own instructions by kind; JIT code named through `map` (a bundle frame by its module). */
 export function attribute(costs: SelfCosts, map: PerfMap, bundle: BundleMap): Attributed {
   const kinds = new Map<Kind, number>(KINDS.map((k) => [k, 0]));
@@ -151,7 +161,7 @@ export function attribute(costs: SelfCosts, map: PerfMap, bundle: BundleMap): At
     const kind: Kind = owner === 'node and app' ? 'JavaScript: node and app' : owner;
     add(kind, n);
     if (kind.startsWith('otelite')) {
-      const key = `${frame.name} (${frame.where})`;
+      const key = `${frame.name} (${frame.where})${tierNote(name)}`;
       otelite.set(key, (otelite.get(key) ?? 0) + n);
     }
   }

@@ -66,4 +66,17 @@ describe('bench callgrind: instructions per function', () => {
     assert.equal(kinds.get('V8 optimizing compilers'), 300);
     assert.deepEqual([...otelite], [['writeSpan (build/src/export/otlp/encode-protobuf.js)', 400]]);
   });
+
+  it("names the tier of an agent's function that V8 has not optimized", () => {
+    const dump = ['summary: 30', 'fn=(1) 0x0000000000001000', '0 10', 'fn=(2) 0x0000000000002000', '0 20'].join('\n');
+    const map = new PerfMap('1000 10 JS:^emit /x/build/instrumentations/http/server.js:1:1\n2000 10 JS:*emit /x/build/instrumentations/http/server.js:1:1');
+    const { otelite } = attribute(parseCallgrind(dump), map, new BundleMap(undefined));
+    assert.deepEqual(
+      [...otelite],
+      [
+        ['emit (build/instrumentations/http/server.js) [baseline]', 10],
+        ['emit (build/instrumentations/http/server.js)', 20],
+      ],
+    );
+  });
 });
