@@ -93,13 +93,13 @@ export function setServerAttributes(span: Span, req: IncomingMessage, target: st
     if (typeof socket.localPort === 'number') span.setAttribute(ATTR_SERVER_PORT, socket.localPort);
   }
 
-  const peer = socket.remoteAddress;
+  const peer = peerOf(socket);
   const client =
-    forwardedNodeAddress(forwarded?.for) ?? forwardedNodeAddress(firstListValue(headers['x-forwarded-for'])) ?? peer;
+    forwardedNodeAddress(forwarded?.for) ?? forwardedNodeAddress(firstListValue(headers['x-forwarded-for'])) ?? peer?.address;
   if (client !== undefined) span.setAttribute(ATTR_CLIENT_ADDRESS, client);
   if (peer !== undefined) {
-    span.setAttribute(ATTR_NETWORK_PEER_ADDRESS, peer);
-    if (typeof socket.remotePort === 'number') span.setAttribute(ATTR_NETWORK_PEER_PORT, socket.remotePort);
+    span.setAttribute(ATTR_NETWORK_PEER_ADDRESS, peer.address);
+    if (peer.port !== undefined) span.setAttribute(ATTR_NETWORK_PEER_PORT, peer.port);
   }
   if (typeof req.httpVersion === 'string') span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, protocolVersion(req.httpVersion));
   const userAgent = headerText(headers['user-agent']);
@@ -109,14 +109,39 @@ export function setServerAttributes(span: Span, req: IncomingMessage, target: st
   if (names.length > 0) captureHeaders(span, ATTR_HTTP_REQUEST_HEADER_PREFIX, names, (name) => headers[name]);
 }
 
+interface Peer {
+  readonly address: string;
+  readonly port: number | undefined;
+}
+
+/**
+ * The other end of each connection, read once: a TCP connection's peer does not change, and each
+ * read of `remoteAddress` or `remotePort` goes through net.Socket's getters (about 700
+ * instructions each, bench:instructions), for every request a keep-alive connection carries.
+ */
+const peers = new WeakMap<object, Peer>();
+
+function peerOf(socket: Partial<Socket>): Peer | undefined {
+  let peer = peers.get(socket);
+  if (peer === undefined) {
+    const address = socket.remoteAddress;
+    if (typeof address !== 'string') return undefined; // not connected (yet, or any more): not kept
+    const port = socket.remotePort;
+    peer = { address, port: typeof port === 'number' ? port : undefined };
+    peers.set(socket, peer);
+  }
+  return peer;
+}
+
 function defaultPort(scheme: string): number | undefined {
   return scheme === 'https' ? 443 : scheme === 'http' ? 80 : undefined;
 }
 
 /** `url.scheme` of a request: what a proxy says it received (Forwarded, X-Forwarded-Proto), else the socket's. */
 function schemeOf(headers: IncomingHttpHeaders, socket: { encrypted?: boolean }, forwarded: ForwardedHop | undefined): string {
-  const scheme = forwarded?.proto ?? firstListValue(headers['x-forwarded-proto']) ?? (socket.encrypted === true ? 'https' : 'http');
-  return scheme.toLowerCase();
+  const proxied = forwarded?.proto ?? firstListValue(headers['x-forwarded-proto']);
+  if (proxied !== undefined) return proxied.toLowerCase();
+  return socket.encrypted === true ? 'https' : 'http';
 }
 
 /** `url.scheme` for the duration metric, by the span's rule (the Forwarded header is parsed only when present). */

@@ -51,6 +51,45 @@ describe('http server: span attributes', function () {
     });
   });
 
+  it("reads a connection's peer once, for every request it carries, and each connection its own", function () {
+    let reads = 0;
+    const connection = (address: string | undefined, port: number) => ({
+      get remoteAddress() {
+        reads++;
+        return address;
+      },
+      get remotePort() {
+        reads++;
+        return port;
+      },
+    });
+    // The socket itself, not a copy (request()'s spread would read the getters).
+    const on = (socket: object) => ({ url: '/', method: 'GET', httpVersion: '1.1', headers: { host: 'a.example' }, socket }) as unknown as IncomingMessage;
+    const keepAlive = connection('10.0.0.7', 40001);
+    for (let i = 0; i < 3; i++) {
+      const attributes = attributesOf(on(keepAlive));
+      assert.equal(attributes['network.peer.address'], '10.0.0.7');
+      assert.equal(attributes['network.peer.port'], 40001);
+      assert.equal(attributes['client.address'], '10.0.0.7');
+    }
+    assert.equal(reads, 2, 'address and port read once for three requests');
+    const other = attributesOf(on(connection('10.0.0.8', 40002)));
+    assert.equal(other['network.peer.address'], '10.0.0.8');
+    assert.equal(other['network.peer.port'], 40002);
+
+    // A socket with no peer (not connected, or gone) is not remembered as one without.
+    let address: string | undefined = undefined;
+    const late = {
+      get remoteAddress() {
+        return address;
+      },
+      remotePort: 40003,
+    };
+    assert.equal(attributesOf(on(late))['network.peer.address'], undefined);
+    address = '10.0.0.9';
+    assert.equal(attributesOf(on(late))['network.peer.address'], '10.0.0.9');
+  });
+
   it('takes the scheme from TLS, the default port from the scheme, and the local socket without Host', function () {
     const tls = attributesOf(request('/', { host: 'secure.example' }, { encrypted: true }));
     assert.equal(tls['url.scheme'], 'https');
