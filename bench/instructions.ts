@@ -7,7 +7,7 @@
  * space only (the kernel's share of a request is not in it).
  *
  *   npm run bench:instructions -- [--servers http,express,fastify,realistic] [--agents none,otelite,official,dd-trace]
- *                                 [--warmup N] [--requests N] [--runs N] [--top N]
+ *                                 [--warmup N] [--requests N] [--runs N] [--top N] [--keep DIR]
  *
  * Each measurement: the server under `valgrind --tool=callgrind` with counting off, N warm-up
  * requests (20,000) so that the JIT has compiled the hot paths, then counting on for the
@@ -19,7 +19,7 @@
  * targets 127.0.0.1 and every run stops by itself.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AGENT_IDS, agents, checkBaseline, HELLO_SERVERS, SERVER_IDS, SERVER_LABELS, serverEnv, type AgentId, type ServerId } from './lib/agents';
@@ -46,6 +46,8 @@ interface Options {
   requests: number;
   runs: number;
   top: number;
+  /** Where to keep each measurement's callgrind dump and perf map (for callgrind_annotate or a closer look). */
+  keep: string | undefined;
 }
 
 interface Measured {
@@ -59,7 +61,7 @@ interface Measured {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { servers: [...HELLO_SERVERS], agents: ['none', 'otelite', 'official', 'dd-trace'], warmup: 20_000, requests: 4_000, runs: 1, top: 15 };
+  const o: Options = { servers: [...HELLO_SERVERS], agents: ['none', 'otelite', 'official', 'dd-trace'], warmup: 20_000, requests: 4_000, runs: 1, top: 15, keep: undefined };
   const reader = new ArgReader(argv);
   for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
     if (arg === '--servers') o.servers = reader.list(arg, SERVER_IDS, 'server');
@@ -68,6 +70,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--requests') o.requests = reader.count(arg);
     else if (arg === '--runs') o.runs = reader.count(arg);
     else if (arg === '--top') o.top = reader.count(arg);
+    else if (arg === '--keep') o.keep = path.resolve(reader.value(arg));
     else throw new Error(`unknown option ${arg}`);
   }
   checkBaseline(o.agents);
@@ -96,6 +99,7 @@ async function measure(
   server: ServerId,
   agentId: AgentId,
   infraEnv: Record<string, string>,
+  run: number,
 ): Promise<Measured> {
   const agent = agents(sink.url, `bench-${server}`).find((a) => a.id === agentId)!;
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'otelite-instructions-'));
@@ -114,11 +118,13 @@ async function measure(
     await sendRequests(url, o.requests, CONNECTIONS);
     execFileSync(tools.control, ['-d', String(srv.pid)], { stdio: 'ignore' });
     const dump = await readDump(`${out}.1`);
+    // Read now: code V8 makes later may take the address of code that ran while counted.
+    const map = PerfMap.read(`/tmp/perf-${srv.pid}.map`);
     await sleep(EXPORT_WAIT_MS);
     const spans = spansOf(await sink.counts()) - before;
+    if (o.keep !== undefined) keepFiles(o.keep, `${server}-${agentId}-${run}`, dump, `/tmp/perf-${srv.pid}.map`);
     const costs = parseCallgrind(dump);
-    const map = PerfMap.read(`/tmp/perf-${srv.pid}.map`);
-    const { kinds, otelite } = attribute(costs, map, new BundleMap(path.join(REPO_ROOT, 'build', 'src', 'agent-bundle.js')));
+    const { kinds, otelite } = attribute(costs, map, new BundleMap(bundleOf(agent.preload)));
     const per = (n: number): number => n / o.requests;
     const compilers = kinds.get('V8 optimizing compilers')!;
     return {
@@ -133,6 +139,19 @@ async function measure(
     rmSync(scratch, { recursive: true, force: true });
     rmSync(`/tmp/perf-${srv.pid}.map`, { force: true });
   }
+}
+
+/** The bundle beside an otelite build's register.js (the baseline's own, whose lines differ); undefined for other agents. */
+function bundleOf(preload: string | undefined): string | undefined {
+  if (preload === undefined) return undefined;
+  const bundle = path.join(path.dirname(preload), 'agent-bundle.js');
+  return existsSync(bundle) ? bundle : undefined;
+}
+
+function keepFiles(dir: string, name: string, dump: string, perfMap: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}.callgrind`), dump);
+  copyFileSync(perfMap, path.join(dir, `${name}.perf.map`));
 }
 
 /** The median measurement of several runs (by instructions per request). */
@@ -207,7 +226,7 @@ async function main(): Promise<void> {
     for (let run = 0; run < o.runs; run++) {
       for (const server of o.servers) {
         for (const agent of o.agents) {
-          const m = await measure(o, tools, sink, server, agent, server === 'realistic' ? infra!.env : {});
+          const m = await measure(o, tools, sink, server, agent, server === 'realistic' ? infra!.env : {}, run + 1);
           const key = `${server}/${agent}`;
           results.set(key, [...(results.get(key) ?? []), m]);
           console.log(`run ${run + 1} ${key}: ${(m.perRequest / 1000).toFixed(1)} k instructions per request (compilers ${(m.compilers / 1000).toFixed(1)} k left out), ${m.spansPerRequest.toFixed(2)} spans exported per request`);
