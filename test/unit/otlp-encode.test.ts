@@ -456,6 +456,33 @@ describe('OTLP encoding', () => {
       }
     });
 
+    it('encodes recurring numbers and booleans the same way, and never takes one type for another', () => {
+      const rounds: AttributeValue[][] = [
+        [8080, true, 1.5, 1],
+        [8080, true, 1.5, 1],
+        [8080, false, 1.5, '1'],
+        [9090, false, 2, '1'],
+        [9090, false, 2, true],
+        [9090, 0, 2, true],
+        [-0, 0, 2.0, 1],
+        [-0, 0, 2.0, 1],
+      ];
+      const keys = ['port', 'flag', 'ratio', 'mixed'];
+      const spans = rounds.map((values) => span({ name: 's', resource: resourceA, scope: scope1, attributeKeys: keys, attributeValues: values }));
+      const bytes = encodeTraceRequest(spans);
+      assert.deepEqual(Buffer.from(reencodeWithProtobufjs(bytes)), Buffer.from(bytes));
+      const decoded = decodeTraceRequest(bytes);
+      assert.deepEqual(
+        decoded.map((d) => d.attributes),
+        rounds.map((values) => Object.fromEntries(keys.map((k, i) => [k, Object.is(values[i], -0) ? 0 : values[i]]))),
+      );
+      const typeOf = (v: AttributeValue): string => (typeof v === 'boolean' ? 'bool' : typeof v === 'string' ? 'string' : Number.isInteger(v) ? 'int' : 'double');
+      assert.deepEqual(
+        decoded.map((d) => d.attributeTypes),
+        rounds.map((values) => Object.fromEntries(keys.map((k, i) => [k, typeOf(values[i]!)]))),
+      );
+    });
+
     it('keeps recurring values apart for spans of other scopes and kinds that end interleaved', () => {
       // A server span and its framework's span, a client span of the same scope, and more scopes
       // than the writer keeps memos for (those share one): each ends between the others' spans.

@@ -52,6 +52,8 @@ export function otlpSpanKind(kind: number): number {
 
 
 const POSITIONS = 64;
+/** The attribute values whose KeyValue field is remembered: strings, numbers and booleans. */
+type MemoValue = string | number | boolean;
 const NO_BYTES = new Uint8Array(0);
 /** Longer values are not kept: a position must not hold a large string alive. */
 const MAX_KEPT_VALUE = 256;
@@ -59,15 +61,15 @@ const MAX_KEPT_VALUE = 256;
 /**
  * What the encoder remembers of the attributes at each position, for one kind of span: spans of
  * one instrumentation and kind set their attributes in the same order, so comparing with the key
- * last seen at a position skips most Map lookups. The string value last seen at each position is
- * kept too, and its whole KeyValue field once the same value came twice in a row: an
- * instrumentation's recurring values (`GET`, `http`, `1.1`, a route, a host) are copied as bytes,
- * about twice as fast as encoding them character by character.
+ * last seen at a position skips most Map lookups. The value last seen at each position (a string,
+ * number or boolean) is kept too, and its whole KeyValue field once the same value came twice in a
+ * row: an instrumentation's recurring values (`GET`, `http`, `1.1`, a route, a host, a port, a
+ * status code) are copied as bytes, about twice as fast as encoding them character by character.
  */
 class PositionMemo {
   readonly keys: (string | undefined)[] = new Array<string | undefined>(POSITIONS).fill(undefined);
   readonly keyBytes: Uint8Array[] = new Array<Uint8Array>(POSITIONS).fill(NO_BYTES);
-  readonly values: (string | undefined)[] = new Array<string | undefined>(POSITIONS).fill(undefined);
+  readonly values: (MemoValue | undefined)[] = new Array<MemoValue | undefined>(POSITIONS).fill(undefined);
   readonly fields: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(POSITIONS).fill(undefined);
 }
 
@@ -101,10 +103,10 @@ function spanKeyBytes(memo: PositionMemo, key: string, i: number): Uint8Array {
   return keyBytes(key);
 }
 
-/** The attribute at position `i` (below POSITIONS, key bytes from `spanKeyBytes`) with a string value. */
-function writeStringAttribute(w: ProtoWriter, memo: PositionMemo, i: number, kb: Uint8Array, value: string): void {
+/** The attribute at position `i` (below POSITIONS, key bytes from `spanKeyBytes`) with a string, number or boolean value. */
+function writeMemoAttribute(w: ProtoWriter, memo: PositionMemo, i: number, kb: Uint8Array, value: MemoValue): void {
   if (memo.values[i] !== value) {
-    memo.values[i] = value.length <= MAX_KEPT_VALUE ? value : undefined;
+    memo.values[i] = typeof value !== 'string' || value.length <= MAX_KEPT_VALUE ? value : undefined;
     memo.fields[i] = undefined;
     writeKeyValue(w, 0x4a, kb, value);
     return;
@@ -191,7 +193,7 @@ export function writeSpan(w: ProtoWriter, s: SpanData): void {
       const v = values[i];
       if (v === null || v === undefined) continue;
       const kb = spanKeyBytes(memo, keys[i]!, i);
-      if (typeof v === 'string' && i < POSITIONS) writeStringAttribute(w, memo, i, kb, v);
+      if (i < POSITIONS && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) writeMemoAttribute(w, memo, i, kb, v);
       else writeKeyValue(w, 0x4a, kb, v);
     }
   }
