@@ -483,6 +483,40 @@ describe('OTLP encoding', () => {
       );
     });
 
+    it('copies runs of recurring attributes whole, and any mix of recurring, changing, missing and reordered ones encodes right', () => {
+      // Spans of one scope and kind whose attributes mostly recur, as an instrumentation's do, with
+      // values that change, vanish (null), keys that move or go missing, and lists cut short: each
+      // span decodes to its own attributes, and the bytes are protobufjs's own.
+      let seed = 7;
+      const random = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed % n;
+      };
+      const pools: AttributeValue[][] = [['GET'], ['/users/42', '/users/7'], ['http'], [8080, 8081], [true], [51000, 51001, 51002, 51003], ['1.1'], [200, 404], ['ü-agent']];
+      const baseKeys = ['method', 'path', 'scheme', 'port', 'flag', 'peer.port', 'version', 'status', 'agent'];
+      const spans: SpanData[] = [];
+      const expected: Record<string, unknown>[] = [];
+      for (let n = 0; n < 600; n++) {
+        let keys = [...baseKeys];
+        if (random(10) === 0) keys = keys.slice(0, 2 + random(keys.length - 2)); // cut short
+        if (random(15) === 0) [keys[1], keys[2]] = [keys[2]!, keys[1]!]; // two keys swapped
+        if (random(20) === 0) keys[4] = 'other'; // another key at a position
+        const values = keys.map((k) => {
+          const pool = pools[baseKeys.indexOf(k)] ?? ['x', 1];
+          return random(25) === 0 ? null : pool[random(pool.length)]!;
+        });
+        spans.push(span({ name: 's', resource: resourceA, scope: scope1, attributeKeys: keys, attributeValues: values as AttributeValue[] }));
+        expected.push(Object.fromEntries(keys.flatMap((k, i) => (values[i] === null ? [] : [[k, values[i]]]))));
+      }
+      const decoded: Record<string, unknown>[] = [];
+      for (let from = 0; from < spans.length; from += 50) {
+        const bytes = encodeTraceRequest(spans.slice(from, from + 50));
+        assert.deepEqual(Buffer.from(reencodeWithProtobufjs(bytes)), Buffer.from(bytes));
+        decoded.push(...decodeTraceRequest(bytes).map((d) => d.attributes));
+      }
+      assert.deepEqual(decoded, expected);
+    });
+
     it('keeps recurring values apart for spans of other scopes and kinds that end interleaved', () => {
       // A server span and its framework's span, a client span of the same scope, and more scopes
       // than the writer keeps memos for (those share one): each ends between the others' spans.
