@@ -39,9 +39,12 @@ export const NO_ID_BYTES = -1;
 /** Where the bytes of the id `newTraceId` or `newSpanId` returned last are: `generation`, from `at`. */
 export const lastId = { generation: NO_ID_BYTES, at: 0 };
 
+/** The buffers as DataViews, which the encoder reads four bytes at a time. */
+const views = buffers.map((b) => new DataView(b.buffer, b.byteOffset, b.byteLength));
+
 /** The buffer that holds the ids of `idGeneration`, while it still does; undefined once refilled. */
-export function idBytesOf(idGeneration: number): Uint8Array | undefined {
-  return idGeneration >= 0 && idGeneration >= generation - 1 ? buffers[idGeneration & 1] : undefined;
+export function idBytesOf(idGeneration: number): DataView | undefined {
+  return idGeneration >= 0 && idGeneration >= generation - 1 ? views[idGeneration & 1] : undefined;
 }
 
 function take(bytes: number): string {

@@ -23,8 +23,8 @@ describe('sdk: trace and span ids', () => {
   it("say where each id's bytes are, until their buffer is filled again two generations on", () => {
     const drawn: Array<[string, number, number]> = [];
     const bytesOf = (hex: string, generation: number, at: number): string | undefined => {
-      const buffer = idBytesOf(generation);
-      return buffer && Buffer.from(buffer.subarray(at, at + hex.length / 2)).toString('hex');
+      const view = idBytesOf(generation);
+      return view && Buffer.from(view.buffer, view.byteOffset + at, hex.length / 2).toString('hex');
     };
     // 64 KiB per generation: 3000 trace and span ids each (72 KB) fill a little more than one
     // generation, so 6000 pairs span three and more.

@@ -115,13 +115,20 @@ export function msToNanosBigInt(ms: number): bigint {
   return (BigInt(parts[1]!) << 32n) | BigInt(parts[0]!);
 }
 
+function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
 export class ProtoWriter {
   buf: Buffer;
+  /** `buf` seen four bytes at a time (ids are copied so). */
+  private view: DataView;
   pos = 0;
   private readonly nanos = new Uint32Array(2);
 
   constructor(initialSize = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialSize);
+    this.view = viewOf(this.buf);
   }
 
   reset(): void {
@@ -139,6 +146,7 @@ export class ProtoWriter {
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    this.view = viewOf(next);
   }
 
   /** One byte (a tag below 128, or a small value). No bounds check: call `ensure` first. */
@@ -290,14 +298,17 @@ export class ProtoWriter {
     this.raw(bytes);
   }
 
-  /** Length-prefixed bytes copied from `bytes[at .. at + size)` (an id drawn in this process). */
-  idBytes(bytes: Uint8Array, at: number, size: number): void {
+  /**
+   * Length-prefixed bytes copied from `source[at .. at + size)` (an id drawn in this process:
+   * `size` is 8 or 16), four at a time: a byte loop cost three times as much (bench:instructions).
+   */
+  idBytes(source: DataView, at: number, size: number): void {
     this.ensure(size + 1);
-    const buf = this.buf;
-    let pos = this.pos;
-    buf[pos++] = size;
-    for (let i = 0; i < size; i++) buf[pos++] = bytes[at + i]!;
-    this.pos = pos;
+    const pos = this.pos;
+    this.buf[pos] = size;
+    const view = this.view;
+    for (let i = 0; i < size; i += 4) view.setUint32(pos + 1 + i, source.getUint32(at + i, true), true);
+    this.pos = pos + 1 + size;
   }
 
   /**
