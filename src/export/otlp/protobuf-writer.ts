@@ -194,13 +194,8 @@ export class ProtoWriter {
 
   fixed32(v: number): void {
     this.ensure(4);
-    const buf = this.buf;
-    const pos = this.pos;
-    buf[pos] = v & 0xff;
-    buf[pos + 1] = (v >>> 8) & 0xff;
-    buf[pos + 2] = (v >>> 16) & 0xff;
-    buf[pos + 3] = (v >>> 24) & 0xff;
-    this.pos = pos + 4;
+    this.view.setUint32(this.pos, v >>> 0, true);
+    this.pos += 4;
   }
 
   fixed64(lo: number, hi: number): void {
