@@ -27,9 +27,10 @@ import { ArgReader } from './lib/argv';
 import { attribute, KINDS, parseCallgrind, PerfMap, type Kind } from './lib/callgrind';
 import { ensureBenchDeps, ensureBuild, ensureCallgrind, ensureDbServers } from './lib/deps';
 import { startRealisticInfra, type Infra } from './lib/load';
-import { BENCH_DIR, BENCH_OUT_DIR, REPO_ROOT } from './lib/paths';
+import { BENCH_DIR } from './lib/paths';
 import { BundleMap } from './lib/perf-profile';
 import { runMain } from './lib/procs';
+import { interleavedRuns, saveReport } from './lib/runs';
 import { sendRequests } from './lib/requests';
 import { spansOf, startServer, startSink, type SinkCounts } from './lib/services';
 import { sleep } from './lib/stats';
@@ -220,29 +221,21 @@ async function main(): Promise<void> {
   const lifetimeMs = 6 * 60 * 60_000;
   const sink = await startSink(lifetimeMs);
   let infra: Infra | undefined;
-  const results = new Map<string, Measured[]>();
+  let results = new Map<string, Measured[]>();
   try {
     if (o.servers.includes('realistic')) infra = await startRealisticInfra(lifetimeMs, (line) => console.log(line));
-    for (let run = 0; run < o.runs; run++) {
-      for (const server of o.servers) {
-        for (const agent of o.agents) {
-          const m = await measure(o, tools, sink, server, agent, server === 'realistic' ? infra!.env : {}, run + 1);
-          const key = `${server}/${agent}`;
-          results.set(key, [...(results.get(key) ?? []), m]);
-          console.log(`run ${run + 1} ${key}: ${(m.perRequest / 1000).toFixed(1)} k instructions per request (compilers ${(m.compilers / 1000).toFixed(1)} k left out), ${m.spansPerRequest.toFixed(2)} spans exported per request`);
-        }
-      }
-    }
+    results = await interleavedRuns(
+      o.runs,
+      o.servers,
+      o.agents,
+      (server, agent, run) => measure(o, tools, sink, server, agent, server === 'realistic' ? infra!.env : {}, run),
+      (m) => `${(m.perRequest / 1000).toFixed(1)} k instructions per request (compilers ${(m.compilers / 1000).toFixed(1)} k left out), ${m.spansPerRequest.toFixed(2)} spans exported per request`,
+    );
   } finally {
     await infra?.stop();
     await sink.stop();
   }
-  const text = report(o, results);
-  mkdirSync(BENCH_OUT_DIR, { recursive: true });
-  const file = path.join(BENCH_OUT_DIR, 'instructions.md');
-  writeFileSync(file, text);
-  console.log(text);
-  console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
+  saveReport('instructions.md', report(o, results));
 }
 
 runMain('bench:instructions', main);

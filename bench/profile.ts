@@ -16,7 +16,7 @@
  * Load only targets 127.0.0.1 and every run stops by itself.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ArgReader } from './lib/argv';
@@ -27,6 +27,7 @@ import { analyze, BUCKETS, BundleMap, type Profile } from './lib/perf-profile';
 import { cpuTimes, runMain, spawnTracked, TICKS_PER_SECOND } from './lib/procs';
 import { startRealisticInfra, type Infra } from './lib/load';
 import { startServer, startSink } from './lib/services';
+import { saveReport } from './lib/runs';
 import { runWrk } from './lib/wrk';
 
 const SAMPLE_HZ = 2000;
@@ -208,10 +209,7 @@ async function main(): Promise<void> {
     const agent = await profileRun(perf, wrk, sink.url, o, extraEnv, o.agent, cpuProfDir);
     const files = cpuProfDir === undefined ? [] : readdirSync(cpuProfDir).map((f) => path.relative(REPO_ROOT, path.join(cpuProfDir, f)));
     const text = report(o, none, agent, files);
-    const file = path.join(outDir, `profile-${o.server}-${o.agent}.md`);
-    writeFileSync(file, text);
-    console.log(text);
-    console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
+    saveReport(`profile-${o.server}-${o.agent}.md`, text);
   } finally {
     await infra?.stop();
     await sink.stop();

@@ -12,14 +12,14 @@
  * interleaved; medians reported. Prints a Markdown table and writes it to .cache/bench/survivors.md.
  * Load only targets 127.0.0.1 and every run stops by itself.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AGENT_IDS, agents, checkBaseline, HELLO_SERVERS, SERVER_LABELS, serverEnv, type AgentId, type HelloServer } from './lib/agents';
 import { ArgReader } from './lib/argv';
 import { ensureBenchDeps, ensureBuild, ensureWrk } from './lib/deps';
 import { allocatedBytes, parseScavenge, steadyState, type Scavenge } from './lib/gc-trace';
-import { BENCH_DIR, BENCH_OUT_DIR, REPO_ROOT } from './lib/paths';
+import { BENCH_DIR } from './lib/paths';
 import { peakRss, runMain } from './lib/procs';
+import { interleavedRuns, saveReport } from './lib/runs';
 import { startServer, startSink } from './lib/services';
 import { median } from './lib/stats';
 import { runWrk } from './lib/wrk';
@@ -136,29 +136,20 @@ async function main(): Promise<void> {
   const budgetS = o.runs * o.servers.length * o.agents.length * perRunS;
   console.log(`survivors: ${o.runs} run(s) × ${o.servers.length} server(s) × ${o.agents.length} agent(s), about ${Math.ceil(budgetS / 60)} min`);
   const sink = await startSink((budgetS + 120) * 1000);
-  const results = new Map<string, Measured[]>();
+  let results = new Map<string, Measured[]>();
   try {
-    for (let run = 0; run < o.runs; run++) {
-      for (const server of o.servers) {
-        for (const agent of o.agents) {
-          const m = await measure(wrk, sink.url, server, agent, o.seconds);
-          const key = `${server}/${agent}`;
-          results.set(key, [...(results.get(key) ?? []), m]);
-          console.log(
-            `run ${run + 1} ${key}: survived ${m.survivedKB?.toFixed(1) ?? 'n/a'} KB, promoted ${m.promotedKB?.toFixed(1) ?? 'n/a'} KB per scavenge; allocated ${m.allocatedPerRequest?.toFixed(0) ?? 'n/a'} B per request`,
-          );
-        }
-      }
-    }
+    results = await interleavedRuns(
+      o.runs,
+      o.servers,
+      o.agents,
+      (server, agent) => measure(wrk, sink.url, server, agent, o.seconds),
+      (m) =>
+        `survived ${m.survivedKB?.toFixed(1) ?? 'n/a'} KB, promoted ${m.promotedKB?.toFixed(1) ?? 'n/a'} KB per scavenge; allocated ${m.allocatedPerRequest?.toFixed(0) ?? 'n/a'} B per request`,
+    );
   } finally {
     await sink.stop();
   }
-  const text = report(o, results);
-  mkdirSync(BENCH_OUT_DIR, { recursive: true });
-  const file = path.join(BENCH_OUT_DIR, 'survivors.md');
-  writeFileSync(file, text);
-  console.log(text);
-  console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
+  saveReport('survivors.md', report(o, results));
 }
 
 runMain('bench:survivors', main);
