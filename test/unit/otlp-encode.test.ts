@@ -483,7 +483,7 @@ describe('OTLP encoding', () => {
       );
     });
 
-    it('copies runs of recurring attributes whole, and any mix of recurring, changing, missing and reordered ones encodes right', () => {
+    it('copies runs of recurring attributes whole, and any mix of recurring, changing, missing and reordered ones (and names) encodes right', () => {
       // Spans of one scope and kind whose attributes mostly recur, as an instrumentation's do, with
       // values that change, vanish (null), keys that move or go missing, and lists cut short: each
       // span decodes to its own attributes, and the bytes are protobufjs's own.
@@ -494,6 +494,7 @@ describe('OTLP encoding', () => {
       };
       const pools: AttributeValue[][] = [['GET'], ['/users/42', '/users/7'], ['http'], [8080, 8081], [true], [51000, 51001, 51002, 51003], ['1.1'], [200, 404], ['ü-agent']];
       const baseKeys = ['method', 'path', 'scheme', 'port', 'flag', 'peer.port', 'version', 'status', 'agent'];
+      const names = ['GET /users/:id', 'GET', '', 'nämé ✓', 'n'.repeat(300)];
       const spans: SpanData[] = [];
       const expected: Record<string, unknown>[] = [];
       for (let n = 0; n < 600; n++) {
@@ -505,14 +506,16 @@ describe('OTLP encoding', () => {
           const pool = pools[baseKeys.indexOf(k)] ?? ['x', 1];
           return random(25) === 0 ? null : pool[random(pool.length)]!;
         });
-        spans.push(span({ name: 's', resource: resourceA, scope: scope1, attributeKeys: keys, attributeValues: values as AttributeValue[] }));
-        expected.push(Object.fromEntries(keys.flatMap((k, i) => (values[i] === null ? [] : [[k, values[i]]]))));
+        // Names recur as values do (the memo keeps them too): mostly one, sometimes another.
+        const name = random(6) === 0 ? names[random(names.length)]! : names[0]!;
+        spans.push(span({ name, resource: resourceA, scope: scope1, attributeKeys: keys, attributeValues: values as AttributeValue[] }));
+        expected.push({ name, attributes: Object.fromEntries(keys.flatMap((k, i) => (values[i] === null ? [] : [[k, values[i]]]))) });
       }
       const decoded: Record<string, unknown>[] = [];
       for (let from = 0; from < spans.length; from += 50) {
         const bytes = encodeTraceRequest(spans.slice(from, from + 50));
         assert.deepEqual(Buffer.from(reencodeWithProtobufjs(bytes)), Buffer.from(bytes));
-        decoded.push(...decodeTraceRequest(bytes).map((d) => d.attributes));
+        decoded.push(...decodeTraceRequest(bytes).map((d) => ({ name: d.name, attributes: d.attributes })));
       }
       assert.deepEqual(decoded, expected);
     });

@@ -54,6 +54,8 @@ export function otlpSpanKind(kind: number): number {
 const POSITIONS = 64;
 /** The attribute values whose KeyValue field is remembered: strings, numbers and booleans. */
 type MemoValue = string | number | boolean;
+/** The memo's slot for the span's name (after the attribute positions): names recur as values do. */
+const NAME = POSITIONS;
 const NO_BYTES = new Uint8Array(0);
 /** Longer values are not kept: a position must not hold a large string alive. */
 const MAX_KEPT_VALUE = 256;
@@ -69,8 +71,9 @@ const MAX_KEPT_VALUE = 256;
 class PositionMemo {
   readonly keys: (string | undefined)[] = new Array<string | undefined>(POSITIONS).fill(undefined);
   readonly keyBytes: Uint8Array[] = new Array<Uint8Array>(POSITIONS).fill(NO_BYTES);
-  readonly values: (MemoValue | undefined)[] = new Array<MemoValue | undefined>(POSITIONS).fill(undefined);
-  readonly fields: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(POSITIONS).fill(undefined);
+  /** The last value at each position, and the span's name at NAME. */
+  readonly values: (MemoValue | undefined)[] = new Array<MemoValue | undefined>(POSITIONS + 1).fill(undefined);
+  readonly fields: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(POSITIONS + 1).fill(undefined);
   /** The run of recurring attributes that starts at each position, once one has recurred. */
   readonly runs: (Run | undefined)[] = new Array<Run | undefined>(POSITIONS).fill(undefined);
 }
@@ -130,7 +133,7 @@ function writeAttributes(w: ProtoWriter, memo: PositionMemo, keys: readonly stri
     let copied = false;
     if (v !== null && v !== undefined) {
       const kb = spanKeyBytes(memo, keys[i]!, i);
-      if (i < POSITIONS && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) copied = writeMemoAttribute(w, memo, i, kb, v);
+      if (i < POSITIONS && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) copied = writeRecurring(w, memo, i, kb, v);
       else writeKeyValue(w, 0x4a, kb, v);
     }
     if (copied) {
@@ -175,25 +178,31 @@ function spanKeyBytes(memo: PositionMemo, key: string, i: number): Uint8Array {
 }
 
 /**
- * The attribute at position `i` (below POSITIONS, key bytes from `spanKeyBytes`) with a string,
- * number or boolean value; true when its field was copied from the memo.
+ * The value at `slot` (an attribute position below POSITIONS, with its key bytes from
+ * `spanKeyBytes`, or NAME for the span's name): a value that came twice in a row there is kept as
+ * its encoded field and copied from then on. True when it was copied.
  */
-function writeMemoAttribute(w: ProtoWriter, memo: PositionMemo, i: number, kb: Uint8Array, value: MemoValue): boolean {
-  if (memo.values[i] !== value) {
-    memo.values[i] = typeof value !== 'string' || value.length <= MAX_KEPT_VALUE ? value : undefined;
-    memo.fields[i] = undefined;
-    writeKeyValue(w, 0x4a, kb, value);
+function writeRecurring(w: ProtoWriter, memo: PositionMemo, slot: number, kb: Uint8Array, value: MemoValue): boolean {
+  if (memo.values[slot] !== value) {
+    memo.values[slot] = typeof value !== 'string' || value.length <= MAX_KEPT_VALUE ? value : undefined;
+    memo.fields[slot] = undefined;
+    writeSlot(w, slot, kb, value);
     return false;
   }
-  const field = memo.fields[i];
+  const field = memo.fields[slot];
   if (field !== undefined) {
     w.raw(field);
     return true;
   }
   const start = w.pos;
-  writeKeyValue(w, 0x4a, kb, value);
-  memo.fields[i] = Uint8Array.prototype.slice.call(w.buf, start, w.pos); // a copy (Buffer's own slice is a view)
+  writeSlot(w, slot, kb, value);
+  memo.fields[slot] = Uint8Array.prototype.slice.call(w.buf, start, w.pos); // a copy (Buffer's own slice is a view)
   return false;
+}
+
+function writeSlot(w: ProtoWriter, slot: number, kb: Uint8Array, value: MemoValue): void {
+  if (slot === NAME) writeStringField(w, 0x2a, value as string);
+  else writeKeyValue(w, 0x4a, kb, value);
 }
 
 function writeEvent(w: ProtoWriter, e: SpanEventData): void {
@@ -249,8 +258,9 @@ export function writeSpan(w: ProtoWriter, s: SpanData): void {
     w.byte(0x22);
     writeId(w, s.parentSpanId, s.parentSpanIdGen, s.parentSpanIdAt, 8);
   }
-  writeStringField(w, 0x2a, s.name);
   const kind = otlpSpanKind(s.kind);
+  const memo = memoOf(s.scope, kind);
+  writeRecurring(w, memo, NAME, NO_BYTES, s.name);
   w.ensure(20);
   if (kind !== 0) {
     w.byte(0x30);
@@ -261,7 +271,7 @@ export function writeSpan(w: ProtoWriter, s: SpanData): void {
   w.byte(0x41);
   w.timeMs(s.endTime);
   const keys = s.attributeKeys;
-  if (keys.length > 0) writeAttributes(w, memoOf(s.scope, kind), keys, s.attributeValues);
+  if (keys.length > 0) writeAttributes(w, memo, keys, s.attributeValues);
   writeUintField(w, 0x50, s.droppedAttributesCount);
   const events = s.events;
   for (let i = 0; i < events.length; i++) writeEvent(w, events[i]!);
