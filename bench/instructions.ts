@@ -19,7 +19,7 @@
  * targets 127.0.0.1 and every run stops by itself.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AGENT_IDS, agents, checkBaseline, HELLO_SERVERS, SERVER_IDS, SERVER_LABELS, serverEnv, type AgentId, type ServerId } from './lib/agents';
@@ -36,6 +36,11 @@ import { spansOf, startServer, startSink, type SinkCounts } from './lib/services
 import { sleep } from './lib/stats';
 
 const PATH = '/users/42';
+
+/** Thousands of instructions, as the report and the progress lines print them. */
+function kilo(n: number, digits = 1): string {
+  return (n / 1000).toFixed(digits);
+}
 const CONNECTIONS = 4;
 /** The batch span processors' default schedule delay, and a margin: the spans of the measured requests reach the sink. */
 const EXPORT_WAIT_MS = 7_000;
@@ -120,12 +125,12 @@ async function measure(
     execFileSync(tools.control, ['-d', String(srv.pid)], { stdio: 'ignore' });
     const dump = await readDump(`${out}.1`);
     // Read now: code V8 makes later may take the address of code that ran while counted.
-    const map = PerfMap.read(`/tmp/perf-${srv.pid}.map`);
+    const perfMap = readFileSync(perfMapFile(srv.pid), 'utf8');
     await sleep(EXPORT_WAIT_MS);
     const spans = spansOf(await sink.counts()) - before;
-    if (o.keep !== undefined) keepFiles(o.keep, `${server}-${agentId}-${run}`, dump, `/tmp/perf-${srv.pid}.map`);
+    if (o.keep !== undefined) keepFiles(o.keep, `${server}-${agentId}-${run}`, dump, perfMap);
     const costs = parseCallgrind(dump);
-    const { kinds, otelite } = attribute(costs, map, new BundleMap(bundleOf(agent.preload)));
+    const { kinds, otelite } = attribute(costs, new PerfMap(perfMap), new BundleMap(bundleOf(agent.preload)));
     const per = (n: number): number => n / o.requests;
     const compilers = kinds.get('V8 optimizing compilers')!;
     return {
@@ -138,8 +143,13 @@ async function measure(
   } finally {
     await srv.stop(30_000);
     rmSync(scratch, { recursive: true, force: true });
-    rmSync(`/tmp/perf-${srv.pid}.map`, { force: true });
+    rmSync(perfMapFile(srv.pid), { force: true });
   }
+}
+
+/** Where `node --perf-basic-prof` writes its map. */
+function perfMapFile(pid: number): string {
+  return `/tmp/perf-${pid}.map`;
 }
 
 /** The bundle beside an otelite build's register.js (the baseline's own, whose lines differ); undefined for other agents. */
@@ -149,10 +159,11 @@ function bundleOf(preload: string | undefined): string | undefined {
   return existsSync(bundle) ? bundle : undefined;
 }
 
+/** The dump and the perf map a measurement was read from, as read. */
 function keepFiles(dir: string, name: string, dump: string, perfMap: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${name}.callgrind`), dump);
-  copyFileSync(perfMap, path.join(dir, `${name}.perf.map`));
+  writeFileSync(path.join(dir, `${name}.perf.map`), perfMap);
 }
 
 /** The median measurement of several runs (by instructions per request). */
@@ -162,7 +173,6 @@ function medianRun(runs: readonly Measured[]): Measured {
 }
 
 function report(o: Options, results: Map<string, Measured[]>): string {
-  const k = (n: number): string => (n / 1000).toFixed(1);
   const lines = [
     '# Instructions per request',
     '',
@@ -188,7 +198,7 @@ function report(o: Options, results: Map<string, Measured[]>): string {
       const added = base === undefined ? undefined : m.perRequest - base;
       const share = added === undefined || officialAdded === undefined || agent === 'none' ? '' : (added / officialAdded).toFixed(2);
       lines.push(
-        `| ${agent} | ${k(m.perRequest)} | ${added === undefined || agent === 'none' ? '' : `+${k(added)}`} | ${share} | ${k(m.compilers)} | ${m.spansPerRequest.toFixed(2)} | ${runs.map((r) => k(r.perRequest)).join(' / ')} |`,
+        `| ${agent} | ${kilo(m.perRequest)} | ${added === undefined || agent === 'none' ? '' : `+${kilo(added)}`} | ${share} | ${kilo(m.compilers)} | ${m.spansPerRequest.toFixed(2)} | ${runs.map((r) => kilo(r.perRequest)).join(' / ')} |`,
       );
     }
     lines.push('', 'By kind of code (each function\'s own instructions; a builtin or a runtime call counts as its own kind, not its caller\'s):', '');
@@ -196,7 +206,7 @@ function report(o: Options, results: Map<string, Measured[]>): string {
     for (const kind of KINDS) {
       const cells = o.agents.map((agent) => {
         const runs = results.get(`${server}/${agent}`);
-        return runs === undefined ? '' : k(medianRun(runs).kinds.get(kind)!);
+        return runs === undefined ? '' : kilo(medianRun(runs).kinds.get(kind)!);
       });
       lines.push(`| ${kind} | ${cells.join(' | ')} |`);
     }
@@ -205,7 +215,7 @@ function report(o: Options, results: Map<string, Measured[]>): string {
       if (runs === undefined || medianRun(runs).otelite.size === 0) continue;
       lines.push('', `${agent}'s own JavaScript functions with the most instructions (k per request):`, '', '| function (module) | k |', '| --- | ---: |');
       const top = [...medianRun(runs).otelite].sort((a, b) => b[1] - a[1]).slice(0, o.top);
-      for (const [fn, n] of top) lines.push(`| ${fn.replace(/\|/g, '\\|')} | ${(n / 1000).toFixed(2)} |`);
+      for (const [fn, n] of top) lines.push(`| ${fn.replace(/\|/g, '\\|')} | ${kilo(n, 2)} |`);
     }
     lines.push('');
   }
@@ -229,7 +239,7 @@ async function main(): Promise<void> {
       o.servers,
       o.agents,
       (server, agent, run) => measure(o, tools, sink, server, agent, server === 'realistic' ? infra!.env : {}, run),
-      (m) => `${(m.perRequest / 1000).toFixed(1)} k instructions per request (compilers ${(m.compilers / 1000).toFixed(1)} k left out), ${m.spansPerRequest.toFixed(2)} spans exported per request`,
+      (m) => `${kilo(m.perRequest)} k instructions per request (compilers ${kilo(m.compilers)} k left out), ${m.spansPerRequest.toFixed(2)} spans exported per request`,
     );
   } finally {
     await infra?.stop();

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { BundleMap, describeJs, GC, ownerOf, type JsOwner } from './perf-profile';
+import { lastAtOrBelow } from './stats';
 
 /**
  * Reads what valgrind's callgrind counted: instructions executed (`Ir`) per function, itself
@@ -79,23 +79,8 @@ export class PerfMap {
     }
   }
 
-  static read(file: string): PerfMap {
-    return new PerfMap(readFileSync(file, 'utf8'));
-  }
-
   nameAt(address: number): string | undefined {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.starts[mid]! <= address) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
+    const found = lastAtOrBelow(this.starts, address);
     return found >= 0 && address < this.ends[found]! ? this.names[found] : undefined;
   }
 }

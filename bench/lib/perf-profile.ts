@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { lastAtOrBelow } from './stats';
 
 /**
  * Turns `perf script` output (cpu-clock samples with call chains, JIT frames named by
@@ -73,19 +74,7 @@ export class BundleMap {
   }
 
   moduleAt(line: number): string | undefined {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    let found: string | undefined;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.starts[mid]! <= line) {
-        found = this.modules[mid];
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
+    return this.modules[lastAtOrBelow(this.starts, line)];
   }
 }
 
