@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mountTemplate, routeInfo, useInfo, usePath } from '../../instrumentations/express/layer-info';
-import { joinTemplate, pathTemplate } from '../../instrumentations/shared/web-route';
+import { joinTemplate, pathTemplate, routeSpanName } from '../../instrumentations/shared/web-route';
 
 const layer = (name: string) => ({ name, handle: () => undefined });
 
@@ -21,6 +21,14 @@ describe('express: route templates and layer names', () => {
     assert.equal(joinTemplate('/api', 'users'), '/api/users');
     assert.equal(joinTemplate('/api', '/'), '/api', "a router's `/` route is its mount path");
     assert.equal(joinTemplate('', '/'), '/');
+  });
+
+  it('names a SERVER span `{method} {route}` for each pair, past the bound of kept names too', () => {
+    assert.equal(routeSpanName('GET', '/users/:id'), 'GET /users/:id');
+    assert.equal(routeSpanName('POST', '/users/:id'), 'POST /users/:id', 'each method its own name');
+    assert.equal(routeSpanName('GET', '/users/:id'), 'GET /users/:id');
+    for (let i = 0; i < 1500; i++) assert.equal(routeSpanName('HTTP', `/r/${i}`), `HTTP /r/${i}`);
+    assert.equal(routeSpanName('GET', '/late/:id'), 'GET /late/:id', 'a route first seen past the bound');
   });
 
   it('gives the layers inside a use() mounted on `/` the same mount template, and drops a trailing slash', () => {
