@@ -1,6 +1,6 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { isTracingSuppressed, type AnyFunction } from '../../src/instrument';
+import { isTracingSuppressed, monotonicNow, type AnyFunction } from '../../src/instrument';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_HEADER_PREFIX,
@@ -106,7 +106,7 @@ function prepare(deps: HttpDeps, defaultProtocol: string, active: Context, call:
 
   const method = requestMethod(call.options);
   // Measured whether or not the span records: metrics count every request.
-  const start = deps.clientDuration === undefined ? undefined : performance.now();
+  const start = deps.clientDuration === undefined ? undefined : monotonicNow();
   const options = start === undefined ? CLIENT_SPAN : { kind: SpanKind.CLIENT, startTime: start };
   const span = deps.tracer.startSpan(spanNameMethod(deps.config, method), options, active);
   const recording = span.isRecording();
@@ -166,7 +166,7 @@ function endWithError(deps: HttpDeps, { span, measure }: PreparedCall, error: un
       return;
     }
     measure.errorType = errorTypeOf(error);
-    const end = performance.now();
+    const end = monotonicNow();
     deps.clientDuration?.record(measure, end);
     span.end(end);
   } catch (failure) {
@@ -276,7 +276,7 @@ function end(deps: HttpDeps, req: ClientRequest & Tagged, span: Span): void {
     return;
   }
   req[MEASURE] = undefined;
-  const time = performance.now();
+  const time = monotonicNow();
   deps.clientDuration?.record(measure, time);
   span.end(time);
 }

@@ -1,7 +1,7 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EMPTY_CONTEXT, invoke, isTracingSuppressed, suppressTracing, type AnyFunction, type InstrumentationState } from '../../src/instrument';
+import { EMPTY_CONTEXT, invoke, isTracingSuppressed, monotonicNow, suppressTracing, type AnyFunction, type InstrumentationState } from '../../src/instrument';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_HEADER_PREFIX, ATTR_HTTP_RESPONSE_STATUS_CODE, ERROR_TYPE_OTHER } from '../../src/semconv';
 import { captureHeaders, recordError, setResponseStatus, spanNameMethod } from '../shared/http-semantics';
 import { HttpMeasure } from '../shared/http-metrics';
@@ -102,7 +102,7 @@ function measuredOnly(req: IncomingMessage, res: ServerResponse, method: string,
 }
 
 function startMeasure(deps: HttpDeps, req: IncomingMessage, method: string): HttpMeasure {
-  const measure = new HttpMeasure(performance.now(), deps.http.methodOf(method), requestScheme(req), undefined, undefined);
+  const measure = new HttpMeasure(monotonicNow(), deps.http.methodOf(method), requestScheme(req), undefined, undefined);
   if (typeof req.httpVersion === 'string') measure.protocolVersion = protocolVersion(req.httpVersion);
   return measure;
 }
@@ -281,7 +281,7 @@ function requestOver(deps: HttpDeps, span: Span | undefined, measure: HttpMeasur
       span?.end();
       return;
     }
-    const end = performance.now();
+    const end = monotonicNow();
     deps.serverDuration?.record(measure, end);
     span?.end(end);
   } catch (error) {

@@ -13,6 +13,7 @@ import {
 import { pgFailure, recordPgError } from './errors';
 import { statementInfo, type StatementInfo } from './statements';
 import type { ConnectionParameters, PgClient, PgPool } from './types';
+import { monotonicNow } from '../../src/instrument';
 
 export const DB_SYSTEM = 'postgresql';
 
@@ -131,7 +132,7 @@ export class PgSpans {
   finish(operation: PgOperation, error: unknown, failed: boolean): void {
     try {
       const { span, measurement } = operation;
-      const endTime = measurement === undefined ? undefined : performance.now();
+      const endTime = measurement === undefined ? undefined : monotonicNow();
       if (span !== undefined) {
         if (failed && span.isRecording()) recordPgError(span, error);
         span.end(endTime);

@@ -4,6 +4,7 @@ import { ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '../.
 import { measuredSpanOptions, type DbMeasurement, type DbOperationMetrics } from './db/metrics';
 import { CONNECT_SPAN_NAME, DB_CLIENT_SPAN, tracesOperation } from './db/policy';
 import { DB_SYSTEM_REDIS, describeError, recordRedisError, type RedisEndpoint } from './redis-semantics';
+import { monotonicNow } from '../../src/instrument';
 
 /**
  * The most spans one instrumentation keeps open at once. A span is open while its command waits
@@ -86,7 +87,7 @@ export class RedisSpans {
   /** Ends an operation from `start`, failed with `error` when there is one. */
   end(operation: RedisOperation, error?: unknown): void {
     const measurement = operation.measurement;
-    const endTime = measurement === undefined ? undefined : performance.now();
+    const endTime = measurement === undefined ? undefined : monotonicNow();
     const span = operation.span;
     if (span !== undefined) {
       if (this.open > 0) this.open--;

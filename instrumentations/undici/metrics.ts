@@ -3,6 +3,7 @@ import { HttpMeasure, type HttpDuration } from '../shared/http-metrics';
 import { errorTypeOf, type HttpSemantics } from '../shared/http-semantics';
 import { protocolVersion, type RequestTarget } from './target';
 import type { SendHeadersMessage, UndiciRequest } from './types';
+import { monotonicNow } from '../../src/instrument';
 
 /**
  * `http.client.request.duration` of undici and fetch, from the same channel messages as the
@@ -18,7 +19,7 @@ export class UndiciDurations {
 
   /** `undici:request:create` of a request that is measured (requests.ts decided), made in the context `active`. */
   start(request: UndiciRequest, target: RequestTarget, active: Context): HttpMeasure {
-    const measure = new HttpMeasure(performance.now(), this.http.methodOf(request.method), target.scheme, target.address, target.port);
+    const measure = new HttpMeasure(monotonicNow(), this.http.methodOf(request.method), target.scheme, target.address, target.port);
     // The exemplar links to the caller's span: the request's own span is not known here.
     measure.context = active;
     return measure;

@@ -1,5 +1,5 @@
 import { context, type Span } from '@opentelemetry/api';
-import { isTracingSuppressed } from '../../src/instrument';
+import { isTracingSuppressed, monotonicNow } from '../../src/instrument';
 import type { HttpMeasure } from '../shared/http-metrics';
 import type { HttpSemantics } from '../shared/http-semantics';
 import type { UndiciDurations } from './metrics';
@@ -86,7 +86,7 @@ export class UndiciRequests {
       if (span !== undefined) this.spans.end(span, undefined);
       return;
     }
-    const end = performance.now();
+    const end = monotonicNow();
     this.durations!.record(measure, end);
     if (span !== undefined) this.spans.end(span, end);
   }

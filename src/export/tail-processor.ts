@@ -4,6 +4,7 @@ import type { SpanProcessor } from '../sdk/processor';
 import type { SpanData } from '../sdk/span-data';
 import { DropReporter } from './drop-reporter';
 import { TokenBucket } from './token-bucket';
+import { monotonicNow } from '../monotonic-clock';
 
 /** Spans of one local trace waiting for its local root to end. */
 interface PendingTrace {
@@ -61,7 +62,7 @@ export class TailSamplingProcessor implements SpanProcessor {
   constructor(
     private readonly next: SpanProcessor,
     private readonly config: TailSamplingConfig,
-    private readonly clock: () => number = () => performance.now(),
+    private readonly clock: () => number = monotonicNow,
   ) {
     const max = config.maxPerSecond;
     // A tenth of the budget (at least one trace) is kept for error traces.

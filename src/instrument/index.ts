@@ -13,4 +13,5 @@ export { callAround, isThenable, observeThenCall, whenSettled } from './call-aro
 export { rememberRedacted, redactedFormOf, type SafeException } from './redacted-errors';
 export { isTracingSuppressed, suppressTracing } from '../context/suppress';
 export { EMPTY_CONTEXT } from '../context/linked-context';
+export { monotonicNow } from '../monotonic-clock';
 export type { DbInstrumentationConfig, HttpConfig, HttpInstrumentationConfig, RuntimeInstrumentationConfig } from '../config/types';

@@ -1,14 +1,15 @@
 import type { TimeInput } from '@opentelemetry/api';
+import { monotonicNow, monotonicOrigin } from '../monotonic-clock';
 
 /**
  * Span times are epoch milliseconds as float64: a monotonic `performance.now()` offset from the
  * process's time origin, so durations never go backwards with wall-clock adjustments. A float64
  * of today's epoch milliseconds still resolves a quarter of a microsecond.
  */
-const origin = performance.timeOrigin;
+const origin = monotonicOrigin;
 
 export function now(): number {
-  return origin + performance.now();
+  return origin + monotonicNow();
 }
 
 /** Converts the API's TimeInput (epoch ms, HrTime, Date; or a performance.now() value) to epoch ms. */

@@ -1,5 +1,5 @@
 import type { Attributes, Context, SpanOptions } from '@opentelemetry/api';
-import { isTracingSuppressed, type InstrumentationMeter, type LazyHistogram } from '../../../src/instrument';
+import { isTracingSuppressed, monotonicNow, type InstrumentationMeter, type LazyHistogram } from '../../../src/instrument';
 import {
   ATTR_DB_NAMESPACE,
   ATTR_DB_OPERATION_NAME,
@@ -88,7 +88,7 @@ export class DbOperationMetrics {
   }
 
   start(target: DbOperationTarget): DbMeasurement {
-    return { start: performance.now(), target };
+    return { start: monotonicNow(), target };
   }
 
   /**
