@@ -3,7 +3,7 @@ import { invoke, type AnyFunction } from '../../src/instrument';
 import type { IncomingMessage } from 'node:http';
 import { onResponseEvent } from './client';
 import { exchangeOf } from '../shared/server-exchange';
-import { eventNeedsContext, nodeEndListener } from './server';
+import { eventNeedsContext, nodeEndListener, unheardOtherEvent } from './server';
 import type { HttpDeps } from './deps';
 
 /**
@@ -13,7 +13,7 @@ import type { HttpDeps } from './deps';
  */
 export function wrapIncomingMessageEmit(original: AnyFunction, deps: HttpDeps): AnyFunction {
   return function emit(this: IncomingMessage, event: string | symbol): unknown {
-    if (!deps.state.active) return Reflect.apply(original, this, arguments);
+    if (!deps.state.active || unheardOtherEvent(this, event, 'end')) return Reflect.apply(original, this, arguments);
     const exchange = exchangeOf(this);
     if (exchange !== undefined) {
       // A followed server request: its events run in its span's context, when it has one.

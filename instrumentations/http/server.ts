@@ -208,6 +208,16 @@ export function eventNeedsContext(ctx: Context, emitter: NodeJS.EventEmitter, ev
   return context.active() !== ctx;
 }
 
+/**
+ * An event of a request or response other than the two that end it (`ending` and 'close') that
+ * nobody listens to ('socket', 'prefinish', 'resume'): the emit wrappers pass it straight on,
+ * without looking up the exchange (a symbol load that messages of many shapes make megamorphic:
+ * about 100 instructions, two or three times per request, bench:instructions).
+ */
+export function unheardOtherEvent(emitter: NodeJS.EventEmitter, event: string | symbol, ending: string): boolean {
+  return event !== ending && event !== 'close' && listenerCount.call(emitter, event) === 0;
+}
+
 /** EventEmitter keeps one listener of an event as the function itself (several: an array). */
 interface Listened {
   _events?: Record<string | symbol, unknown>;
@@ -241,7 +251,7 @@ export function nodeEndListener(req: IncomingMessage): unknown {
 /** `ServerResponse.prototype.emit`: ends the span, and runs the response's events in its context. */
 export function wrapServerResponseEmit(original: AnyFunction, deps: HttpDeps): AnyFunction {
   return function emit(this: ServerResponse, event: string | symbol): unknown {
-    if (!deps.state.active) return Reflect.apply(original, this, arguments);
+    if (!deps.state.active || unheardOtherEvent(this, event, 'finish')) return Reflect.apply(original, this, arguments);
     const exchange = exchangeOf(this);
     if (exchange === undefined) return Reflect.apply(original, this, arguments);
     const ctx = exchange.context;

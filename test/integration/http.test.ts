@@ -364,9 +364,10 @@ describe('http instrumentation (integration)', function () {
       await app?.exited;
     });
 
-    async function report(): Promise<{ runsBefore: number; seen: { end?: boolean; finish?: boolean } }> {
+    type Seen = { end?: boolean; finish?: boolean; custom?: boolean; prefinish?: boolean };
+    async function report(): Promise<{ runsBefore: number; seen: Seen }> {
       const reply = await send(port, '/report');
-      return JSON.parse(reply.body) as { runsBefore: number; seen: { end?: boolean; finish?: boolean } };
+      return JSON.parse(reply.body) as { runsBefore: number; seen: Seen };
     }
 
     it("enters the context once per request when only Node's own server listeners hear 'end' and 'finish'", async function () {
@@ -386,7 +387,15 @@ describe('http instrumentation (integration)', function () {
     it("runs the app's own 'end' and 'finish' listeners in the request's span context", async function () {
       assert.equal((await send(port, '/listening')).body, 'listened');
       const { seen } = await report();
-      assert.deepEqual(seen, { end: true, finish: true });
+      assert.equal(seen.end, true);
+      assert.equal(seen.finish, true);
+    });
+
+    it("runs the app's listeners of other events (its own, 'prefinish') in the request's span context while another span is active", async function () {
+      assert.equal((await send(port, '/other-events')).body, 'other events');
+      const { seen } = await report();
+      assert.equal(seen.custom, true, "the request's own event");
+      assert.equal(seen.prefinish, true, "the response's 'prefinish'");
     });
   });
 
