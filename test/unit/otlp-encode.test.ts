@@ -273,6 +273,34 @@ describe('OTLP encoding', () => {
       checkBatch(decodeTraceRequest(bytes));
     });
 
+    it('copies consecutive spans of one resource and scope together, the bytes the same as span by span', () => {
+      const named = (name: string, resource: ResourceData, scope: InstrumentationScope): SpanData => span({ name, resource, scope });
+      const spans = [
+        named('a1', resourceA, scope1),
+        named('a2', resourceA, scope1),
+        named('a3', resourceA, scope1),
+        named('p1', resourceA, scope2),
+        named('b1', resourceB, scope1),
+        named('b2', resourceB, scope1),
+        named('a4', resourceA, scope1),
+        named('p2', resourceA, scope2),
+        named('p3', resourceA, scope2),
+      ];
+      const queue = new SpanBytesQueue(spans.length);
+      for (const s of spans) queue.push(s);
+      const part = queue.take(spans.length);
+      const bytes = requestOf(part);
+      assert.deepEqual(bytes, Buffer.from(encodeTraceRequest(spans)));
+      assert.deepEqual(
+        decodeTraceRequest(bytes).map((d) => d.name),
+        ['a1', 'a2', 'a3', 'a4', 'p1', 'p2', 'p3', 'b1', 'b2'],
+      );
+      // Halves and quarters cut through runs of one group.
+      for (const [from, to] of [[0, 2], [1, 5], [2, 9], [5, 8]]) {
+        assert.deepEqual(requestOf({ block: part.block, from, to }), Buffer.from(encodeTraceRequest(spans.slice(from, to))), `spans ${from} to ${to}`);
+      }
+    });
+
     it('halves a part into the requests of each half of the spans', () => {
       const queue = new SpanBytesQueue(10);
       for (const s of batch) queue.push(s);
