@@ -52,17 +52,12 @@ function copyArray(value: unknown, lengthLimit: number): AttributeValue | undefi
  * `lengthLimit`), arrays copied; undefined when the value is not a valid attribute value.
  */
 export function sanitizeValue(value: unknown, lengthLimit: number): AttributeValue | undefined {
-  switch (typeof value) {
-    case 'string':
-      return value.length > lengthLimit ? truncateString(value, lengthLimit) : value;
-    case 'number':
-    case 'boolean':
-      return value;
-    case 'object':
-      return value === null ? undefined : copyArray(value, lengthLimit);
-    default:
-      return undefined;
-  }
+  // Comparisons with `typeof` rather than a switch on it: V8 compiles each to a type check, and
+  // a switch to a call that makes the type's name first (bench:instructions).
+  if (typeof value === 'string') return value.length > lengthLimit ? truncateString(value, lengthLimit) : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'object') return value === null ? undefined : copyArray(value, lengthLimit);
+  return undefined;
 }
 
 /** `String(value)` that never throws (a name or message whose `toString` throws becomes `fallback`). */
