@@ -1,5 +1,5 @@
 import type { Context, Span, Tracer } from '@opentelemetry/api';
-import type { DbInstrumentationConfig, InstrumentationState } from '../../src/instrument';
+import { monotonicNow, type DbInstrumentationConfig, type InstrumentationState } from '../../src/instrument';
 import { measuredSpanOptions, type DbMeasurement, type DbOperationMetrics, type DbOperationTarget } from '../shared/db/metrics';
 import { CONNECT_SPAN_NAME, DB_CLIENT_SPAN, tracesOperation } from '../shared/db/policy';
 import {
@@ -13,7 +13,6 @@ import {
 import { pgFailure, recordPgError } from './errors';
 import { statementInfo, type StatementInfo } from './statements';
 import type { ConnectionParameters, PgClient, PgPool } from './types';
-import { monotonicNow } from '../../src/instrument';
 
 export const DB_SYSTEM = 'postgresql';
 

@@ -1,10 +1,9 @@
 import { diag, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
-import type { DbInstrumentationConfig } from '../../src/instrument';
+import { monotonicNow, type DbInstrumentationConfig } from '../../src/instrument';
 import { ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '../../src/semconv';
 import { measuredSpanOptions, type DbMeasurement, type DbOperationMetrics } from './db/metrics';
 import { CONNECT_SPAN_NAME, DB_CLIENT_SPAN, tracesOperation } from './db/policy';
 import { DB_SYSTEM_REDIS, describeError, recordRedisError, type RedisEndpoint } from './redis-semantics';
-import { monotonicNow } from '../../src/instrument';
 
 /**
  * The most spans one instrumentation keeps open at once. A span is open while its command waits

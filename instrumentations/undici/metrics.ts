@@ -1,9 +1,9 @@
 import type { Context } from '@opentelemetry/api';
+import { monotonicNow } from '../../src/instrument';
 import { HttpMeasure, type HttpDuration } from '../shared/http-metrics';
 import { errorTypeOf, type HttpSemantics } from '../shared/http-semantics';
 import { protocolVersion, type RequestTarget } from './target';
 import type { SendHeadersMessage, UndiciRequest } from './types';
-import { monotonicNow } from '../../src/instrument';
 
 /**
  * `http.client.request.duration` of undici and fetch, from the same channel messages as the
