@@ -137,6 +137,32 @@ describe('sdk: spans', () => {
     assert.equal(data.droppedAttributesCount, 1);
   });
 
+  it('keeps one value per key, the last, in first-set order: keys of one length, of lengths 32 apart, and set again in any order', async () => {
+    const { exporter, provider, tracer } = setup();
+    // Lengths 1-70, several keys of each, so that keys share a length (and a length modulo 32).
+    const pool: string[] = [];
+    for (let length = 1; length <= 70; length++) for (const c of 'abc') pool.push(c.repeat(length));
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      const expected = new Map<string, number>();
+      const span = tracer.startSpan(`round ${round}`);
+      for (let i = 0; i < 60; i++) {
+        const key = pool[random(round < 10 ? pool.length : 12)]!; // later rounds: a few short keys, set again and again
+        span.setAttribute(key, i);
+        expected.set(key, i);
+      }
+      span.end();
+      await provider.forceFlush();
+      const data = exporter.spans[round]!;
+      assert.deepEqual(data.attributeKeys, [...expected.keys()], `round ${round}`);
+      assert.deepEqual(data.attributeValues, [...expected.values()], `round ${round}`);
+    }
+  });
+
   it('drops invalid attribute values instead of storing them', async () => {
     const { exporter, provider, tracer } = setup();
     const span = tracer.startSpan('invalid');
