@@ -161,7 +161,7 @@ interface SpanRun {
 
 /**
  * The part's spans grouped by resource and scope, as `groupBy` groups span objects; consecutive
- * spans of one group are copied as one block (a copy is two V8 builtin calls, about 400
+ * spans of one group are copied as one block (a copy is two V8 builtin calls, about 600
  * instructions, whatever its size: bench:instructions), the bytes the same as span by span.
  */
 function encodeBytesInto(w: ProtoWriter, part: SpanBytes): void {
