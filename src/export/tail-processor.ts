@@ -1,10 +1,10 @@
 import { diag, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import type { TailSamplingConfig } from '../config/types';
+import { monotonicNow } from '../monotonic-clock';
 import type { SpanProcessor } from '../sdk/processor';
 import type { SpanData } from '../sdk/span-data';
 import { DropReporter } from './drop-reporter';
 import { TokenBucket } from './token-bucket';
-import { monotonicNow } from '../monotonic-clock';
 
 /** Spans of one local trace waiting for its local root to end. */
 interface PendingTrace {

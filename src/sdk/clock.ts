@@ -6,10 +6,8 @@ import { monotonicNow, monotonicOrigin } from '../monotonic-clock';
  * process's time origin, so durations never go backwards with wall-clock adjustments. A float64
  * of today's epoch milliseconds still resolves a quarter of a microsecond.
  */
-const origin = monotonicOrigin;
-
 export function now(): number {
-  return origin + monotonicNow();
+  return monotonicOrigin + monotonicNow();
 }
 
 /** Converts the API's TimeInput (epoch ms, HrTime, Date; or a performance.now() value) to epoch ms. */
@@ -17,7 +15,7 @@ export function toEpochMillis(time: TimeInput | undefined): number {
   if (time === undefined) return now();
   if (typeof time === 'number') {
     // The API lets callers pass performance.now() values; they are far below any epoch time.
-    return time < origin ? origin + time : time;
+    return time < monotonicOrigin ? monotonicOrigin + time : time;
   }
   if (Array.isArray(time)) return time[0] * 1e3 + time[1] / 1e6;
   if (time instanceof Date) return time.getTime();
