@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { startPostgres, startRedis, type RunningPostgres, type RunningServer } from '../../test/kit/servers';
 import { agents, serverEnv, SERVER_LABELS, type Agent, type AgentId, type ServerId } from './agents';
 import { BENCH_DIR, benchRequire } from './paths';
-import { cpuTicks, peakRss, TICKS_PER_SECOND } from './procs';
+import { cpuTicks, cpuTimes, peakRss, TICKS_PER_SECOND } from './procs';
 import { spansOf, startBackend, startServer, type Helper, type SinkCounts } from './services';
 import { median, sleep } from './stats';
 import { runWrk, type WrkResult } from './wrk';
@@ -49,6 +49,8 @@ export interface Cell {
   peakRssBytes: number | undefined;
   /** Server CPU (user + system, all threads) per request during the measured run, in µs. */
   cpuUsPerRequest: number | undefined;
+  /** The kernel's part of it (system time): sockets, the exporter's sends, page faults. */
+  systemCpuUsPerRequest: number | undefined;
   /** The sink's CPU time during the measured run, as a share of the run's wall time (1 = one core). */
   sinkCpuShare: number | undefined;
   /** Spans the sink received from this server's whole life (warm-up, measured run, exit flush). */
@@ -78,6 +80,8 @@ export interface Summary {
   addedRssMb: number;
   cpuUsPerRequest: number;
   addedCpuUsPerRequest: number;
+  /** Median over rounds of the system-time part of `addedCpuUsPerRequest`. */
+  addedSystemCpuUsPerRequest: number;
   spansPerRequest: number;
   errors: number;
 }
@@ -170,6 +174,7 @@ function emptyCell(server: ServerId, agent: AgentId, round: number): Cell {
     socketErrors: 0,
     peakRssBytes: undefined,
     cpuUsPerRequest: undefined,
+    systemCpuUsPerRequest: undefined,
     sinkCpuShare: undefined,
     spans: 0,
     spansPerRequest: NaN,
@@ -230,9 +235,9 @@ async function runCell(options: LoadOptions, server: ServerId, agent: Agent, rou
     if (check.status !== 200) throw new Error(`GET ${options.path} answered ${check.status}: ${text.slice(0, 300)}`);
     const warm = await warmUp(options, url);
     const sink0 = options.sinkPid !== undefined ? cpuTicks(options.sinkPid) : undefined;
-    const cpu0 = cpuTicks(srv.pid);
+    const cpu0 = cpuTimes(srv.pid);
     measured = await runWrk(options.wrk, url, options.durationSeconds, options.threads, options.connections);
-    const cpu1 = cpuTicks(srv.pid);
+    const cpu1 = cpuTimes(srv.pid);
     const sink1 = options.sinkPid !== undefined ? cpuTicks(options.sinkPid) : undefined;
     if (sink0 !== undefined && sink1 !== undefined) cell.sinkCpuShare = (sink1 - sink0) / TICKS_PER_SECOND / measured.seconds;
     cell.peakRssBytes = peakRss(srv.pid);
@@ -246,7 +251,9 @@ async function runCell(options: LoadOptions, server: ServerId, agent: Agent, rou
     cell.non2xx = warm.non2xx + measured.non2xx;
     cell.socketErrors = warm.socketErrors + measured.socketErrors;
     if (cpu0 !== undefined && cpu1 !== undefined && measured.requests > 0) {
-      cell.cpuUsPerRequest = (((cpu1 - cpu0) / TICKS_PER_SECOND) * 1e6) / measured.requests;
+      const usPerRequest = (ticks: number): number => ((ticks / TICKS_PER_SECOND) * 1e6) / measured!.requests;
+      cell.cpuUsPerRequest = usPerRequest(cpu1.user + cpu1.system - cpu0.user - cpu0.system);
+      cell.systemCpuUsPerRequest = usPerRequest(cpu1.system - cpu0.system);
     }
     cell.ok = true;
   } catch (error) {
@@ -296,7 +303,7 @@ export async function runLoad(options: LoadOptions): Promise<Cell[]> {
             `${SERVER_LABELS[server].padEnd(31)} ${agent.id.padEnd(22)} round ${round}: ` +
               (cell.ok
                 ? `${fmt(cell.rps, 0).padStart(6)} req/s  p50 ${fmt(cell.p50Ms, 2)} ms  p99 ${fmt(cell.p99Ms, 2)} ms  ` +
-                  `RSS ${fmt((cell.peakRssBytes ?? NaN) / 2 ** 20, 0)} MB  CPU ${fmt(cell.cpuUsPerRequest, 1)} µs/req  ` +
+                  `RSS ${fmt((cell.peakRssBytes ?? NaN) / 2 ** 20, 0)} MB  CPU ${fmt(cell.cpuUsPerRequest, 1)} µs/req (kernel ${fmt(cell.systemCpuUsPerRequest, 1)})  ` +
                   `spans/req ${fmt(cell.spansPerRequest, 2)}${cell.stopForced ? '  (killed at stop)' : ''}  [${took} s]`
                 : `FAILED: ${cell.error}`),
           );
@@ -335,6 +342,7 @@ export function summarize(cells: readonly Cell[], labels: Record<string, string>
         addedRssMb: median(paired.map((c) => rss(c) - rss(none.get(c.round)!))),
         cpuUsPerRequest: median(ok.map((c) => c.cpuUsPerRequest ?? NaN)),
         addedCpuUsPerRequest: median(paired.map((c) => (c.cpuUsPerRequest ?? NaN) - (none.get(c.round)!.cpuUsPerRequest ?? NaN))),
+        addedSystemCpuUsPerRequest: median(paired.map((c) => (c.systemCpuUsPerRequest ?? NaN) - (none.get(c.round)!.systemCpuUsPerRequest ?? NaN))),
         spansPerRequest: median(ok.map((c) => c.spansPerRequest)),
         errors: ok.reduce((n, c) => n + c.non2xx + c.socketErrors, 0),
       });

@@ -155,14 +155,15 @@ export function markdown(r: Report): string {
           s.agent === 'none' ? '' : signed(s.addedRssMb, 0),
           f(s.cpuUsPerRequest, 1),
           s.agent === 'none' ? '' : signed(s.addedCpuUsPerRequest, 1),
+          s.agent === 'none' ? '' : signed(s.addedSystemCpuUsPerRequest, 1),
           f(s.spansPerRequest, 2),
           `${s.rounds - s.failedRounds}/${s.rounds}${s.errors ? `, ${s.errors} errors` : ''}`,
         ]);
       lines.push(
         table(
-          ['agent', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'added p99 ms', 'peak RSS MB', 'added RSS MB', 'CPU µs/req', 'added CPU µs/req', 'spans/req', 'rounds ok'],
+          ['agent', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'added p99 ms', 'peak RSS MB', 'added RSS MB', 'CPU µs/req', 'added CPU µs/req', 'of it kernel', 'spans/req', 'rounds ok'],
           rows,
-          ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---'],
+          ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---'],
         ),
         '',
       );
