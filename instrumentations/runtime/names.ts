@@ -21,5 +21,5 @@ export const ATTR_GC_TYPE = 'v8js.gc.type';
 export const ATTR_HEAP_SPACE_NAME = 'v8js.heap.space.name';
 export const ATTR_CPU_MODE = 'cpu.mode';
 
-/** The `ExplicitBucketBoundaries` advice the conventions give `v8js.gc.duration`, in seconds. */
-export const GC_DURATION_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** The `ExplicitBucketBoundaries` advice the V8 JS runtime conventions give `v8js.gc.duration`, in seconds (not the HTTP durations' finer one). */
+export const GC_DURATION_BOUNDARIES = [0.01, 0.1, 1, 10];

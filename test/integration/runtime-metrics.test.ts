@@ -11,7 +11,8 @@ const SCOPE = 'otelite/runtime';
 
 /** V8's GC kinds (a `gc` entry's detail.kind) as the conventions name them: written here, not taken from the agent. */
 const TYPE_OF_KIND: Record<string, string> = { 1: 'minor', 2: 'minor', 4: 'major', 8: 'incremental', 16: 'weakcb' };
-const GC_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** The conventions' advised boundaries for `v8js.gc.duration` (runtime/v8js-metrics), written here, not taken from the agent. */
+const GC_BOUNDARIES = [0.01, 0.1, 1, 10];
 const DELAY_STATISTICS = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'];
 
 /** Each metrics export received, as name → metric of the runtime scope. */
