@@ -11,7 +11,8 @@
  *   --connections N      wrk connections (20); wrk uses one thread
  *   --startup-runs N     start-up runs per agent (12 / 5)
  *   --servers a,b        among http, express, fastify, realistic (all)
- *   --agents a,b         among none, otelite, otelite-traces, otelite-off, otelite-off-traces, otelite-tail,
+ *   --agents a,b         among none, otelite, otelite-traces, otelite-off, otelite-off-traces,
+ *                        otelite-off-no-runtime, otelite-tail,
  *                        otelite-ratio, context-floor, official, official-http-express, dd-trace (all
  *                        of these), and otelite-baseline (the build named by OTELITE_BASELINE, for
  *                        before/after runs),

@@ -6,6 +6,7 @@ export type AgentId =
   | 'otelite-traces'
   | 'otelite-off'
   | 'otelite-off-traces'
+  | 'otelite-off-no-runtime'
   | 'otelite-tail'
   | 'otelite-ratio'
   | 'otelite-baseline'
@@ -46,6 +47,7 @@ export const AGENT_IDS: readonly AgentId[] = [
   'otelite-traces',
   'otelite-off',
   'otelite-off-traces',
+  'otelite-off-no-runtime',
   'otelite-tail',
   'otelite-ratio',
   'otelite-baseline',
@@ -123,6 +125,17 @@ export function agents(sink: string, serviceName: string): Agent[] {
       env: { ...otlp, OTEL_TRACES_SAMPLER: 'always_off', OTEL_METRICS_EXPORTER: 'none' },
       exports: false,
       servers: HELLO_SERVERS,
+    },
+    {
+      // The HTTP duration metrics without the runtime ones (GC observer, event-loop timer): what
+      // each part of the sampler-off agent costs. node:http only, to keep the full run short.
+      id: 'otelite-off-no-runtime',
+      label: 'otelite, sampler always_off, no runtime metrics',
+      preload: OTELITE_REGISTER,
+      preloadLabel: 'build/src/register.js',
+      env: { ...otlp, OTEL_TRACES_SAMPLER: 'always_off', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime' },
+      exports: false,
+      servers: ['http'],
     },
     {
       // Every span recorded and held until its root ends; a tenth kept by the ratio, the rest dropped.
