@@ -251,7 +251,8 @@ async function runCell(options: LoadOptions, server: ServerId, agent: Agent, rou
     cell.non2xx = warm.non2xx + measured.non2xx;
     cell.socketErrors = warm.socketErrors + measured.socketErrors;
     if (cpu0 !== undefined && cpu1 !== undefined && measured.requests > 0) {
-      const usPerRequest = (ticks: number): number => ((ticks / TICKS_PER_SECOND) * 1e6) / measured!.requests;
+      const requests = measured.requests;
+      const usPerRequest = (ticks: number): number => ((ticks / TICKS_PER_SECOND) * 1e6) / requests;
       cell.cpuUsPerRequest = usPerRequest(cpu1.user + cpu1.system - cpu0.user - cpu0.system);
       cell.systemCpuUsPerRequest = usPerRequest(cpu1.system - cpu0.system);
     }
