@@ -328,6 +328,10 @@ export function summarize(cells: readonly Cell[], labels: Record<string, string>
       const ok = all.filter((c) => c.ok);
       const paired = ok.filter((c) => none.has(c.round));
       const rss = (c: Cell): number => (c.peakRssBytes ?? NaN) / 2 ** 20;
+      const cpu = (c: Cell): number => c.cpuUsPerRequest ?? NaN;
+      const systemCpu = (c: Cell): number => c.systemCpuUsPerRequest ?? NaN;
+      /** The median over rounds of the cell's value minus no agent's in the same round. */
+      const added = (value: (c: Cell) => number): number => median(paired.map((c) => value(c) - value(none.get(c.round)!)));
       out.push({
         server,
         agent,
@@ -338,12 +342,12 @@ export function summarize(cells: readonly Cell[], labels: Record<string, string>
         ratio: median(paired.map((c) => c.rps / none.get(c.round)!.rps)),
         p50Ms: median(ok.map((c) => c.p50Ms)),
         p99Ms: median(ok.map((c) => c.p99Ms)),
-        addedP99Ms: median(paired.map((c) => c.p99Ms - none.get(c.round)!.p99Ms)),
+        addedP99Ms: added((c) => c.p99Ms),
         peakRssMb: median(ok.map(rss)),
-        addedRssMb: median(paired.map((c) => rss(c) - rss(none.get(c.round)!))),
-        cpuUsPerRequest: median(ok.map((c) => c.cpuUsPerRequest ?? NaN)),
-        addedCpuUsPerRequest: median(paired.map((c) => (c.cpuUsPerRequest ?? NaN) - (none.get(c.round)!.cpuUsPerRequest ?? NaN))),
-        addedSystemCpuUsPerRequest: median(paired.map((c) => (c.systemCpuUsPerRequest ?? NaN) - (none.get(c.round)!.systemCpuUsPerRequest ?? NaN))),
+        addedRssMb: added(rss),
+        cpuUsPerRequest: median(ok.map(cpu)),
+        addedCpuUsPerRequest: added(cpu),
+        addedSystemCpuUsPerRequest: added(systemCpu),
         spansPerRequest: median(ok.map((c) => c.spansPerRequest)),
         errors: ok.reduce((n, c) => n + c.non2xx + c.socketErrors, 0),
       });
