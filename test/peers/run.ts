@@ -21,6 +21,8 @@ exported none of the library's spans (its instrumentation was not live).
   <source>             a source tree (a folder with the library's package.json and tests), or
                        npm:<name>@<version> for a package whose tarball holds its tests
   --agent NAME         otelite (default) or official (@opentelemetry/auto-instrumentations-node)
+  --agent-env NAME=V   a setting of the run with the agent (repeatable), such as
+                       OTEL_TRACES_SAMPLER=otelite_tail: the suite under that configuration
   --runner KIND        mocha, node-test or per-file (default: found from package.json's test script)
   --files PATTERN      test files or globs, instead of the script's (repeatable; per-file needs it)
   --spans-of NAME      the instrumentation whose spans prove it was live, when it is named
@@ -35,6 +37,8 @@ interface Options {
   library: string;
   source: string;
   agent: 'otelite' | 'official';
+  /** Settings of the run with the agent only; the runner's own (its receiver, the export schedule) take precedence. */
+  agentSettings: Record<string, string>;
   runner?: SuiteKind;
   files: string[];
   spansOf: string;
@@ -50,6 +54,7 @@ function parseOptions(argv: string[]): Options {
     allowPositionals: true,
     options: {
       agent: { type: 'string', default: 'otelite' },
+      'agent-env': { type: 'string', multiple: true, default: [] },
       runner: { type: 'string' },
       files: { type: 'string', multiple: true, default: [] },
       'baseline-runs': { type: 'string', default: '2' },
@@ -69,6 +74,12 @@ function parseOptions(argv: string[]): Options {
     process.exit(2);
   };
   const agent = values.agent === 'otelite' || values.agent === 'official' ? values.agent : fail(`--agent must be otelite or official, not ${values.agent}`);
+  const agentSettings: Record<string, string> = {};
+  for (const setting of values['agent-env'] ?? []) {
+    const eq = setting.indexOf('=');
+    if (eq <= 0) fail(`--agent-env must be NAME=VALUE, not ${setting}`);
+    agentSettings[setting.slice(0, eq)] = setting.slice(eq + 1);
+  }
   const runner = values.runner;
   if (runner !== undefined && runner !== 'mocha' && runner !== 'node-test' && runner !== 'per-file') fail(`--runner must be mocha, node-test or per-file, not ${runner}`);
   const baselineRuns = Number(values['baseline-runs']);
@@ -80,6 +91,7 @@ function parseOptions(argv: string[]): Options {
     library: positionals[0],
     source: positionals[1],
     agent,
+    agentSettings,
     runner: runner as SuiteKind | undefined,
     files: values.files ?? [],
     spansOf: values['spans-of'] ?? positionals[0],
@@ -143,9 +155,10 @@ function baseEnv(outcomesFile: string): NodeJS.ProcessEnv {
  * The agent, preloaded in every process the suite starts (NODE_OPTIONS), exporting every span to
  * the runner's receiver so that the library's spans can be counted.
  */
-function agentEnv(agent: Options['agent'], receiver: Receiver): NodeJS.ProcessEnv {
+function agentEnv(options: Options, receiver: Receiver): NodeJS.ProcessEnv {
   return {
-    NODE_OPTIONS: `--require ${agent === 'otelite' ? REGISTER : officialRegister()}`,
+    ...options.agentSettings,
+    NODE_OPTIONS: `--require ${options.agent === 'otelite' ? REGISTER : officialRegister()}`,
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
@@ -245,7 +258,8 @@ async function main(): Promise<void> {
   const logDir = path.join(path.dirname(path.dirname(tree)), 'peers-logs');
   mkdirSync(logDir, { recursive: true });
   const what = suite.kind === 'mocha' ? `mocha ${suite.args.join(' ')}` : `${suite.kind}, ${suite.files.length} files`;
-  console.log(`\n${options.library} ${version}: its own suite (${what}), ${options.baselineRuns} runs without an agent, one with ${options.agent}`);
+  const agentLabel = [options.agent, ...Object.entries(options.agentSettings).map(([name, value]) => `${name}=${value}`)].join(' ');
+  console.log(`\n${options.library} ${version}: its own suite (${what}), ${options.baselineRuns} runs without an agent, one with ${agentLabel}`);
 
   const services = await startServices(options.services);
   const receiver = await startReceiver({ protocol: 'http/protobuf' });
@@ -254,7 +268,7 @@ async function main(): Promise<void> {
   let spans: number;
   try {
     for (let i = 1; i <= options.baselineRuns; i++) baselines.push(await runSuite(`without agent ${i}`, tree, suite, logDir, services.env, options.runMs));
-    withAgent = await runSuite(`with ${options.agent}`, tree, suite, logDir, { ...services.env, ...agentEnv(options.agent, receiver) }, options.runMs);
+    withAgent = await runSuite(`with ${agentLabel}`, tree, suite, logDir, { ...services.env, ...agentEnv(options, receiver) }, options.runMs);
     // Processes flush at exit; the last exports may still be arriving.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     spans = librarySpans(receiver, options.spansOf);
@@ -271,10 +285,10 @@ async function main(): Promise<void> {
     console.log(`  failed or missing in a run without the agent (not judged): ${comparison.unstable.length}`);
     for (const line of comparison.unstable) console.log(`    ${line}`);
   }
-  console.log(`  ${options.spansOf} spans exported with ${options.agent}: ${spans}`);
+  console.log(`  ${options.spansOf} spans exported with ${agentLabel}: ${spans}`);
   for (const { id, error } of comparison.broken) console.log(`  BROKEN ${id}\n         ${error}`);
   for (const problem of problems) console.log(`  ERROR ${problem}`);
-  console.log(`peers ${options.library} ${version} with ${options.agent}: ${comparison.stable} tests passing without the agent, ${comparison.broken.length} broken by the agent`);
+  console.log(`peers ${options.library} ${version} with ${agentLabel}: ${comparison.stable} tests passing without the agent, ${comparison.broken.length} broken by the agent`);
   if (comparison.broken.length > 0 || problems.length > 0) process.exitCode = 1;
 }
 
