@@ -7,7 +7,7 @@
  * space only (the kernel's share of a request is not in it).
  *
  *   npm run bench:instructions -- [--servers http,express,fastify,realistic] [--agents none,otelite,official,dd-trace]
- *                                 [--warmup N] [--requests N] [--runs N] [--top N] [--keep DIR]
+ *                                 [--warmup N] [--requests N] [--runs N] [--top N] [--keep DIR] [--cache-sim]
  *
  * Each measurement: the server under `valgrind --tool=callgrind` with counting off, N warm-up
  * requests (20,000) so that the JIT has compiled the hot paths, then counting on for the
@@ -17,6 +17,9 @@
  * agent's functions get their own counts. Spans are exported to the suite's sink as in `npm run
  * bench`. Prints a Markdown report and writes it to .cache/bench/instructions.md. Load only
  * targets 127.0.0.1 and every run stops by itself.
+ *
+ * `--cache-sim` has callgrind simulate the caches and the branch predictor as well (slower): the
+ * misses per request say why an agent's instructions may cost more time each than another's.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,7 +27,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AGENT_IDS, agents, checkBaseline, HELLO_SERVERS, SERVER_IDS, SERVER_LABELS, serverEnv, type AgentId, type ServerId } from './lib/agents';
 import { ArgReader } from './lib/argv';
-import { attribute, KINDS, parseCallgrind, PerfMap, type Kind } from './lib/callgrind';
+import { attribute, KINDS, missesOf, parseCallgrind, PerfMap, type Kind, type Misses } from './lib/callgrind';
 import { ensureBenchDeps, ensureBuild, ensureCallgrind, ensureDbServers } from './lib/deps';
 import { startRealisticInfra, type Infra } from './lib/load';
 import { BENCH_DIR } from './lib/paths';
@@ -54,6 +57,8 @@ interface Options {
   top: number;
   /** Where to keep each measurement's callgrind dump and perf map (for callgrind_annotate or a closer look). */
   keep: string | undefined;
+  /** Simulate the caches and the branch predictor too. */
+  cacheSim: boolean;
 }
 
 interface Measured {
@@ -64,10 +69,12 @@ interface Measured {
   kinds: Map<Kind, number>;
   otelite: Map<string, number>;
   spansPerRequest: number;
+  /** Simulated misses per request (`--cache-sim`). */
+  misses: Misses | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { servers: [...HELLO_SERVERS], agents: ['none', 'otelite', 'official', 'dd-trace'], warmup: 20_000, requests: 4_000, runs: 1, top: 15, keep: undefined };
+  const o: Options = { servers: [...HELLO_SERVERS], agents: ['none', 'otelite', 'official', 'dd-trace'], warmup: 20_000, requests: 4_000, runs: 1, top: 15, keep: undefined, cacheSim: false };
   const reader = new ArgReader(argv);
   for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
     if (arg === '--servers') o.servers = reader.list(arg, SERVER_IDS, 'server');
@@ -77,6 +84,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--runs') o.runs = reader.count(arg);
     else if (arg === '--top') o.top = reader.count(arg);
     else if (arg === '--keep') o.keep = path.resolve(reader.value(arg));
+    else if (arg === '--cache-sim') o.cacheSim = true;
     else throw new Error(`unknown option ${arg}`);
   }
   checkBaseline(o.agents);
@@ -111,6 +119,7 @@ async function measure(
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'otelite-instructions-'));
   const out = path.join(scratch, 'callgrind.out');
   const launcher = [tools.valgrind, '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`];
+  if (o.cacheSim) launcher.push('--cache-sim=yes', '--branch-sim=yes');
   // --perf-basic-prof names the JIT's code; V8's isolate log goes to the scratch directory.
   const nodeArgs = ['--perf-basic-prof', `--logfile=${path.join(scratch, 'v8.log')}`];
   const env = serverEnv(agent, { ...infraEnv, BENCH_MAX_LIFETIME_MS: String(60 * 60_000) });
@@ -133,12 +142,14 @@ async function measure(
     const { kinds, otelite } = attribute(costs, new PerfMap(perfMap), new BundleMap(bundleOf(agent.preload)));
     const per = (n: number): number => n / o.requests;
     const compilers = kinds.get('V8 optimizing compilers')!;
+    const misses = missesOf(costs);
     return {
       perRequest: per(costs.total - compilers),
       compilers: per(compilers),
       kinds: new Map([...kinds].map(([k, v]) => [k, per(v)])),
       otelite: new Map([...otelite].map(([k, v]) => [k, per(v)])),
       spansPerRequest: spans / o.requests,
+      misses: misses === undefined ? undefined : { i1: per(misses.i1), d1: per(misses.d1), ll: per(misses.ll), branches: per(misses.branches) },
     };
   } finally {
     await srv.stop(30_000);
@@ -176,7 +187,7 @@ function report(o: Options, results: Map<string, Measured[]>): string {
   const lines = [
     '# Instructions per request',
     '',
-    `- ${new Date().toISOString()}, Node ${process.version}; \`npm run bench:instructions -- --servers ${o.servers.join(',')} --agents ${o.agents.join(',')} --warmup ${o.warmup} --requests ${o.requests} --runs ${o.runs}\``,
+    `- ${new Date().toISOString()}, Node ${process.version}; \`npm run bench:instructions -- --servers ${o.servers.join(',')} --agents ${o.agents.join(',')} --warmup ${o.warmup} --requests ${o.requests} --runs ${o.runs}${o.cacheSim ? ' --cache-sim' : ''}\``,
     `- valgrind's callgrind, user space only; ${o.warmup} warm-up requests uncounted, then ${o.requests} counted, over ${CONNECTIONS} keep-alive connections; thousands of instructions per request (k), the V8 compilers' left out and shown apart${o.runs > 1 ? `; the median of ${o.runs} runs` : ''}`,
     '',
   ];
@@ -201,6 +212,7 @@ function report(o: Options, results: Map<string, Measured[]>): string {
         `| ${agent} | ${kilo(m.perRequest)} | ${added === undefined || agent === 'none' ? '' : `+${kilo(added)}`} | ${share} | ${kilo(m.compilers)} | ${m.spansPerRequest.toFixed(2)} | ${runs.map((r) => kilo(r.perRequest)).join(' / ')} |`,
       );
     }
+    lines.push(...missesTable(o, server, results));
     lines.push('', 'By kind of code (each function\'s own instructions; a builtin or a runtime call counts as its own kind, not its caller\'s):', '');
     lines.push(`| kind | ${o.agents.join(' | ')} |`, `| --- |${o.agents.map(() => ' ---: |').join('')}`);
     for (const kind of KINDS) {
@@ -220,6 +232,44 @@ function report(o: Options, results: Map<string, Measured[]>): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+const MISS_KINDS: ReadonlyArray<[keyof Misses, string]> = [
+  ['i1', 'instruction cache (L1)'],
+  ['d1', 'data cache (L1)'],
+  ['ll', 'last level'],
+  ['branches', 'mispredicted branches'],
+];
+
+/**
+ * The simulated misses per request, and what each agent adds per 1,000 instructions it adds:
+ * two agents adding the same instructions can cost different times when one's code misses the
+ * caches or mispredicts its branches more often.
+ */
+function missesTable(o: Options, server: ServerId, results: Map<string, Measured[]>): string[] {
+  const none = results.get(`${server}/none`);
+  const base = none === undefined ? undefined : medianRun(none);
+  if (base?.misses === undefined) return [];
+  const lines = [
+    '',
+    "Simulated caches and branches (`--cache-sim`: valgrind's model of this machine's caches, not the CPU's own counters), misses per request, the compilers' left out; in brackets, each agent's added misses per 1,000 instructions it adds:",
+    '',
+    `| agent | ${MISS_KINDS.map(([, label]) => label).join(' | ')} |`,
+    `| --- |${MISS_KINDS.map(() => ' ---: |').join('')}`,
+  ];
+  for (const agent of o.agents) {
+    const runs = results.get(`${server}/${agent}`);
+    const m = runs === undefined ? undefined : medianRun(runs);
+    if (m?.misses === undefined) continue;
+    const addedInstructions = m.perRequest - base.perRequest;
+    const cells = MISS_KINDS.map(([key]) => {
+      const count = m.misses![key].toFixed(0);
+      if (agent === 'none' || !(addedInstructions > 0)) return count;
+      return `${count} (${((1000 * (m.misses![key] - base.misses![key])) / addedInstructions).toFixed(1)})`;
+    });
+    lines.push(`| ${agent} | ${cells.join(' | ')} |`);
+  }
+  return lines;
 }
 
 async function main(): Promise<void> {

@@ -12,6 +12,13 @@ export interface SelfCosts {
   total: number;
   /** Instructions per function, callees excluded. */
   byFunction: Map<string, number>;
+  /**
+   * The events after `Ir` when callgrind simulated the caches and branches (`--cache-sim=yes
+   * --branch-sim=yes`: `I1mr`, `D1mr`, `Bcm`...), each function's own counts in the same order;
+   * empty without them.
+   */
+  otherEvents: string[];
+  otherByFunction: Map<string, number[]>;
 }
 
 const COST_LINE = /^[0-9+\-*]/;
@@ -26,11 +33,17 @@ const NAMED = /^c?fn=\((\d+)\)(?: (.*))?$/;
 export function parseCallgrind(text: string): SelfCosts {
   const names = new Map<string, string>();
   const byFunction = new Map<string, number>();
+  const otherByFunction = new Map<string, number[]>();
+  let otherEvents: string[] = [];
   let fn = '(unknown)';
   let callCost = false;
   let total: number | undefined;
   for (const line of text.split('\n')) {
-    if (line.startsWith('fn=') || line.startsWith('cfn=')) {
+    if (line.startsWith('events:')) {
+      const events = line.slice('events:'.length).trim().split(/\s+/);
+      if (events[0] !== 'Ir') throw new Error(`callgrind counted ${events[0]} first, not instructions (Ir)`);
+      otherEvents = events.slice(1);
+    } else if (line.startsWith('fn=') || line.startsWith('cfn=')) {
       const m = NAMED.exec(line);
       if (m === null) continue;
       if (m[2] !== undefined) names.set(m[1]!, m[2]);
@@ -42,15 +55,55 @@ export function parseCallgrind(text: string): SelfCosts {
         callCost = false;
         continue;
       }
-      const space = line.indexOf(' ');
-      const cost = space < 0 ? 0 : Number(line.slice(space + 1).split(' ')[0]);
-      byFunction.set(fn, (byFunction.get(fn) ?? 0) + cost);
+      // A line lists its position, then the events in order; trailing zeros are left out.
+      const counts = line.split(' ').slice(1).map(Number);
+      byFunction.set(fn, (byFunction.get(fn) ?? 0) + (counts[0] ?? 0));
+      if (otherEvents.length > 0) addOthers(otherByFunction, fn, counts, otherEvents.length);
     } else if (line.startsWith('summary:')) {
       total = Number(line.slice('summary:'.length).trim());
     }
   }
   if (total === undefined) throw new Error('not a callgrind output file (no summary line)');
-  return { total, byFunction };
+  return { total, byFunction, otherEvents, otherByFunction };
+}
+
+function addOthers(byFunction: Map<string, number[]>, fn: string, counts: readonly number[], n: number): void {
+  let sums = byFunction.get(fn);
+  if (sums === undefined) byFunction.set(fn, (sums = new Array<number>(n).fill(0)));
+  for (let i = 0; i < n; i++) sums[i]! += counts[i + 1] ?? 0;
+}
+
+/**
+ * What the simulated caches and branch predictor missed (`--cache-sim=yes --branch-sim=yes`),
+ * the compilers' left out as their instructions are: instruction-cache misses (first level),
+ * data-cache misses (first level, reads and writes), last-level misses (instructions and data),
+ * mispredicted branches (conditional and indirect). Undefined when the dump has no such events.
+ */
+export interface Misses {
+  i1: number;
+  d1: number;
+  ll: number;
+  branches: number;
+}
+
+const MISS_EVENTS: Record<keyof Misses, readonly string[]> = {
+  i1: ['I1mr'],
+  d1: ['D1mr', 'D1mw'],
+  ll: ['ILmr', 'DLmr', 'DLmw'],
+  branches: ['Bcm', 'Bim'],
+};
+
+export function missesOf(costs: SelfCosts): Misses | undefined {
+  const index = (name: string): number => costs.otherEvents.indexOf(name);
+  if (Object.values(MISS_EVENTS).some((names) => names.some((name) => index(name) < 0))) return undefined;
+  const misses: Misses = { i1: 0, d1: 0, ll: 0, branches: 0 };
+  for (const [fn, counts] of costs.otherByFunction) {
+    if (COMPILERS.test(fn)) continue;
+    for (const key of Object.keys(MISS_EVENTS) as Array<keyof Misses>) {
+      for (const name of MISS_EVENTS[key]) misses[key] += counts[index(name)]!;
+    }
+  }
+  return misses;
 }
 
 /** `node --perf-basic-prof`'s map: `start size name` per line, hexadecimal. */

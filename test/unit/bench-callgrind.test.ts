@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { attribute, parseCallgrind, PerfMap } from '../../bench/lib/callgrind';
+import { attribute, missesOf, parseCallgrind, PerfMap } from '../../bench/lib/callgrind';
 import { BundleMap } from '../../bench/lib/perf-profile';
 
 // A callgrind dump in the shape valgrind 3.19 writes (name compression, relative positions, calls).
@@ -42,6 +42,33 @@ describe('bench callgrind: instructions per function', () => {
     assert.equal(costs.byFunction.get('0x0000000000002004'), 600); // a line with no count adds nothing
     const counted = [...costs.byFunction.values()].reduce((a, b) => a + b, 0);
     assert.equal(counted, 1700, 'the self costs add up to the summary');
+  });
+
+  it('reads the simulated misses of each function, its calls and the compilers left out', () => {
+    const dump = [
+      'events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw Bc Bcm Bi Bim',
+      'summary: 1000 0 0 17 8 4 2 1 1 50 9 5 3',
+      'fn=(1) Builtins_LoadIC',
+      '0 300 0 0 10 5 1 1 0 1 30 6 4 2',
+      '+1 100', // trailing zeros left out, as callgrind writes them
+      'cfn=(2) v8::internal::compiler::GraphReducer::ReduceTop()',
+      'calls=1 0',
+      '* 900 0 0 99 99 99 99 99 99 99 99 99 99', // inclusive: counted in the callee's own lines
+      'fn=(2)',
+      '0 200 0 0 5 2 3 1 0 0 10 2 1 1',
+      'fn=(3) 0x0000000000001000',
+      '0 400 0 0 2 1 0 0 1 0 10 1 0 0',
+    ].join('\n');
+    const costs = parseCallgrind(dump);
+    assert.equal(costs.byFunction.get('Builtins_LoadIC'), 400);
+    assert.deepEqual(costs.otherByFunction.get('Builtins_LoadIC'), [0, 0, 10, 5, 1, 1, 0, 1, 30, 6, 4, 2]);
+    // Builtins_LoadIC and the JIT function: I1 10 + 2, D1 (5 + 1) + (1 + 0), LL (1 + 0 + 1) + (0 + 1 + 0), branches (6 + 2) + (1 + 0).
+    assert.deepEqual(missesOf(costs), { i1: 12, d1: 7, ll: 3, branches: 9 });
+  });
+
+  it('has no misses for a dump of instructions only, and refuses one that does not count instructions first', () => {
+    assert.equal(missesOf(parseCallgrind(DUMP)), undefined);
+    assert.throws(() => parseCallgrind('events: I1mr Ir\nsummary: 1\n'), /counted I1mr first/);
   });
 
   it('refuses a file that is not a callgrind dump', () => {
