@@ -60,7 +60,7 @@ export function parseCallgrind(text: string): SelfCosts {
       byFunction.set(fn, (byFunction.get(fn) ?? 0) + (counts[0] ?? 0));
       if (otherEvents.length > 0) addOthers(otherByFunction, fn, counts, otherEvents.length);
     } else if (line.startsWith('summary:')) {
-      total = Number(line.slice('summary:'.length).trim());
+      total = Number(line.slice('summary:'.length).trim().split(/\s+/)[0]);
     }
   }
   if (total === undefined) throw new Error('not a callgrind output file (no summary line)');

@@ -60,6 +60,7 @@ describe('bench callgrind: instructions per function', () => {
       '0 400 0 0 2 1 0 0 1 0 10 1 0 0',
     ].join('\n');
     const costs = parseCallgrind(dump);
+    assert.equal(costs.total, 1000, "the summary's instructions, not its other events");
     assert.equal(costs.byFunction.get('Builtins_LoadIC'), 400);
     assert.deepEqual(costs.otherByFunction.get('Builtins_LoadIC'), [0, 0, 10, 5, 1, 1, 0, 1, 30, 6, 4, 2]);
     // Builtins_LoadIC and the JIT function: I1 10 + 2, D1 (5 + 1) + (1 + 0), LL (1 + 0 + 1) + (0 + 1 + 0), branches (6 + 2) + (1 + 0).
