@@ -23,6 +23,7 @@ exported none of the library's spans (its instrumentation was not live).
   --agent NAME         otelite (default) or official (@opentelemetry/auto-instrumentations-node)
   --agent-env NAME=V   a setting of the run with the agent (repeatable), such as
                        OTEL_TRACES_SAMPLER=otelite_tail: the suite under that configuration
+                       (not NODE_OPTIONS or the traces' exporter: the runner's receiver counts them)
   --runner KIND        mocha, node-test or per-file (default: found from package.json's test script)
   --files PATTERN      test files or globs, instead of the script's (repeatable; per-file needs it)
   --spans-of NAME      the instrumentation whose spans prove it was live, when it is named
@@ -37,7 +38,7 @@ interface Options {
   library: string;
   source: string;
   agent: 'otelite' | 'official';
-  /** Settings of the run with the agent only; the runner's own (its receiver, the export schedule) take precedence. */
+  /** Settings of the run with the agent only, over the runner's defaults (metrics and logs off, the export schedule). */
   agentSettings: Record<string, string>;
   runner?: SuiteKind;
   files: string[];
@@ -78,7 +79,9 @@ function parseOptions(argv: string[]): Options {
   for (const setting of values['agent-env'] ?? []) {
     const eq = setting.indexOf('=');
     if (eq <= 0) fail(`--agent-env must be NAME=VALUE, not ${setting}`);
-    agentSettings[setting.slice(0, eq)] = setting.slice(eq + 1);
+    const name = setting.slice(0, eq);
+    if (RUNNER_OWNED.includes(name)) fail(`--agent-env cannot set ${name}: the runner sets it to load the agent and receive its spans`);
+    agentSettings[name] = setting.slice(eq + 1);
   }
   const runner = values.runner;
   if (runner !== undefined && runner !== 'mocha' && runner !== 'node-test' && runner !== 'per-file') fail(`--runner must be mocha, node-test or per-file, not ${runner}`);
@@ -151,13 +154,16 @@ function baseEnv(outcomesFile: string): NodeJS.ProcessEnv {
   return env;
 }
 
+/** What `agentEnv` sets to load the agent and count its spans: `--agent-env` may not change it. */
+const RUNNER_OWNED = ['NODE_OPTIONS', 'OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'];
+
 /**
  * The agent, preloaded in every process the suite starts (NODE_OPTIONS), exporting every span to
- * the runner's receiver so that the library's spans can be counted.
+ * the runner's receiver so that the library's spans can be counted; `--agent-env`'s settings
+ * over the other defaults.
  */
 function agentEnv(options: Options, receiver: Receiver): NodeJS.ProcessEnv {
   return {
-    ...options.agentSettings,
     NODE_OPTIONS: `--require ${options.agent === 'otelite' ? REGISTER : officialRegister()}`,
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
@@ -165,6 +171,7 @@ function agentEnv(options: Options, receiver: Receiver): NodeJS.ProcessEnv {
     OTEL_METRICS_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
     OTEL_BSP_SCHEDULE_DELAY: '500',
+    ...options.agentSettings,
   };
 }
 
