@@ -98,6 +98,9 @@ function pinoTargets(state: InstrumentationState, config: LoggerInstrumentationC
     },
   };
 
+  /** The line pino's `asJson` made for the record being written: set by its wrapper, read and cleared after the write. */
+  const writtenLine: { line: string | undefined } = { line: undefined };
+
   // The logger prototype: its internal write (every record) and child (the bindings, for sending).
   const proto: PatchTarget = {
     module: 'pino',
@@ -119,6 +122,7 @@ function pinoTargets(state: InstrumentationState, config: LoggerInstrumentationC
             }
           }
           let result: unknown;
+          writtenLine.line = undefined;
           try {
             result = original.apply(this, arguments as unknown as unknown[]);
           } finally {
@@ -126,14 +130,27 @@ function pinoTargets(state: InstrumentationState, config: LoggerInstrumentationC
           }
           if (config.send && state.active && typeof level === 'number') {
             try {
-              sendPinoRecord(sender, symbols, settings ?? DEFAULT_SETTINGS, this, obj, msg, level);
+              sendPinoRecord(sender, symbols, settings ?? DEFAULT_SETTINGS, this, obj, msg, level, writtenLine.line);
             } catch (error) {
               state.fail(error);
             }
+            writtenLine.line = undefined;
           }
           return result;
         },
       );
+      const asJson = symbols.asJson;
+      if (config.send && asJson !== undefined && typeof prototype[asJson] === 'function') {
+        // The line the internal write makes, kept for sending: the fields pino serialized are read
+        // from it rather than serialized a second time (send.ts).
+        wrapMethod(prototype, asJson, (original) =>
+          function asJson(this: unknown): unknown {
+            const line: unknown = original.apply(this, arguments as unknown as unknown[]);
+            writtenLine.line = typeof line === 'string' ? line : undefined;
+            return line;
+          },
+        );
+      }
       if (config.send) {
         wrapMethod(prototype, 'child', (child) =>
           function (this: object, ...args: unknown[]): unknown {

@@ -35,11 +35,22 @@ export function rememberBindings(child: unknown, parent: object, bindings: unkno
 
 /**
  * Emits one pino record (the arguments of pino's internal write: the call's object, the formatted
- * message and the level value) as an OpenTelemetry log record. Reads the record as pino does,
- * never its serialized line: the call's fields and the child bindings through the logger's
- * serializers, the message key when there is no message, the error key as exception attributes.
+ * message and the level value) as an OpenTelemetry log record. Reads the record as pino does: the
+ * call's fields and the child bindings as values, the message key when there is no message, the
+ * error key as exception attributes. A field the logger has a serializer for is taken from the
+ * line pino wrote (`line`, parsed only then): the app's serializers run once, in pino, as
+ * without the agent (they may count their calls or have other effects).
  */
-export function sendPinoRecord(sender: LogSender, symbols: PinoSymbols, settings: PinoLoggerSettings, logger: PinoLogger, obj: unknown, msg: unknown, level: number): void {
+export function sendPinoRecord(
+  sender: LogSender,
+  symbols: PinoSymbols,
+  settings: PinoLoggerSettings,
+  logger: PinoLogger,
+  obj: unknown,
+  msg: unknown,
+  level: number,
+  line: string | undefined,
+): void {
   if (!settings.send) return;
   const severityNumber = pinoSeverity(level);
   if (!sender.enabled(severityNumber)) return;
@@ -48,7 +59,8 @@ export function sendPinoRecord(sender: LogSender, symbols: PinoSymbols, settings
   const errorKey = keyOf(logger, symbols.errorKey, 'err');
   const serializers = symbols.serializers === undefined ? undefined : (logger[symbols.serializers] as Record<string, unknown> | undefined);
   const attributes = fieldRecord() as AnyValueMap;
-  addBindings(attributes, logger, serializers, settings);
+  const written = new WrittenLine(serializers, line);
+  addBindings(attributes, logger, written, settings);
 
   let body: unknown = msg;
   if (obj instanceof Error) {
@@ -67,7 +79,7 @@ export function sendPinoRecord(sender: LogSender, symbols: PinoSymbols, settings
         if (body === undefined && value instanceof Error) body = value.message;
         continue;
       }
-      if (!settings.redactAll && !settings.redacted.has(key)) attributes[key] = serialized(serializers, key, value) as AnyValue;
+      if (!settings.redactAll && !settings.redacted.has(key)) written.set(attributes, key, value);
     }
   }
   sender.emit({
@@ -79,7 +91,7 @@ export function sendPinoRecord(sender: LogSender, symbols: PinoSymbols, settings
   });
 }
 
-function addBindings(attributes: AnyValueMap, logger: object, serializers: Record<string, unknown> | undefined, settings: PinoLoggerSettings): void {
+function addBindings(attributes: AnyValueMap, logger: object, written: WrittenLine, settings: PinoLoggerSettings): void {
   let bindings = bindingsOf(logger);
   if (bindings === undefined || settings.redactAll) return;
   // Root first, so that a child's binding overrides its parent's, as in pino's output.
@@ -92,19 +104,43 @@ function addBindings(attributes: AnyValueMap, logger: object, serializers: Recor
     for (const key of ownKeys(chain[i])) {
       const value = readField(chain[i], key);
       if (value === undefined || CHILD_OPTION_KEYS.has(key) || settings.redacted.has(key)) continue;
-      attributes[key] = serialized(serializers, key, value) as AnyValue;
+      written.set(attributes, key, value);
     }
   }
 }
 
-/** The value as pino writes it: through the logger's serializer for that key, if any. */
-function serialized(serializers: Record<string, unknown> | undefined, key: string, value: unknown): unknown {
-  const serializer = serializers?.[key];
-  if (typeof serializer !== 'function') return value;
+/**
+ * A field's value as pino wrote it. Without a serializer for its key, the value itself; with
+ * one, the field of pino's own line (JSON, parsed once per record and only when such a field
+ * comes): calling the serializer again would run the app's code twice per line. A field the line
+ * does not have (a `formatters.log` renamed it, or the line is not JSON) is left out.
+ */
+class WrittenLine {
+  private parsed: Record<string, unknown> | null | undefined;
+
+  constructor(
+    private readonly serializers: Record<string, unknown> | undefined,
+    private readonly line: string | undefined,
+  ) {}
+
+  set(attributes: AnyValueMap, key: string, value: unknown): void {
+    if (typeof this.serializers?.[key] !== 'function') {
+      attributes[key] = value as AnyValue;
+      return;
+    }
+    this.parsed ??= parseLine(this.line);
+    const written = this.parsed === null ? undefined : this.parsed[key];
+    if (written !== undefined) attributes[key] = written as AnyValue;
+  }
+}
+
+function parseLine(line: string | undefined): Record<string, unknown> | null {
+  if (line === undefined) return null;
   try {
-    return (serializer as (v: unknown) => unknown)(value);
+    const parsed: unknown = JSON.parse(line);
+    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
   } catch {
-    return '[Unserializable]';
+    return null;
   }
 }
 

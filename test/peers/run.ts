@@ -23,7 +23,8 @@ exported none of the library's spans (its instrumentation was not live).
   --agent NAME         otelite (default) or official (@opentelemetry/auto-instrumentations-node)
   --agent-env NAME=V   a setting of the run with the agent (repeatable), such as
                        OTEL_TRACES_SAMPLER=otelite_tail: the suite under that configuration
-                       (not NODE_OPTIONS or the traces' exporter: the runner's receiver counts them)
+                       (not NODE_OPTIONS or an OTLP endpoint: every signal goes to the runner's
+                       receiver; OTEL_METRICS_EXPORTER=otlp turns the metrics on, as an app has them)
   --runner KIND        mocha, node-test or per-file (default: found from package.json's test script)
   --files PATTERN      test files or globs, instead of the script's (repeatable; per-file needs it)
   --spans-of NAME      the instrumentation whose spans prove it was live, when it is named
@@ -155,11 +156,21 @@ function baseEnv(outcomesFile: string): NodeJS.ProcessEnv {
 }
 
 /** What `agentEnv` sets to load the agent and count its spans: `--agent-env` may not change it. */
-const RUNNER_OWNED = ['NODE_OPTIONS', 'OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'];
+const RUNNER_OWNED = [
+  'NODE_OPTIONS',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
+];
 
 /**
  * The agent, preloaded in every process the suite starts (NODE_OPTIONS), exporting every span to
- * the runner's receiver so that the library's spans can be counted; `--agent-env`'s settings
+ * the runner's receiver so that the library's spans can be counted; metrics and logs off unless
+ * `--agent-env` turns them on (their endpoints are the receiver's too); `--agent-env`'s settings
  * over the other defaults.
  */
 function agentEnv(options: Options, receiver: Receiver): NodeJS.ProcessEnv {
@@ -168,6 +179,9 @@ function agentEnv(options: Options, receiver: Receiver): NodeJS.ProcessEnv {
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.metricsEndpoint,
+    OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: receiver.logsEndpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     OTEL_METRICS_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
     OTEL_BSP_SCHEDULE_DELAY: '500',
@@ -273,12 +287,14 @@ async function main(): Promise<void> {
   const baselines: RunResult[] = [];
   let withAgent: RunResult;
   let spans: number;
+  let received: { metrics: number; logs: number };
   try {
     for (let i = 1; i <= options.baselineRuns; i++) baselines.push(await runSuite(`without agent ${i}`, tree, suite, logDir, services.env, options.runMs));
     withAgent = await runSuite(`with ${agentLabel}`, tree, suite, logDir, { ...services.env, ...agentEnv(options, receiver) }, options.runMs);
     // Processes flush at exit; the last exports may still be arriving.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     spans = librarySpans(receiver, options.spansOf);
+    received = { metrics: receiver.metrics.length, logs: receiver.logs.length };
   } finally {
     await receiver.close();
     await services.stop();
@@ -292,7 +308,7 @@ async function main(): Promise<void> {
     console.log(`  failed or missing in a run without the agent (not judged): ${comparison.unstable.length}`);
     for (const line of comparison.unstable) console.log(`    ${line}`);
   }
-  console.log(`  ${options.spansOf} spans exported with ${agentLabel}: ${spans}`);
+  console.log(`  ${options.spansOf} spans exported with ${agentLabel}: ${spans}${received.metrics + received.logs > 0 ? `; also received: ${received.metrics} metrics, ${received.logs} log records` : ''}`);
   for (const { id, error } of comparison.broken) console.log(`  BROKEN ${id}\n         ${error}`);
   for (const problem of problems) console.log(`  ERROR ${problem}`);
   console.log(`peers ${options.library} ${version} with ${agentLabel}: ${comparison.stable} tests passing without the agent, ${comparison.broken.length} broken by the agent`);

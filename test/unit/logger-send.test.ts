@@ -110,6 +110,28 @@ describe('loggers sending through the Logs API (in-process)', () => {
     assert.equal(out.lines[0].password, '[Redacted]');
   });
 
+  it("pino: the app's serializers run as often as without the agent; the record has what they returned", () => {
+    const calls = { user: 0, tenant: 0 };
+    const serializers = {
+      user: (u: { id: number }) => (calls.user++, { id: u.id, n: calls.user }),
+      tenant: (t: { name: string }) => (calls.tenant++, t.name.toUpperCase()),
+    };
+    const out = lines();
+    const logger = pino({ serializers }, out.stream).child({ tenant: { name: 'acme' } });
+    assert.equal(calls.tenant, 1, 'pino serializes a binding once, at child()');
+    logger.info({ user: { id: 7 }, plain: 1 }, 'one');
+    logger.info({ user: { id: 8 } }, 'two');
+    assert.deepEqual(calls, { user: 2, tenant: 1 }, 'one call per line for the field, none more for the binding');
+    assert.deepEqual(
+      records.map((r) => plain(r.attributes)),
+      [
+        { tenant: 'ACME', user: { id: 7, n: 1 }, plain: 1 },
+        { tenant: 'ACME', user: { id: 8, n: 2 } },
+      ],
+    );
+    assert.deepEqual(out.lines.map((l) => l.user), [{ id: 7, n: 1 }, { id: 8, n: 2 }]);
+  });
+
   it('pino: a custom level by its value (35 → INFO3), a record outside any span has no ids', () => {
     const logger = pino({ customLevels: { notice: 35 }, level: 'trace' }, lines().stream);
     logger.notice('n');
