@@ -59,7 +59,7 @@ export function sendPinoRecord(
   const errorKey = keyOf(logger, symbols.errorKey, 'err');
   const serializers = symbols.serializers === undefined ? undefined : (logger[symbols.serializers] as Record<string, unknown> | undefined);
   const attributes = fieldRecord() as AnyValueMap;
-  const written = new WrittenLine(serializers, line);
+  const written: Written = { serializers, line, parsed: undefined };
   addBindings(attributes, logger, written, settings);
 
   let body: unknown = msg;
@@ -79,7 +79,7 @@ export function sendPinoRecord(
         if (body === undefined && value instanceof Error) body = value.message;
         continue;
       }
-      if (!settings.redactAll && !settings.redacted.has(key)) written.set(attributes, key, value);
+      if (!settings.redactAll && !settings.redacted.has(key)) setField(attributes, written, key, value);
     }
   }
   sender.emit({
@@ -91,7 +91,7 @@ export function sendPinoRecord(
   });
 }
 
-function addBindings(attributes: AnyValueMap, logger: object, written: WrittenLine, settings: PinoLoggerSettings): void {
+function addBindings(attributes: AnyValueMap, logger: object, written: Written, settings: PinoLoggerSettings): void {
   let bindings = bindingsOf(logger);
   if (bindings === undefined || settings.redactAll) return;
   // Root first, so that a child's binding overrides its parent's, as in pino's output.
@@ -104,9 +104,16 @@ function addBindings(attributes: AnyValueMap, logger: object, written: WrittenLi
     for (const key of ownKeys(chain[i])) {
       const value = readField(chain[i], key);
       if (value === undefined || CHILD_OPTION_KEYS.has(key) || settings.redacted.has(key)) continue;
-      written.set(attributes, key, value);
+      setField(attributes, written, key, value);
     }
   }
+}
+
+/** What a record's fields are read against: the logger's serializers and the line pino wrote (parsed when first needed). */
+interface Written {
+  serializers: Record<string, unknown> | undefined;
+  line: string | undefined;
+  parsed: Record<string, unknown> | null | undefined;
 }
 
 /**
@@ -115,23 +122,14 @@ function addBindings(attributes: AnyValueMap, logger: object, written: WrittenLi
  * comes): calling the serializer again would run the app's code twice per line. A field the line
  * does not have (a `formatters.log` renamed it, or the line is not JSON) is left out.
  */
-class WrittenLine {
-  private parsed: Record<string, unknown> | null | undefined;
-
-  constructor(
-    private readonly serializers: Record<string, unknown> | undefined,
-    private readonly line: string | undefined,
-  ) {}
-
-  set(attributes: AnyValueMap, key: string, value: unknown): void {
-    if (typeof this.serializers?.[key] !== 'function') {
-      attributes[key] = value as AnyValue;
-      return;
-    }
-    this.parsed ??= parseLine(this.line);
-    const written = this.parsed === null ? undefined : this.parsed[key];
-    if (written !== undefined) attributes[key] = written as AnyValue;
+function setField(attributes: AnyValueMap, written: Written, key: string, value: unknown): void {
+  if (typeof written.serializers?.[key] !== 'function') {
+    attributes[key] = value as AnyValue;
+    return;
   }
+  written.parsed ??= parseLine(written.line);
+  const field = written.parsed === null ? undefined : written.parsed[key];
+  if (field !== undefined) attributes[key] = field as AnyValue;
 }
 
 function parseLine(line: string | undefined): Record<string, unknown> | null {

@@ -24,7 +24,7 @@ exported none of the library's spans (its instrumentation was not live).
   --agent-env NAME=V   a setting of the run with the agent (repeatable), such as
                        OTEL_TRACES_SAMPLER=otelite_tail: the suite under that configuration
                        (not NODE_OPTIONS or an OTLP endpoint: every signal goes to the runner's
-                       receiver; OTEL_METRICS_EXPORTER=otlp turns the metrics on, as an app has them)
+                       receiver; traces, metrics and logs are on, as the agent's defaults have them)
   --runner KIND        mocha, node-test or per-file (default: found from package.json's test script)
   --files PATTERN      test files or globs, instead of the script's (repeatable; per-file needs it)
   --spans-of NAME      the instrumentation whose spans prove it was live, when it is named
@@ -39,7 +39,7 @@ interface Options {
   library: string;
   source: string;
   agent: 'otelite' | 'official';
-  /** Settings of the run with the agent only, over the runner's defaults (metrics and logs off, the export schedule). */
+  /** Settings of the run with the agent only, over the runner's defaults (the agent's own, a shorter span export delay). */
   agentSettings: Record<string, string>;
   runner?: SuiteKind;
   files: string[];
@@ -168,10 +168,9 @@ const RUNNER_OWNED = [
 ];
 
 /**
- * The agent, preloaded in every process the suite starts (NODE_OPTIONS), exporting every span to
- * the runner's receiver so that the library's spans can be counted; metrics and logs off unless
- * `--agent-env` turns them on (their endpoints are the receiver's too); `--agent-env`'s settings
- * over the other defaults.
+ * The agent, preloaded in every process the suite starts (NODE_OPTIONS), with its default
+ * configuration (traces, metrics and logs on), every signal exported to the runner's receiver so
+ * that the library's spans can be counted; `--agent-env`'s settings over the other defaults.
  */
 function agentEnv(options: Options, receiver: Receiver): NodeJS.ProcessEnv {
   return {
@@ -182,8 +181,6 @@ function agentEnv(options: Options, receiver: Receiver): NodeJS.ProcessEnv {
     OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.metricsEndpoint,
     OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: receiver.logsEndpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
     OTEL_BSP_SCHEDULE_DELAY: '500',
     ...options.agentSettings,
   };
