@@ -81,7 +81,7 @@ function parseOptions(argv: string[]): Options {
     const eq = setting.indexOf('=');
     if (eq <= 0) fail(`--agent-env must be NAME=VALUE, not ${setting}`);
     const name = setting.slice(0, eq);
-    if (RUNNER_OWNED.includes(name)) fail(`--agent-env cannot set ${name}: the runner sets it to load the agent and receive its spans`);
+    if (RUNNER_OWNED.includes(name)) fail(`--agent-env cannot set ${name}: the runner sets it to load the agent and receive what it exports`);
     agentSettings[name] = setting.slice(eq + 1);
   }
   const runner = values.runner;
