@@ -94,14 +94,13 @@ const MISS_EVENTS: Record<keyof Misses, readonly string[]> = {
 };
 
 export function missesOf(costs: SelfCosts): Misses | undefined {
-  const index = (name: string): number => costs.otherEvents.indexOf(name);
-  if (Object.values(MISS_EVENTS).some((names) => names.some((name) => index(name) < 0))) return undefined;
+  // Each kind's columns in the dump's event order, found once.
+  const columns = Object.entries(MISS_EVENTS).map(([key, names]) => [key as keyof Misses, names.map((name) => costs.otherEvents.indexOf(name))] as const);
+  if (columns.some(([, indexes]) => indexes.includes(-1))) return undefined;
   const misses: Misses = { i1: 0, d1: 0, ll: 0, branches: 0 };
   for (const [fn, counts] of costs.otherByFunction) {
     if (COMPILERS.test(fn)) continue;
-    for (const key of Object.keys(MISS_EVENTS) as Array<keyof Misses>) {
-      for (const name of MISS_EVENTS[key]) misses[key] += counts[index(name)]!;
-    }
+    for (const [key, indexes] of columns) for (const i of indexes) misses[key] += counts[i]!;
   }
   return misses;
 }

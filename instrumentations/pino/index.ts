@@ -98,7 +98,7 @@ function pinoTargets(state: InstrumentationState, config: LoggerInstrumentationC
     },
   };
 
-  /** The line pino's `asJson` made for the record being written: set by its wrapper, read and cleared after the write. */
+  /** The line pino's `asJson` made for the record being written: set by its wrapper, taken (and cleared) when the write returns. */
   const writtenLine: { line: string | undefined } = { line: undefined };
 
   // The logger prototype: its internal write (every record) and child (the bindings, for sending).
@@ -122,19 +122,20 @@ function pinoTargets(state: InstrumentationState, config: LoggerInstrumentationC
             }
           }
           let result: unknown;
-          writtenLine.line = undefined;
+          let line: string | undefined;
           try {
             result = original.apply(this, arguments as unknown as unknown[]);
           } finally {
             nextLine.fragment = '';
+            line = writtenLine.line;
+            writtenLine.line = undefined;
           }
           if (config.send && state.active && typeof level === 'number') {
             try {
-              sendPinoRecord(sender, symbols, settings ?? DEFAULT_SETTINGS, this, obj, msg, level, writtenLine.line);
+              sendPinoRecord(sender, symbols, settings ?? DEFAULT_SETTINGS, this, obj, msg, level, line);
             } catch (error) {
               state.fail(error);
             }
-            writtenLine.line = undefined;
           }
           return result;
         },
