@@ -549,6 +549,23 @@ describe('http instrumentation (integration)', function () {
       assert.ok(!run.stdout.includes('s3cr3t'), 'the signature never appears');
     });
 
+    // However the app gets node:https after start, what it gets is patched (a lazy patch would
+    // have to see all three ways, the last of which resolves nothing).
+    for (const how of ['import', 'require', 'getBuiltinModule']) {
+      it(`traces node:https that the app gets after start, by ${how}`, async function () {
+        const run = await runApp({ file: path.join(DIR, 'https-first-load.mjs'), preload: '--import', env: { ...CONSOLE_JSON, HTTPS_LOAD: how } });
+        assert.equal(run.code, 0, run.stderr);
+        const { spans, result } = parseOutput(run.stdout);
+        const client = spans.find((s) => s.kind === 'CLIENT');
+        const server = spans.find((s) => s.kind === 'SERVER');
+        assert.ok(client !== undefined && server !== undefined, run.stdout);
+        assert.match(String(client.attributes['url.full']), /^https:\/\/127\.0\.0\.1:\d+\/late$/);
+        assert.equal(server.attributes['url.scheme'], 'https');
+        assert.equal(server.parentSpanId, client.spanId);
+        assert.deepEqual(result.received, [`00-${client.traceId}-${client.spanId}-03`]);
+      });
+    }
+
     it('leaves a crash from a request listener as it is: same exit, report pointing at the app', async function () {
       const run = await runApp({ file: path.join(DIR, 'throw-crash.cjs'), preload: '--require', env: CONSOLE_JSON });
       assert.equal(run.code, 1, 'the process dies as it would without the agent');
