@@ -5,9 +5,10 @@ import { appendOutcome, firstLine, OUTCOMES_ENV, relativeFile } from './outcome-
 
 /**
  * Runs a library's node:test suite (plain `node --test` or borp, which wraps the same `run()`)
- * for the peers runner: `node node-test-driver.js FILE...` in the suite's folder. Each file runs
- * in its own process, as `node --test` does; each test's outcome goes, one JSON line, to the
- * file named by OTELITE_PEERS_OUTCOMES.
+ * for the peers runner: `node node-test-driver.js [--force-exit] FILE...` in the suite's folder.
+ * Each file runs in its own process, as `node --test` does; each test's outcome goes, one JSON
+ * line, to the file named by OTELITE_PEERS_OUTCOMES. `--force-exit` ends each file's process once
+ * its tests have finished, even with servers or timers still open (node:test's `forceExit`).
  *
  * node:test reports a test after its subtests, each with its nesting level; a test's subtests
  * are the deeper ones reported since the last test of its level in the same file, which gives
@@ -33,9 +34,11 @@ interface Node {
 async function main(): Promise<void> {
   const file = process.env[OUTCOMES_ENV];
   if (file === undefined || file === '') throw new Error(`${OUTCOMES_ENV} is not set`);
-  const files = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const forceExit = args[0] === '--force-exit';
+  const files = forceExit ? args.slice(1) : args;
   // borp's defaults: one file fewer at once than there are cores, 30 s a test.
-  const stream = run({ files, concurrency: Math.max(1, availableParallelism() - 1), timeout: 30_000 });
+  const stream = run({ files, concurrency: Math.max(1, availableParallelism() - 1), timeout: 30_000, forceExit });
   const open = new Map<string, Node[]>();
   const all: { node: Node; file: string }[] = [];
   for await (const event of stream as AsyncIterable<{ type: string; data: Reported }>) {

@@ -33,6 +33,10 @@ exported none of the library's spans (its instrumentation was not live).
                        PGHOST, PGPORT, PGUSER, PGDATABASE) or redis (sets REDIS_HOST, REDIS_PORT)
   --baseline-runs N    runs without the agent (default 2)
   --run-minutes N      time limit of one run (default 20)
+  --force-exit         end each test file's process (node:test) or the run (mocha: --exit) once
+                       its tests are done, in every run: for a suite whose failed assertion
+                       leaves a server open. Off by default: a process that the agent alone
+                       keeps alive is a bug the default runs catch (they hit the time limit)
   --work DIR           where the tree is installed (default: a folder under the system's tmp)`;
 
 interface Options {
@@ -47,6 +51,8 @@ interface Options {
   services: string[];
   baselineRuns: number;
   runMs: number;
+  /** End each file's process (node:test) or the run (mocha) once its tests are done. */
+  forceExit: boolean;
   work?: string;
 }
 
@@ -64,6 +70,7 @@ function parseOptions(argv: string[]): Options {
       work: { type: 'string' },
       'spans-of': { type: 'string' },
       service: { type: 'string', multiple: true, default: [] },
+      'force-exit': { type: 'boolean', default: false },
       help: { type: 'boolean' },
     },
   });
@@ -102,6 +109,7 @@ function parseOptions(argv: string[]): Options {
     services: values.service ?? [],
     baselineRuns,
     runMs: minutes * 60_000,
+    forceExit: values['force-exit'] === true,
     work: values.work,
   };
 }
@@ -186,12 +194,12 @@ function agentEnv(options: Options, receiver: Receiver): NodeJS.ProcessEnv {
   };
 }
 
-function commandOf(suite: Suite, file?: string): string[] {
+function commandOf(suite: Suite, forceExit: boolean, file?: string): string[] {
   switch (suite.kind) {
     case 'mocha':
-      return [suite.mochaBin, ...suite.args, '--reporter', path.join(__dirname, 'mocha-reporter.js')];
+      return [suite.mochaBin, ...suite.args, ...(forceExit ? ['--exit'] : []), '--reporter', path.join(__dirname, 'mocha-reporter.js')];
     case 'node-test':
-      return [path.join(__dirname, 'node-test-driver.js'), ...suite.files];
+      return [path.join(__dirname, 'node-test-driver.js'), ...(forceExit ? ['--force-exit'] : []), ...suite.files];
     case 'per-file':
       return [file as string];
   }
@@ -218,7 +226,7 @@ function runCommand(tree: string, args: string[], env: NodeJS.ProcessEnv, log: N
   });
 }
 
-async function runSuite(label: string, tree: string, suite: Suite, logDir: string, extraEnv: NodeJS.ProcessEnv, limitMs: number): Promise<RunResult> {
+async function runSuite(label: string, tree: string, suite: Suite, logDir: string, extraEnv: NodeJS.ProcessEnv, options: Options): Promise<RunResult> {
   const slug = label.replace(/\W+/g, '-');
   const outcomesFile = path.join(logDir, `${slug}.jsonl`);
   const logFile = path.join(logDir, `${slug}.log`);
@@ -229,12 +237,12 @@ async function runSuite(label: string, tree: string, suite: Suite, logDir: strin
   let exitCode: number | null = 0;
   if (suite.kind === 'per-file') {
     for (const file of suite.files) {
-      const code = await runCommand(tree, commandOf(suite, file), env, log, limitMs);
+      const code = await runCommand(tree, commandOf(suite, false, file), env, log, options.runMs);
       appendOutcome(outcomesFile, { id: file, outcome: code === 0 ? 'passed' : 'failed', ...(code === 0 ? {} : { error: `exit code ${code}` }) });
       if (code !== 0) exitCode = code;
     }
   } else {
-    exitCode = await runCommand(tree, commandOf(suite), env, log, limitMs);
+    exitCode = await runCommand(tree, commandOf(suite, options.forceExit), env, log, options.runMs);
   }
   await new Promise((resolve) => log.end(resolve));
   const outcomes = readOutcomes(outcomesFile);
@@ -275,7 +283,8 @@ async function main(): Promise<void> {
   if (suite.kind === 'per-file' && suite.files.length === 0) throw new Error(`--files ${options.files.join(' ')} matches no file in ${tree}`);
   const logDir = path.join(path.dirname(path.dirname(tree)), 'peers-logs');
   mkdirSync(logDir, { recursive: true });
-  const what = suite.kind === 'mocha' ? `mocha ${suite.args.join(' ')}` : `${suite.kind}, ${suite.files.length} files`;
+  if (options.forceExit && suite.kind === 'per-file') throw new Error('--force-exit applies to mocha and node:test suites; a per-file suite is its own scripts');
+  const what = `${suite.kind === 'mocha' ? `mocha ${suite.args.join(' ')}` : `${suite.kind}, ${suite.files.length} files`}${options.forceExit ? ', forced exit' : ''}`;
   const agentLabel = [options.agent, ...Object.entries(options.agentSettings).map(([name, value]) => `${name}=${value}`)].join(' ');
   console.log(`\n${options.library} ${version}: its own suite (${what}), ${options.baselineRuns} runs without an agent, one with ${agentLabel}`);
 
@@ -286,8 +295,8 @@ async function main(): Promise<void> {
   let spans: number;
   let received: { metrics: number; logs: number };
   try {
-    for (let i = 1; i <= options.baselineRuns; i++) baselines.push(await runSuite(`without agent ${i}`, tree, suite, logDir, services.env, options.runMs));
-    withAgent = await runSuite(`with ${agentLabel}`, tree, suite, logDir, { ...services.env, ...agentEnv(options, receiver) }, options.runMs);
+    for (let i = 1; i <= options.baselineRuns; i++) baselines.push(await runSuite(`without agent ${i}`, tree, suite, logDir, services.env, options));
+    withAgent = await runSuite(`with ${agentLabel}`, tree, suite, logDir, { ...services.env, ...agentEnv(options, receiver) }, options);
     // Processes flush at exit; the last exports may still be arriving.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     spans = librarySpans(receiver, options.spansOf);

@@ -100,4 +100,22 @@ describe('test:peers: the node:test driver', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("with --force-exit, ends a file's process once its tests are done, though the file leaves a server open", function () {
+    this.timeout(30_000);
+    const dir = mkdtempSync(path.join(tmpdir(), 'otelite-peers-driver-'));
+    const file = path.join(dir, 'outcomes.jsonl');
+    try {
+      // Without the forced exit the file's process, and so the driver, would run until killed here.
+      execFileSync(process.execPath, [path.join(__dirname, '..', 'peers', 'node-test-driver.js'), '--force-exit', 'open-handle.test.js'], {
+        cwd: path.join(FIXTURES, 'peers'),
+        env: { ...process.env, NODE_OPTIONS: '', [OUTCOMES_ENV]: file },
+        stdio: 'pipe',
+        timeout: 20_000,
+      });
+      assert.equal(readOutcomes(file).get('open-handle.test.js > passes and leaves a server open')?.outcome, 'passed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
