@@ -33,10 +33,9 @@ exported none of the library's spans (its instrumentation was not live).
                        PGHOST, PGPORT, PGUSER, PGDATABASE) or redis (sets REDIS_HOST, REDIS_PORT)
   --baseline-runs N    runs without the agent (default 2)
   --run-minutes N      time limit of one run (default 20)
-  --force-exit         end each test file's process (node:test) or the run (mocha: --exit) once
-                       its tests are done, in every run: for a suite whose failed assertion
-                       leaves a server open. Off by default: a process that the agent alone
-                       keeps alive is a bug the default runs catch (they hit the time limit)
+  --file-minutes N     time limit of each test file (node:test suites), in every run: a file
+                       that hangs (its failed assertion left a server open) fails as a whole,
+                       keeps the outcomes it reported, and does not hold up the others
   --work DIR           where the tree is installed (default: a folder under the system's tmp)`;
 
 interface Options {
@@ -51,8 +50,8 @@ interface Options {
   services: string[];
   baselineRuns: number;
   runMs: number;
-  /** End each file's process (node:test) or the run (mocha) once its tests are done. */
-  forceExit: boolean;
+  /** Time limit of each test file of a node:test suite; undefined: only the run's. */
+  fileMs: number | undefined;
   work?: string;
 }
 
@@ -70,7 +69,7 @@ function parseOptions(argv: string[]): Options {
       work: { type: 'string' },
       'spans-of': { type: 'string' },
       service: { type: 'string', multiple: true, default: [] },
-      'force-exit': { type: 'boolean', default: false },
+      'file-minutes': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -98,6 +97,8 @@ function parseOptions(argv: string[]): Options {
   for (const service of values.service ?? []) if (service !== 'postgres' && service !== 'redis') fail(`--service must be postgres or redis, not ${service}`);
   const minutes = Number(values['run-minutes']);
   if (!(minutes > 0)) fail(`--run-minutes must be a positive number, not ${values['run-minutes']}`);
+  const fileMinutes = values['file-minutes'] === undefined ? undefined : Number(values['file-minutes']);
+  if (fileMinutes !== undefined && !(fileMinutes > 0)) fail(`--file-minutes must be a positive number, not ${values['file-minutes']}`);
   return {
     library: positionals[0],
     source: positionals[1],
@@ -109,7 +110,7 @@ function parseOptions(argv: string[]): Options {
     services: values.service ?? [],
     baselineRuns,
     runMs: minutes * 60_000,
-    forceExit: values['force-exit'] === true,
+    fileMs: fileMinutes === undefined ? undefined : fileMinutes * 60_000,
     work: values.work,
   };
 }
@@ -194,12 +195,12 @@ function agentEnv(options: Options, receiver: Receiver): NodeJS.ProcessEnv {
   };
 }
 
-function commandOf(suite: Suite, forceExit: boolean, file?: string): string[] {
+function commandOf(suite: Suite, fileMs: number | undefined, file?: string): string[] {
   switch (suite.kind) {
     case 'mocha':
-      return [suite.mochaBin, ...suite.args, ...(forceExit ? ['--exit'] : []), '--reporter', path.join(__dirname, 'mocha-reporter.js')];
+      return [suite.mochaBin, ...suite.args, '--reporter', path.join(__dirname, 'mocha-reporter.js')];
     case 'node-test':
-      return [path.join(__dirname, 'node-test-driver.js'), ...(forceExit ? ['--force-exit'] : []), ...suite.files];
+      return [path.join(__dirname, 'node-test-driver.js'), ...(fileMs === undefined ? [] : ['--file-ms', String(fileMs)]), ...suite.files];
     case 'per-file':
       return [file as string];
   }
@@ -237,12 +238,12 @@ async function runSuite(label: string, tree: string, suite: Suite, logDir: strin
   let exitCode: number | null = 0;
   if (suite.kind === 'per-file') {
     for (const file of suite.files) {
-      const code = await runCommand(tree, commandOf(suite, false, file), env, log, options.runMs);
+      const code = await runCommand(tree, commandOf(suite, undefined, file), env, log, options.runMs);
       appendOutcome(outcomesFile, { id: file, outcome: code === 0 ? 'passed' : 'failed', ...(code === 0 ? {} : { error: `exit code ${code}` }) });
       if (code !== 0) exitCode = code;
     }
   } else {
-    exitCode = await runCommand(tree, commandOf(suite, options.forceExit), env, log, options.runMs);
+    exitCode = await runCommand(tree, commandOf(suite, options.fileMs), env, log, options.runMs);
   }
   await new Promise((resolve) => log.end(resolve));
   const outcomes = readOutcomes(outcomesFile);
@@ -283,8 +284,8 @@ async function main(): Promise<void> {
   if (suite.kind === 'per-file' && suite.files.length === 0) throw new Error(`--files ${options.files.join(' ')} matches no file in ${tree}`);
   const logDir = path.join(path.dirname(path.dirname(tree)), 'peers-logs');
   mkdirSync(logDir, { recursive: true });
-  if (options.forceExit && suite.kind === 'per-file') throw new Error('--force-exit applies to mocha and node:test suites; a per-file suite is its own scripts');
-  const what = `${suite.kind === 'mocha' ? `mocha ${suite.args.join(' ')}` : `${suite.kind}, ${suite.files.length} files`}${options.forceExit ? ', forced exit' : ''}`;
+  if (options.fileMs !== undefined && suite.kind !== 'node-test') throw new Error(`--file-minutes applies to node:test suites, not to a ${suite.kind} one`);
+  const what = `${suite.kind === 'mocha' ? `mocha ${suite.args.join(' ')}` : `${suite.kind}, ${suite.files.length} files`}${options.fileMs === undefined ? '' : `, ${options.fileMs / 60_000} min a file`}`;
   const agentLabel = [options.agent, ...Object.entries(options.agentSettings).map(([name, value]) => `${name}=${value}`)].join(' ');
   console.log(`\n${options.library} ${version}: its own suite (${what}), ${options.baselineRuns} runs without an agent, one with ${agentLabel}`);
 

@@ -101,19 +101,24 @@ describe('test:peers: the node:test driver', () => {
     }
   });
 
-  it("with --force-exit, ends a file's process once its tests are done, though the file leaves a server open", function () {
+  it('with --file-ms, ends a file that hangs, keeping what it reported, and runs the other files in full', function () {
     this.timeout(30_000);
     const dir = mkdtempSync(path.join(tmpdir(), 'otelite-peers-driver-'));
     const file = path.join(dir, 'outcomes.jsonl');
     try {
-      // Without the forced exit the file's process, and so the driver, would run until killed here.
-      execFileSync(process.execPath, [path.join(__dirname, '..', 'peers', 'node-test-driver.js'), '--force-exit', 'open-handle.test.js'], {
+      // Without the limit, the file's process, and so the driver, would run until killed here.
+      execFileSync(process.execPath, [path.join(__dirname, '..', 'peers', 'node-test-driver.js'), '--file-ms', '3000', 'open-handle.test.js', 'nested.test.js'], {
         cwd: path.join(FIXTURES, 'peers'),
         env: { ...process.env, NODE_OPTIONS: '', [OUTCOMES_ENV]: file },
         stdio: 'pipe',
         timeout: 20_000,
       });
-      assert.equal(readOutcomes(file).get('open-handle.test.js > passes and leaves a server open')?.outcome, 'passed');
+      const found = [...readOutcomes(file).values()];
+      assert.equal(found.find((o) => o.id === 'open-handle.test.js > passes and leaves a server open')?.outcome, 'passed');
+      const hung = found.filter((o) => o.id.startsWith('open-handle.test.js') && o.outcome === 'failed');
+      assert.equal(hung.length, 1, JSON.stringify(found));
+      assert.equal(found.find((o) => o.id === 'nested.test.js > top level')?.outcome, 'passed');
+      assert.equal(found.find((o) => o.id === 'nested.test.js > outer > inner > fails')?.outcome, 'failed');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
