@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const files = fileMs === undefined ? args : args.slice(2);
   // borp's defaults: one file fewer at once than there are cores, 30 s a test.
   const concurrency = Math.max(1, availableParallelism() - 1);
+  const timeout = 30_000;
   const open = new Map<string, Node[]>();
   const all: { node: Node; file: string }[] = [];
   const record = (event: { type: string; data: Reported }): void => {
@@ -69,13 +70,13 @@ async function main(): Promise<void> {
   };
   const events = (stream: unknown): AsyncIterable<{ type: string; data: Reported }> => stream as AsyncIterable<{ type: string; data: Reported }>;
   if (fileMs === undefined) {
-    for await (const event of events(run({ files, concurrency, timeout: 30_000 }))) record(event);
+    for await (const event of events(run({ files, concurrency, timeout }))) record(event);
   } else {
     // As many files at once as run() would take, each in a run() of its own with its own limit.
     const queue = [...files];
     const worker = async (): Promise<void> => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        for await (const event of events(run({ files: [next], timeout: 30_000, signal: AbortSignal.timeout(fileMs) }))) record(event);
+        for await (const event of events(run({ files: [next], timeout, signal: AbortSignal.timeout(fileMs) }))) record(event);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));

@@ -77,50 +77,45 @@ describe('test:peers: finding how a library runs its suite', () => {
   });
 });
 
+/** Runs the node:test driver on fixtures/peers files and reads the outcomes it wrote; a driver still running after 20 s fails the test. */
+function driverOutcomes(args: string[]): Map<string, TestOutcome> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'otelite-peers-driver-'));
+  const file = path.join(dir, 'outcomes.jsonl');
+  try {
+    execFileSync(process.execPath, [path.join(__dirname, '..', 'peers', 'node-test-driver.js'), ...args], {
+      cwd: path.join(FIXTURES, 'peers'),
+      env: { ...process.env, NODE_OPTIONS: '', [OUTCOMES_ENV]: file },
+      stdio: 'pipe',
+      timeout: 20_000,
+    });
+    return readOutcomes(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('test:peers: the node:test driver', () => {
   it('gives every test its file and full title, and records failures and skips', function () {
     this.timeout(20_000);
-    const dir = mkdtempSync(path.join(tmpdir(), 'otelite-peers-driver-'));
-    const file = path.join(dir, 'outcomes.jsonl');
-    try {
-      execFileSync(process.execPath, [path.join(__dirname, '..', 'peers', 'node-test-driver.js'), 'nested.test.js'], {
-        cwd: path.join(FIXTURES, 'peers'),
-        env: { ...process.env, NODE_OPTIONS: '', [OUTCOMES_ENV]: file },
-        stdio: 'pipe',
-      });
-      const found = Object.fromEntries([...readOutcomes(file).values()].map((outcome) => [outcome.id, outcome.outcome]));
-      assert.equal(found['nested.test.js > outer > inner > passes'], 'passed');
-      assert.equal(found['nested.test.js > outer > inner > fails'], 'failed');
-      assert.equal(found['nested.test.js > outer > skips'], 'skipped');
-      assert.equal(found['nested.test.js > outer > twice'], 'passed');
-      assert.equal(found['nested.test.js > outer > twice #2'], 'passed');
-      assert.equal(found['nested.test.js > top level'], 'passed');
-      assert.equal(readOutcomes(file).get('nested.test.js > outer > inner > fails')?.error?.startsWith('AssertionError'), true);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const outcomes = driverOutcomes(['nested.test.js']);
+    const found = Object.fromEntries([...outcomes.values()].map((outcome) => [outcome.id, outcome.outcome]));
+    assert.equal(found['nested.test.js > outer > inner > passes'], 'passed');
+    assert.equal(found['nested.test.js > outer > inner > fails'], 'failed');
+    assert.equal(found['nested.test.js > outer > skips'], 'skipped');
+    assert.equal(found['nested.test.js > outer > twice'], 'passed');
+    assert.equal(found['nested.test.js > outer > twice #2'], 'passed');
+    assert.equal(found['nested.test.js > top level'], 'passed');
+    assert.equal(outcomes.get('nested.test.js > outer > inner > fails')?.error?.startsWith('AssertionError'), true);
   });
 
   it('with --file-ms, ends a file that hangs, keeping what it reported, and runs the other files in full', function () {
     this.timeout(30_000);
-    const dir = mkdtempSync(path.join(tmpdir(), 'otelite-peers-driver-'));
-    const file = path.join(dir, 'outcomes.jsonl');
-    try {
-      // Without the limit, the file's process, and so the driver, would run until killed here.
-      execFileSync(process.execPath, [path.join(__dirname, '..', 'peers', 'node-test-driver.js'), '--file-ms', '3000', 'open-handle.test.js', 'nested.test.js'], {
-        cwd: path.join(FIXTURES, 'peers'),
-        env: { ...process.env, NODE_OPTIONS: '', [OUTCOMES_ENV]: file },
-        stdio: 'pipe',
-        timeout: 20_000,
-      });
-      const found = [...readOutcomes(file).values()];
-      assert.equal(found.find((o) => o.id === 'open-handle.test.js > passes and leaves a server open')?.outcome, 'passed');
-      const hung = found.filter((o) => o.id.startsWith('open-handle.test.js') && o.outcome === 'failed');
-      assert.equal(hung.length, 1, JSON.stringify(found));
-      assert.equal(found.find((o) => o.id === 'nested.test.js > top level')?.outcome, 'passed');
-      assert.equal(found.find((o) => o.id === 'nested.test.js > outer > inner > fails')?.outcome, 'failed');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // Without the limit, the file's process, and so the driver, would run until killed.
+    const found = [...driverOutcomes(['--file-ms', '3000', 'open-handle.test.js', 'nested.test.js']).values()];
+    assert.equal(found.find((o) => o.id === 'open-handle.test.js > passes and leaves a server open')?.outcome, 'passed');
+    const hung = found.filter((o) => o.id.startsWith('open-handle.test.js') && o.outcome === 'failed');
+    assert.equal(hung.length, 1, JSON.stringify(found));
+    assert.equal(found.find((o) => o.id === 'nested.test.js > top level')?.outcome, 'passed');
+    assert.equal(found.find((o) => o.id === 'nested.test.js > outer > inner > fails')?.outcome, 'failed');
   });
 });
