@@ -69,10 +69,11 @@ function withDeadline(target: Flushable, ms: number, idle = false): Promise<void
  *   what happens. If not, the agent flushes, then re-raises the signal with its listener removed,
  *   so the process ends exactly as Node would have ended it (same signal, same status).
  *   A second signal during the flush re-raises at once.
- * - `process.exit()`: 'exit' listeners cannot wait for I/O, so the agent does nothing there and
- *   never delays the exit; what was still queued is lost (README). The same holds for a crash
- *   (an uncaught exception or unhandled rejection with no handler): Node ends the process
- *   synchronously, and the agent does not block it with synchronous network I/O.
+ * - `process.exit()`: 'exit' listeners cannot wait for I/O, so the agent never delays the exit;
+ *   what was still queued or in flight is lost (README), and said in one line with its count
+ *   (see `sayWhatExitLoses`). The same holds for a crash (an uncaught exception or unhandled
+ *   rejection with no handler): Node ends the process synchronously, and the agent does not
+ *   block it with synchronous network I/O.
  * - One hold at most: after a flush ran out of time, the next exit flush within the deadline
  *   does not hold the process again (see `withDeadline`), so the exit is delayed by at most the
  *   deadline in all, not once per hook.
@@ -88,6 +89,8 @@ export function installExitHooks(target: Flushable, deadlineMs = SHUTDOWN_DEADLI
     });
   };
   process.on('beforeExit', onBeforeExit);
+  const onExit = (): void => sayWhatExitLoses(target);
+  process.on('exit', onExit);
 
   const signalHandlers = new Map<NodeJS.Signals, () => void>();
   for (const signal of SIGNALS) {
@@ -110,8 +113,25 @@ export function installExitHooks(target: Flushable, deadlineMs = SHUTDOWN_DEADLI
 
   return () => {
     process.removeListener('beforeExit', onBeforeExit);
+    process.removeListener('exit', onExit);
     for (const [signal, handler] of signalHandlers) process.removeListener(signal, handler);
   };
+}
+
+/**
+ * At 'exit' (after `process.exit()`, a crash, or a natural end whose flush is done) only
+ * synchronous code runs: what is still queued or in flight is lost, and the app is told how much,
+ * once. Nothing is said when everything left (the usual natural end), or when an exit flush
+ * already said what it could not export.
+ */
+function sayWhatExitLoses(target: Flushable): void {
+  if (lastTimeout !== 0) return;
+  const lost = target.unexported?.();
+  if (lost === undefined) return;
+  diag.warn(
+    `the process ended before the export (process.exit() or a crash, when Node waits for nothing): ${lost} not exported; ` +
+      'an app that ends this way can lower OTEL_BSP_SCHEDULE_DELAY (spans) and OTEL_BLRP_SCHEDULE_DELAY (log records)',
+  );
 }
 
 function reraise(signal: NodeJS.Signals, handler: () => void): void {

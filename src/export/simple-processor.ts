@@ -5,11 +5,15 @@ import type { SpanData } from '../sdk/span-data';
 import type { BatchExporter } from './exporter';
 
 /**
- * Exports each item as it comes, one export at a time (chained), for development and tests where
- * seeing an item at once matters more than throughput. Spans and log records alike.
+ * Exports each item as it comes, for development and tests where seeing an item at once matters
+ * more than throughput. Spans and log records alike. The item is handed to the exporter in the
+ * call that ends it (as the official SDK's simple processor does), not in a later microtask: an
+ * app that calls `process.exit()` right after its last spans still gets them printed by the
+ * console exporter, which prints what it holds at 'exit'.
  */
 export class SimpleProcessor<T> {
-  private chain: Promise<void> = Promise.resolve();
+  /** Exports not settled yet, for forceFlush. */
+  private readonly exporting = new Set<Promise<void>>();
   private isShutdown = false;
 
   constructor(
@@ -20,16 +24,17 @@ export class SimpleProcessor<T> {
 
   protected add(item: T): void {
     if (this.isShutdown) return;
-    this.chain = this.chain.then(() =>
-      context.with(suppressTracing(ROOT_CONTEXT), async () => {
-        const result = await this.exporter.export([item]);
+    const exported = context
+      .with(suppressTracing(ROOT_CONTEXT), () => this.exporter.export([item]))
+      .then((result) => {
         if (!result.ok) diag.debug(`${this.item} export failed: ${result.error?.message ?? 'unknown error'}`);
-      }),
-    );
+      })
+      .finally(() => this.exporting.delete(exported));
+    this.exporting.add(exported);
   }
 
   async forceFlush(): Promise<void> {
-    await this.chain;
+    await Promise.all(this.exporting);
     await this.exporter.forceFlush();
   }
 

@@ -6,6 +6,9 @@ import { startApp } from '../kit/process';
 import { closedPort } from '../kit/servers';
 
 const APP = path.join(FIXTURES, 'long-running.cjs');
+const EXIT_RIGHT_AFTER = path.join(FIXTURES, 'exit-right-after.cjs');
+/** The advice that ends the line said when `process.exit()` loses what was queued. */
+const LOWER_DELAYS = 'an app that ends this way can lower OTEL_BSP_SCHEDULE_DELAY (spans) and OTEL_BLRP_SCHEDULE_DELAY (log records)';
 
 function start(receiver: Receiver, env: Record<string, string> = {}) {
   return startApp({
@@ -18,8 +21,11 @@ function start(receiver: Receiver, env: Record<string, string> = {}) {
 
 describe('lifecycle: flush at exit without changing how the app exits', function () {
   this.timeout(30_000);
-  let receiver: Receiver;
-  afterEach(() => receiver.close());
+  let receiver: Receiver | undefined;
+  afterEach(async () => {
+    await receiver?.close();
+    receiver = undefined;
+  });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} with no app handler: queued spans are flushed, then the process dies by ${signal}`, async () => {
@@ -128,5 +134,38 @@ describe('lifecycle: flush at exit without changing how the app exits', function
     const result = await app.exited;
     assert.equal(result.code, 5);
     assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`);
+    // What was queued is lost, and said once, with its count and where it was going.
+    assert.deepEqual(
+      result.stderr.split('\n').filter((l) => l.startsWith('otelite')),
+      [`otelite warn: the process ended before the export (process.exit() or a crash, when Node waits for nothing): 1 span for ${receiver.endpoint} not exported; ${LOWER_DELAYS}`],
+    );
+  });
+
+  it('process.exit() right after the last span: the console exporters still print every span and log record', async () => {
+    const app = startApp({
+      file: EXIT_RIGHT_AFTER,
+      preload: '--require',
+      env: { OTEL_TRACES_EXPORTER: 'console', OTEL_LOGS_EXPORTER: 'console', OTEL_METRICS_EXPORTER: 'none' },
+    });
+    const result = await app.exited;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^└─ parent {2}INTERNAL .*\n {3}└─ child {2}INTERNAL/m);
+    assert.match(result.stdout, /\[exit-right-after\] last words/);
+    assert.doesNotMatch(result.stderr, /^otelite /m, 'nothing lost, nothing said');
+  });
+
+  it("process.exit() right after the last span, OTLP: each signal's loss counted in one line", async () => {
+    const port = await closedPort();
+    const app = startApp({
+      file: EXIT_RIGHT_AFTER,
+      preload: '--require',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_METRICS_EXPORTER: 'none' },
+    });
+    const result = await app.exited;
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stderr.split('\n').filter((l) => l.startsWith('otelite')), [
+      'otelite warn: the process ended before the export (process.exit() or a crash, when Node waits for nothing): ' +
+        `2 spans for http://127.0.0.1:${port}/v1/traces, 1 log record for http://127.0.0.1:${port}/v1/logs not exported; ${LOWER_DELAYS}`,
+    ]);
   });
 });
