@@ -59,6 +59,18 @@ export function findPrometheus(): string | undefined {
   return onPath('prometheus') ?? (existsSync('/usr/bin/prometheus') ? '/usr/bin/prometheus' : undefined);
 }
 
+/** Fails with a clear message when something listens on `port` (127.0.0.1) already. */
+async function assertPortFree(port: number): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} is in use: stop what listens there, the suite needs its own server on it` : error.message)),
+    );
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  await new Promise((resolve) => server.close(resolve));
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -165,13 +177,15 @@ export async function startPostgres(): Promise<RunningPostgres> {
   };
 }
 
-export async function startRedis(): Promise<RunningServer> {
+/** A throwaway Redis on a free port, or on `fixedPort` (for a suite that connects to a fixed one), which must be free. */
+export async function startRedis(fixedPort?: number): Promise<RunningServer> {
   const server = findRedisServer();
   if (server === undefined) {
     throw new Error('redis-server not found: install Debian\'s "redis-server" package (npm test does this when run as root)');
   }
+  if (fixedPort !== undefined) await assertPortFree(fixedPort);
   const dir = mkdtempSync(path.join(tmpdir(), 'otelite-redis-'));
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const child = spawn(server, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

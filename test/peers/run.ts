@@ -7,6 +7,7 @@ import { startReceiver, type Receiver } from '../kit/otlp-receiver';
 import { REGISTER } from '../kit/paths';
 import { startPostgres, startRedis, type RunningServer } from '../kit/servers';
 import { officialRegister } from './agents';
+import { COMPILED_ENV } from './compiled-redirect';
 import { appendOutcome, OUTCOMES_ENV } from './outcome-file';
 import { compareRuns, countOutcomes, readOutcomes, type RunCounts, type TestOutcome } from './results';
 import { detectSuite, readPackage, type Suite, type SuiteKind } from './suites';
@@ -30,7 +31,12 @@ exported none of the library's spans (its instrumentation was not live).
   --spans-of NAME      the instrumentation whose spans prove it was live, when it is named
                        otherwise than the library (router: express)
   --service NAME       start a throwaway server for the suite, on a free port: postgres (sets
-                       PGHOST, PGPORT, PGUSER, PGDATABASE) or redis (sets REDIS_HOST, REDIS_PORT)
+                       PGHOST, PGPORT, PGUSER, PGDATABASE) or redis (sets REDIS_HOST, REDIS_PORT);
+                       redis:PORT on that port, for a suite that connects to a fixed one
+                       (ioredis: redis:6379), failing if something else listens there
+  --compiled FROM=TO   the suite's tests import the library's TypeScript sources in FROM (lib):
+                       the tree's build script is run once, and every run loads the compiled
+                       files in TO (built) instead, as users get them and the agent patches them
   --baseline-runs N    runs without the agent (default 2)
   --run-minutes N      time limit of one run (default 20)
   --file-minutes N     time limit of each test file (node:test suites), in every run: a file
@@ -48,6 +54,8 @@ interface Options {
   files: string[];
   spansOf: string;
   services: string[];
+  /** Source and compiled folders, relative to the tree (`--compiled lib=built`). */
+  compiled: { from: string; to: string } | undefined;
   baselineRuns: number;
   runMs: number;
   /** Time limit of each test file of a node:test suite; undefined: only the run's. */
@@ -70,6 +78,7 @@ function parseOptions(argv: string[]): Options {
       'spans-of': { type: 'string' },
       service: { type: 'string', multiple: true, default: [] },
       'file-minutes': { type: 'string' },
+      compiled: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -94,7 +103,9 @@ function parseOptions(argv: string[]): Options {
   if (runner !== undefined && runner !== 'mocha' && runner !== 'node-test' && runner !== 'per-file') fail(`--runner must be mocha, node-test or per-file, not ${runner}`);
   const baselineRuns = Number(values['baseline-runs']);
   if (!Number.isInteger(baselineRuns) || baselineRuns < 1) fail(`--baseline-runs must be a whole number of at least 1, not ${values['baseline-runs']}`);
-  for (const service of values.service ?? []) if (service !== 'postgres' && service !== 'redis') fail(`--service must be postgres or redis, not ${service}`);
+  for (const service of values.service ?? []) if (!/^(postgres|redis(:\d+)?)$/.test(service)) fail(`--service must be postgres, redis or redis:PORT, not ${service}`);
+  const compiled = values.compiled === undefined ? undefined : /^([^=]+)=([^=]+)$/.exec(values.compiled);
+  if (compiled === null) fail(`--compiled must be FROM=TO (source and compiled folders of the tree, such as lib=built), not ${values.compiled}`);
   const minutes = Number(values['run-minutes']);
   if (!(minutes > 0)) fail(`--run-minutes must be a positive number, not ${values['run-minutes']}`);
   const fileMinutes = values['file-minutes'] === undefined ? undefined : Number(values['file-minutes']);
@@ -108,6 +119,7 @@ function parseOptions(argv: string[]): Options {
     files: values.files ?? [],
     spansOf: values['spans-of'] ?? positionals[0],
     services: values.service ?? [],
+    compiled: compiled === undefined || compiled === null ? undefined : { from: compiled[1], to: compiled[2] },
     baselineRuns,
     runMs: minutes * 60_000,
     fileMs: fileMinutes === undefined ? undefined : fileMinutes * 60_000,
@@ -144,7 +156,26 @@ function prepareTree(options: Options): string {
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], { cwd: tree, stdio: 'inherit' });
     writeFileSync(stamp, manifest);
   }
+  if (options.compiled !== undefined) buildTree(tree, options.compiled);
   return tree;
+}
+
+/** Runs the tree's build script once, for `--compiled`, and checks that it made the compiled folder. */
+function buildTree(tree: string, compiled: { from: string; to: string }): void {
+  if (readPackage(tree).scripts?.build === undefined) throw new Error(`--compiled needs a build script in ${tree}/package.json, to make ${compiled.to}/ from ${compiled.from}/`);
+  console.log(`Building ${tree} (npm run build) ...`);
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: tree, stdio: 'inherit' });
+  for (const folder of [compiled.from, compiled.to]) if (!existsSync(path.join(tree, folder))) throw new Error(`--compiled: ${tree}/${folder} does not exist (after the build)`);
+}
+
+/**
+ * What every run of the suite preloads, with the agent or not: for `--compiled`, the redirect of
+ * the sources to their compiled files (compiled-redirect.ts).
+ */
+function sharedPreload(options: Options, tree: string): { env: NodeJS.ProcessEnv; requires: string[] } {
+  if (options.compiled === undefined) return { env: {}, requires: [] };
+  const folders = [path.join(tree, options.compiled.from), path.join(tree, options.compiled.to)];
+  return { env: { [COMPILED_ENV]: JSON.stringify(folders) }, requires: [path.join(__dirname, 'compiled-redirect.js')] };
 }
 
 interface RunResult {
@@ -181,9 +212,9 @@ const RUNNER_OWNED = [
  * configuration (traces, metrics and logs on), every signal exported to the runner's receiver so
  * that the library's spans can be counted; `--agent-env`'s settings over the other defaults.
  */
-function agentEnv(options: Options, receiver: Receiver): NodeJS.ProcessEnv {
+function agentEnv(options: Options, receiver: Receiver, preloads: string[]): NodeJS.ProcessEnv {
   return {
-    NODE_OPTIONS: `--require ${options.agent === 'otelite' ? REGISTER : officialRegister()}`,
+    NODE_OPTIONS: [...preloads, options.agent === 'otelite' ? REGISTER : officialRegister()].map((file) => `--require ${file}`).join(' '),
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
@@ -233,7 +264,7 @@ async function runSuite(label: string, tree: string, suite: Suite, logDir: strin
   const logFile = path.join(logDir, `${slug}.log`);
   rmSync(outcomesFile, { force: true });
   const log = createWriteStream(logFile);
-  const env = { ...baseEnv(outcomesFile), ...extraEnv };
+  const env = { ...baseEnv(outcomesFile), ...suite.env, ...extraEnv };
   const started = Date.now();
   let exitCode: number | null = 0;
   if (suite.kind === 'per-file') {
@@ -263,7 +294,8 @@ async function startServices(names: string[]): Promise<{ env: NodeJS.ProcessEnv;
       running.push(server);
       Object.assign(env, { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGDATABASE: server.database });
     } else {
-      const server = await startRedis();
+      const fixedPort = name.startsWith('redis:') ? Number(name.slice('redis:'.length)) : undefined;
+      const server = await startRedis(fixedPort);
       running.push(server);
       Object.assign(env, { REDIS_HOST: server.host, REDIS_PORT: String(server.port) });
     }
@@ -290,14 +322,16 @@ async function main(): Promise<void> {
   console.log(`\n${options.library} ${version}: its own suite (${what}), ${options.baselineRuns} runs without an agent, one with ${agentLabel}`);
 
   const services = await startServices(options.services);
+  const shared = sharedPreload(options, tree);
+  const runEnv = { ...services.env, ...shared.env, ...(shared.requires.length > 0 ? { NODE_OPTIONS: shared.requires.map((file) => `--require ${file}`).join(' ') } : {}) };
   const receiver = await startReceiver({ protocol: 'http/protobuf' });
   const baselines: RunResult[] = [];
   let withAgent: RunResult;
   let spans: number;
   let received: { metrics: number; logs: number };
   try {
-    for (let i = 1; i <= options.baselineRuns; i++) baselines.push(await runSuite(`without agent ${i}`, tree, suite, logDir, services.env, options));
-    withAgent = await runSuite(`with ${agentLabel}`, tree, suite, logDir, { ...services.env, ...agentEnv(options, receiver) }, options);
+    for (let i = 1; i <= options.baselineRuns; i++) baselines.push(await runSuite(`without agent ${i}`, tree, suite, logDir, runEnv, options));
+    withAgent = await runSuite(`with ${agentLabel}`, tree, suite, logDir, { ...runEnv, ...agentEnv(options, receiver, shared.requires) }, options);
     // Processes flush at exit; the last exports may still be arriving.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     spans = librarySpans(receiver, options.spansOf);

@@ -10,10 +10,14 @@ import * as path from 'node:path';
  *   `.borp.yaml`'s `files`, or borp's default pattern;
  * - per-file: each file run with `node`, its exit code the outcome.
  */
-export type Suite =
+export type Suite = (
   | { kind: 'mocha'; mochaBin: string; args: string[] }
   | { kind: 'node-test'; files: string[] }
-  | { kind: 'per-file'; files: string[] };
+  | { kind: 'per-file'; files: string[] }
+) & {
+  /** The script's own settings before its command (`TS_NODE_TRANSPILE_ONLY=true NODE_ENV=test mocha ...`). */
+  env: Record<string, string>;
+};
 
 export type SuiteKind = Suite['kind'];
 
@@ -32,8 +36,14 @@ function commandsOf(script: string): string[][] {
   return script.split(/&&|\|\||;/).map((command) => (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((word) => word.replace(/^(["'])(.*)\1$/, '$2')));
 }
 
+interface TestCommand {
+  /** From the runner's name on: `mocha --check-leaks test/`. */
+  words: string[];
+  env: Record<string, string>;
+}
+
 /** The first command of the test script (or of a script it runs) that runs mocha, borp or node --test. */
-function findTestCommand(scripts: Record<string, string>, name: string, seen = new Set<string>()): string[] | undefined {
+function findTestCommand(scripts: Record<string, string>, name: string, seen = new Set<string>()): TestCommand | undefined {
   const script = scripts[name];
   if (script === undefined || seen.has(name)) return undefined;
   seen.add(name);
@@ -45,9 +55,20 @@ function findTestCommand(scripts: Record<string, string>, name: string, seen = n
       continue;
     }
     const at = words.findIndex((word) => word === 'mocha' || word === 'borp' || word === '--test');
-    if (at >= 0) return words.slice(at);
+    if (at >= 0) return { words: words.slice(at), env: settingsBefore(words, at) };
   }
   return undefined;
+}
+
+/** The `NAME=value` words that open a command, up to `end`. */
+function settingsBefore(words: string[], end: number): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const word of words.slice(0, end)) {
+    const setting = /^([A-Za-z_]\w*)=(.*)$/.exec(word);
+    if (setting === null) break;
+    env[setting[1]] = setting[2];
+  }
+  return env;
 }
 
 const REPORTER_OPTIONS = new Set(['--reporter', '-R', '--reporter-option', '--reporter-options', '-O']);
@@ -85,7 +106,9 @@ function borpPatterns(tree: string): string[] {
 }
 
 export function detectSuite(tree: string, kind?: SuiteKind, patterns: string[] = []): Suite {
-  const words = findTestCommand(readPackage(tree).scripts ?? {}, 'test');
+  const command = findTestCommand(readPackage(tree).scripts ?? {}, 'test');
+  const words = command?.words;
+  const env = command?.env ?? {};
   const detected: SuiteKind | undefined =
     kind ?? (words === undefined ? undefined : words[0] === 'mocha' ? 'mocha' : 'node-test');
   if (detected === undefined) {
@@ -95,13 +118,13 @@ export function detectSuite(tree: string, kind?: SuiteKind, patterns: string[] =
     const requireFromTree = createRequire(path.join(tree, 'package.json'));
     const mochaBin = ['mocha/bin/mocha.js', 'mocha/bin/mocha'].map((id) => tryResolve(requireFromTree, id)).find((file) => file !== undefined);
     if (mochaBin === undefined) throw new Error(`mocha is not installed in ${tree} (is it among its devDependencies?)`);
-    return { kind: 'mocha', mochaBin, args: [...(words?.[0] === 'mocha' ? mochaArgs(words) : []), ...patterns] };
+    return { kind: 'mocha', mochaBin, args: [...(words?.[0] === 'mocha' ? mochaArgs(words) : []), ...patterns], env };
   }
   const wanted =
     patterns.length > 0 ? patterns : words !== undefined && positionalFiles(words).length > 0 ? positionalFiles(words) : borpPatterns(tree);
   const files = expandPatterns(tree, wanted.length > 0 ? wanted : ['**/*.test.{js,mjs,cjs}']);
   if (files.length === 0) throw new Error(`No test files in ${tree} match ${wanted.join(' ')}`);
-  return { kind: detected, files };
+  return { kind: detected, files, env };
 }
 
 function tryResolve(requireFromTree: NodeRequire, id: string): string | undefined {

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES } from '../kit/paths';
+import { COMPILED_ENV } from '../peers/compiled-redirect';
 import { OUTCOMES_ENV } from '../peers/outcome-file';
 import { compareRuns, readOutcomes, type TestOutcome } from '../peers/results';
 import { detectSuite, globToRegExp } from '../peers/suites';
@@ -60,7 +61,42 @@ describe('test:peers: finding how a library runs its suite', () => {
     write('test/deep/b.test.mjs', '');
     write('test/helper.js', '');
     write('node_modules/dep/test/c.test.js', '');
-    assert.deepEqual(detectSuite(tree), { kind: 'node-test', files: ['test/a.test.js', 'test/deep/b.test.mjs'] });
+    assert.deepEqual(detectSuite(tree), { kind: 'node-test', files: ['test/a.test.js', 'test/deep/b.test.mjs'], env: {} });
+  });
+
+  it("keeps the settings a script puts before its runner, for every run (ioredis's test:js)", () => {
+    write(
+      'package.json',
+      JSON.stringify({
+        scripts: {
+          test: 'npm run test:js && npm run test:tsd',
+          'test:js': 'TS_NODE_TRANSPILE_ONLY=true NODE_ENV=test mocha --no-experimental-strip-types "test/helpers/*.ts" "test/unit/**/*.ts"',
+        },
+      }),
+    );
+    write('node_modules/mocha/bin/mocha.js', '');
+    const suite = detectSuite(tree);
+    assert.deepEqual(suite.env, { TS_NODE_TRANSPILE_ONLY: 'true', NODE_ENV: 'test' });
+    assert.deepEqual(suite.kind === 'mocha' && suite.args, ['--no-experimental-strip-types', 'test/helpers/*.ts', 'test/unit/**/*.ts']);
+  });
+
+  it('--compiled: a file that resolves to a source in lib/ loads its compiled twin in built/, others as they are', () => {
+    for (const file of ['lib/Redis.ts', 'built/Redis.js', 'lib/only-source.ts', 'lib/types.d.ts', 'built/types.d.js', 'test/x.ts']) write(file, '');
+    const resolved = (withRedirect: boolean): string[] =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          [
+            ...(withRedirect ? ['--require', path.join(__dirname, '..', 'peers', 'compiled-redirect.js')] : []),
+            '-e',
+            "console.log(JSON.stringify(['./lib/Redis.ts', './lib/only-source.ts', './lib/types.d.ts', './test/x.ts'].map((f) => require.resolve(f))))",
+          ],
+          { cwd: tree, encoding: 'utf8', env: { ...process.env, [COMPILED_ENV]: JSON.stringify([path.join(tree, 'lib'), path.join(tree, 'built')]) } },
+        ),
+      ) as string[];
+    const at = (file: string): string => path.join(tree, file);
+    assert.deepEqual(resolved(true), [at('built/Redis.js'), at('lib/only-source.ts'), at('lib/types.d.ts'), at('test/x.ts')]);
+    assert.deepEqual(resolved(false), [at('lib/Redis.ts'), at('lib/only-source.ts'), at('lib/types.d.ts'), at('test/x.ts')]);
   });
 
   it('says what to do when the test script runs no known runner', () => {
