@@ -153,7 +153,11 @@ function prepareTree(options: Options): string {
   const stamp = path.join(tree, 'node_modules', '.otelite-peers-package.json');
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== manifest) {
     console.log(`Installing ${options.library}'s dependencies and dev dependencies in ${tree} ...`);
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], { cwd: tree, stdio: 'inherit' });
+    // A tree with its own lockfile gets the versions it was tested with (an older tree's build can
+    // fail on today's type packages); one without gets the newest its ranges allow.
+    const lockfile = existsSync(path.join(tree, 'package-lock.json'));
+    const install = lockfile ? ['ci'] : ['install', '--no-package-lock'];
+    execFileSync('npm', [...install, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tree, stdio: 'inherit' });
     writeFileSync(stamp, manifest);
   }
   if (options.compiled !== undefined) buildTree(tree, options.compiled);
