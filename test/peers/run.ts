@@ -182,6 +182,11 @@ function sharedPreload(options: Options, tree: string): { env: NodeJS.ProcessEnv
   return { env: { [COMPILED_ENV]: JSON.stringify(folders) }, requires: [path.join(__dirname, 'compiled-redirect.js')] };
 }
 
+/** NODE_OPTIONS that preload `files` in every process the suite starts (none: nothing set). */
+function preloading(files: string[]): NodeJS.ProcessEnv {
+  return files.length === 0 ? {} : { NODE_OPTIONS: files.map((file) => `--require ${file}`).join(' ') };
+}
+
 interface RunResult {
   label: string;
   outcomes: Map<string, TestOutcome>;
@@ -218,7 +223,7 @@ const RUNNER_OWNED = [
  */
 function agentEnv(options: Options, receiver: Receiver, preloads: string[]): NodeJS.ProcessEnv {
   return {
-    NODE_OPTIONS: [...preloads, options.agent === 'otelite' ? REGISTER : officialRegister()].map((file) => `--require ${file}`).join(' '),
+    ...preloading([...preloads, options.agent === 'otelite' ? REGISTER : officialRegister()]),
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
@@ -327,7 +332,7 @@ async function main(): Promise<void> {
 
   const services = await startServices(options.services);
   const shared = sharedPreload(options, tree);
-  const runEnv = { ...services.env, ...shared.env, ...(shared.requires.length > 0 ? { NODE_OPTIONS: shared.requires.map((file) => `--require ${file}`).join(' ') } : {}) };
+  const runEnv = { ...services.env, ...shared.env, ...preloading(shared.requires) };
   const receiver = await startReceiver({ protocol: 'http/protobuf' });
   const baselines: RunResult[] = [];
   let withAgent: RunResult;

@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { createServer } from 'node:net';
 import { FIXTURES } from '../kit/paths';
+import { startRedis } from '../kit/servers';
 import { COMPILED_ENV } from '../peers/compiled-redirect';
 import { OUTCOMES_ENV } from '../peers/outcome-file';
 import { compareRuns, readOutcomes, type TestOutcome } from '../peers/results';
@@ -97,6 +99,17 @@ describe('test:peers: finding how a library runs its suite', () => {
     const at = (file: string): string => path.join(tree, file);
     assert.deepEqual(resolved(true), [at('built/Redis.js'), at('lib/only-source.ts'), at('lib/types.d.ts'), at('test/x.ts')]);
     assert.deepEqual(resolved(false), [at('lib/Redis.ts'), at('lib/only-source.ts'), at('lib/types.d.ts'), at('test/x.ts')]);
+  });
+
+  it('--service redis:PORT refuses a port something else listens on, saying so', async () => {
+    const other = createServer();
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const { port } = other.address() as { port: number };
+    try {
+      await assert.rejects(startRedis(port), new RegExp(`^Error: port ${port} is in use: stop what listens there`));
+    } finally {
+      other.close();
+    }
   });
 
   it('says what to do when the test script runs no known runner', () => {
