@@ -25,6 +25,11 @@ export interface Flushable {
 /** When an exit flush last ran out of time (0: never). */
 let lastTimeout = 0;
 
+/** An exit flush ran out of time less than `ms` ago: the collector is not answering, and that was said. */
+function timedOutWithin(ms: number): boolean {
+  return lastTimeout !== 0 && Date.now() - lastTimeout < ms;
+}
+
 /**
  * Runs `work` for at most `ms`; a ref'ed timer keeps the event loop alive meanwhile. A flush that
  * ran out of time less than `ms` ago means the collector is not answering: the exit is not held
@@ -35,7 +40,7 @@ function withDeadline(target: Flushable, ms: number, idle = false): Promise<void
   // Exiting: retry back-offs end now, and a refused connection is not retried (src/exiting.ts).
   setExiting(true);
   const work = idle && target.flushWhenIdle !== undefined ? target.flushWhenIdle() : target.forceFlush();
-  if (lastTimeout !== 0 && Date.now() - lastTimeout < ms) {
+  if (timedOutWithin(ms)) {
     work.catch(() => undefined);
     setExiting(false);
     return Promise.resolve();
@@ -89,7 +94,7 @@ export function installExitHooks(target: Flushable, deadlineMs = SHUTDOWN_DEADLI
     });
   };
   process.on('beforeExit', onBeforeExit);
-  const onExit = (): void => sayWhatExitLoses(target);
+  const onExit = (): void => sayWhatExitLoses(target, deadlineMs);
   process.on('exit', onExit);
 
   const signalHandlers = new Map<NodeJS.Signals, () => void>();
@@ -122,10 +127,10 @@ export function installExitHooks(target: Flushable, deadlineMs = SHUTDOWN_DEADLI
  * At 'exit' (after `process.exit()`, a crash, or a natural end whose flush is done) only
  * synchronous code runs: what is still queued or in flight is lost, and the app is told how much,
  * once. Nothing is said when everything left (the usual natural end), or when an exit flush
- * already said what it could not export.
+ * that ran out of time just said what it could not export.
  */
-function sayWhatExitLoses(target: Flushable): void {
-  if (lastTimeout !== 0) return;
+function sayWhatExitLoses(target: Flushable, deadlineMs: number): void {
+  if (timedOutWithin(deadlineMs)) return;
   const lost = target.unexported?.();
   if (lost === undefined) return;
   diag.warn(
