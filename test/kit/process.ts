@@ -131,3 +131,11 @@ export async function runPreloadFixture(dir: string, withPreload: boolean): Prom
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: dir, env: { PATH: process.env.PATH } });
   return JSON.parse(stdout) as Record<string, unknown>;
 }
+
+/** The line the agent says when the process ends (process.exit(), a crash) with `lost` still queued (src/lifecycle.ts). */
+export function lostAtExitLine(lost: string): string {
+  return (
+    `otelite warn: the process ended before the export (process.exit() or a crash, when Node waits for nothing): ${lost} not exported; ` +
+    'an app that ends this way can lower OTEL_BSP_SCHEDULE_DELAY (spans) and OTEL_BLRP_SCHEDULE_DELAY (log records)'
+  );
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { startReceiver, type Receiver } from '../kit/otlp-receiver';
-import type { ExitInfo } from '../kit/process';
+import { lostAtExitLine, type ExitInfo } from '../kit/process';
 import { RELIABILITY_FIXTURES, request, startServerApp, uniqueSpans, type ServerApp } from './kit';
 
 /**
@@ -50,11 +50,8 @@ interface Scenario {
   said?: (endpoint: string) => string[];
 }
 
-/** What the agent says when the process ends with `spans` still queued (src/lifecycle.ts). */
-const lostAtExit = (spans: number) => (endpoint: string) => [
-  `otelite warn: the process ended before the export (process.exit() or a crash, when Node waits for nothing): ${spans} span${spans === 1 ? '' : 's'} for ${endpoint} not exported; ` +
-    'an app that ends this way can lower OTEL_BSP_SCHEDULE_DELAY (spans) and OTEL_BLRP_SCHEDULE_DELAY (log records)',
-];
+/** What the agent says when the process ends with `spans` still queued. */
+const lostAtExit = (spans: number) => (endpoint: string) => [lostAtExitLine(`${spans} span${spans === 1 ? '' : 's'} for ${endpoint}`)];
 
 async function ignoreError(p: Promise<unknown>): Promise<void> {
   try {
