@@ -16,7 +16,7 @@ const USAGE = `npm run test:peers -- <library> <source> [options]
 
 Runs a library's own test suite without the agent (twice, to find flaky tests) and with it, and
 fails when a test that passed in both runs without the agent fails with it, or when the agent
-exported none of the library's spans (its instrumentation was not live).
+exported none of the library's spans or log records (its instrumentation was not live).
 
   <library>            the package name the agent instruments (express, fastify, pg, ...)
   <source>             a source tree (a folder with the library's package.json and tests), or
@@ -34,6 +34,8 @@ exported none of the library's spans (its instrumentation was not live).
                        PGHOST, PGPORT, PGUSER, PGDATABASE) or redis (sets REDIS_HOST, REDIS_PORT);
                        redis:PORT on that port, for a suite that connects to a fixed one
                        (ioredis: redis:6379), failing if something else listens there
+  --prepare SCRIPT     an npm script of the tree run once after installing (pino: transpile,
+                       which makes the test fixtures its suite loads)
   --compiled FROM=TO   the suite's tests import the library's TypeScript sources in FROM (lib):
                        the tree's build script is run once, and every run loads the compiled
                        files in TO (built) instead, as users get them and the agent patches them
@@ -54,6 +56,8 @@ interface Options {
   files: string[];
   spansOf: string;
   services: string[];
+  /** npm scripts run once in the tree after installing (`--prepare transpile`). */
+  prepare: string[];
   /** Source and compiled folders, relative to the tree (`--compiled lib=built`). */
   compiled: { from: string; to: string } | undefined;
   baselineRuns: number;
@@ -79,6 +83,7 @@ function parseOptions(argv: string[]): Options {
       service: { type: 'string', multiple: true, default: [] },
       'file-minutes': { type: 'string' },
       compiled: { type: 'string' },
+      prepare: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean' },
     },
   });
@@ -119,6 +124,7 @@ function parseOptions(argv: string[]): Options {
     files: values.files ?? [],
     spansOf: values['spans-of'] ?? positionals[0],
     services: values.service ?? [],
+    prepare: values.prepare ?? [],
     compiled: compiled === undefined || compiled === null ? undefined : { from: compiled[1], to: compiled[2] },
     baselineRuns,
     runMs: minutes * 60_000,
@@ -147,7 +153,9 @@ function prepareTree(options: Options): string {
   } else {
     const source = path.resolve(options.source);
     if (!existsSync(path.join(source, 'package.json'))) throw new Error(`${source} has no package.json: give the library's source tree, or npm:<name>@<version>`);
-    cpSync(source, tree, { recursive: true, filter: (file) => !/[/\\](node_modules|\.git)$/.test(file) });
+    // The tree's own installed packages and git data stay behind; a test fixture's node_modules is copied.
+    const left = new Set([path.join(source, 'node_modules'), path.join(source, '.git')]);
+    cpSync(source, tree, { recursive: true, filter: (file) => !left.has(file) });
   }
   const manifest = readFileSync(path.join(tree, 'package.json'), 'utf8');
   const stamp = path.join(tree, 'node_modules', '.otelite-peers-package.json');
@@ -160,15 +168,21 @@ function prepareTree(options: Options): string {
     execFileSync('npm', [...install, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tree, stdio: 'inherit' });
     writeFileSync(stamp, manifest);
   }
+  for (const script of options.prepare) runScript(tree, script, '--prepare');
   if (options.compiled !== undefined) buildTree(tree, options.compiled);
   return tree;
 }
 
+/** Runs one of the tree's npm scripts, which `option` needs. */
+function runScript(tree: string, script: string, option: string): void {
+  if (readPackage(tree).scripts?.[script] === undefined) throw new Error(`${option} needs a "${script}" script in ${tree}/package.json`);
+  console.log(`In ${tree}: npm run ${script} ...`);
+  execFileSync('npm', ['run', script, '--silent'], { cwd: tree, stdio: 'inherit' });
+}
+
 /** Runs the tree's build script once, for `--compiled`, and checks that it made the compiled folder. */
 function buildTree(tree: string, compiled: { from: string; to: string }): void {
-  if (readPackage(tree).scripts?.build === undefined) throw new Error(`--compiled needs a build script in ${tree}/package.json, to make ${compiled.to}/ from ${compiled.from}/`);
-  console.log(`Building ${tree} (npm run build) ...`);
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: tree, stdio: 'inherit' });
+  runScript(tree, 'build', '--compiled');
   for (const folder of [compiled.from, compiled.to]) if (!existsSync(path.join(tree, folder))) throw new Error(`--compiled: ${tree}/${folder} does not exist (after the build)`);
 }
 
@@ -312,9 +326,10 @@ async function startServices(names: string[]): Promise<{ env: NodeJS.ProcessEnv;
   return { env, stop: async () => void (await Promise.all(running.map((server) => server.stop()))) };
 }
 
-/** The spans of an instrumentation scope naming the library (otelite/express, @opentelemetry/instrumentation-express, @fastify/otel). */
-function librarySpans(receiver: Receiver, name: string): number {
-  return receiver.spans.filter((span) => span.scope.name.split(/[@/-]/).includes(name)).length;
+/** The spans and log records of an instrumentation scope naming the library (otelite/express, otelite/pino, @opentelemetry/instrumentation-express, @fastify/otel). */
+function libraryTelemetry(receiver: Receiver, name: string): { spans: number; logs: number } {
+  const ofLibrary = (scope: { name: string }): boolean => scope.name.split(/[@/-]/).includes(name);
+  return { spans: receiver.spans.filter((span) => ofLibrary(span.scope)).length, logs: receiver.logs.filter((record) => ofLibrary(record.scope)).length };
 }
 
 async function main(): Promise<void> {
@@ -336,14 +351,14 @@ async function main(): Promise<void> {
   const receiver = await startReceiver({ protocol: 'http/protobuf' });
   const baselines: RunResult[] = [];
   let withAgent: RunResult;
-  let spans: number;
+  let library: { spans: number; logs: number };
   let received: { metrics: number; logs: number };
   try {
     for (let i = 1; i <= options.baselineRuns; i++) baselines.push(await runSuite(`without agent ${i}`, tree, suite, logDir, runEnv, options));
     withAgent = await runSuite(`with ${agentLabel}`, tree, suite, logDir, { ...runEnv, ...agentEnv(options, receiver, shared.requires) }, options);
     // Processes flush at exit; the last exports may still be arriving.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    spans = librarySpans(receiver, options.spansOf);
+    library = libraryTelemetry(receiver, options.spansOf);
     received = { metrics: receiver.metrics.length, logs: receiver.logs.length };
   } finally {
     await receiver.close();
@@ -353,12 +368,12 @@ async function main(): Promise<void> {
   const comparison = compareRuns(baselines.map((run) => run.outcomes), withAgent.outcomes);
   const problems: string[] = [];
   if (baselines.some((run) => run.outcomes.size === 0)) problems.push('a run without the agent reported no test: the suite did not run (see its log)');
-  if (spans === 0) problems.push(`no ${options.spansOf} span was exported: the instrumentation was not live, so passing proves nothing`);
+  if (library.spans + library.logs === 0) problems.push(`no ${options.spansOf} span or log record was exported: the instrumentation was not live, so passing proves nothing`);
   if (comparison.unstable.length > 0) {
     console.log(`  failed or missing in a run without the agent (not judged): ${comparison.unstable.length}`);
     for (const line of comparison.unstable) console.log(`    ${line}`);
   }
-  console.log(`  ${options.spansOf} spans exported with ${agentLabel}: ${spans}${received.metrics + received.logs > 0 ? `; also received: ${received.metrics} metrics, ${received.logs} log records` : ''}`);
+  console.log(`  ${options.spansOf} spans exported with ${agentLabel}: ${library.spans}${library.logs > 0 ? `, ${options.spansOf} log records: ${library.logs}` : ''}${received.metrics + received.logs > 0 ? `; also received: ${received.metrics} metrics, ${received.logs} log records` : ''}`);
   for (const { id, error } of comparison.broken) console.log(`  BROKEN ${id}\n         ${error}`);
   for (const problem of problems) console.log(`  ERROR ${problem}`);
   console.log(`peers ${options.library} ${version} with ${agentLabel}: ${comparison.stable} tests passing without the agent, ${comparison.broken.length} broken by the agent`);
