@@ -59,24 +59,27 @@ export function findPrometheus(): string | undefined {
   return onPath('prometheus') ?? (existsSync('/usr/bin/prometheus') ? '/usr/bin/prometheus' : undefined);
 }
 
-/** Fails with a clear message when something listens on `port` (127.0.0.1) already. */
-async function assertPortFree(port: number): Promise<void> {
+/** Listens on `port` of 127.0.0.1 (0: any free one) and closes again; resolves with the port bound. */
+async function bindAndRelease(port: number): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} is in use: stop what listens there, the suite needs its own server on it` : error.message)),
-    );
+    server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
+  const bound = (server.address() as { port: number }).port;
   await new Promise((resolve) => server.close(resolve));
+  return bound;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/** Fails with a clear message when something listens on `port` (127.0.0.1) already. */
+async function assertPortFree(port: number): Promise<void> {
+  await bindAndRelease(port).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(error.code === 'EADDRINUSE' ? `port ${port} is in use: stop what listens there, the suite needs its own server on it` : error.message);
+  });
+}
+
+export function freePort(): Promise<number> {
+  return bindAndRelease(0);
 }
 
 /**
